@@ -1,0 +1,215 @@
+"""Settings: find `.briefpack.toml`, load and check it, merge flag > repo > user > default."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any, Literal, get_args, get_origin
+
+from briefpack.errors import ConfigError
+
+CONFIG_NAME = ".briefpack.toml"
+DEFAULT_MODEL = "gpt-5.6-sol"
+
+Style = Literal["markdown", "xml"]
+Effort = Literal["none", "minimal", "low", "medium", "high", "xhigh", "max"]
+SecretsMode = Literal["redact", "block", "allow"]
+Api = Literal["responses", "chat"]
+
+
+@dataclass(frozen=True)
+class Config:
+    """Every setting briefpack reads; each field is a key of `.briefpack.toml`."""
+
+    # The brief's first three parts.
+    goal: str = ""
+    format: str = ""
+    warnings: tuple[str, ...] = ()
+    tried: str = ""
+    tried_file: str = ""
+    style: Style = "markdown"
+    restate: bool = False
+    # What goes into the context.
+    about: str = ""
+    notes: tuple[str, ...] = ()
+    schema: tuple[str, ...] = ()
+    schema_commands: tuple[str, ...] = ()
+    schema_timeout: float = 30.0
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    priority: tuple[str, ...] = ()
+    default_excludes: bool = True
+    disable_defaults: tuple[str, ...] = ()
+    max_file_size: int = 1_000_000
+    submodules: bool = False
+    # Model, tokens and budget.
+    model: str = DEFAULT_MODEL
+    effort: Effort = "high"
+    budget: int | None = None
+    reserve: int | None = None
+    fit: bool = False
+    cache: bool = True
+    # Secrets.
+    secrets: SecretsMode = "redact"
+    secrets_allow_files: tuple[str, ...] = ()
+    # Sending.
+    api: Api = "responses"
+    base_url: str = ""
+    max_output_tokens: int | None = None
+    max_cost: float | None = None
+    runs_dir: str = ".briefpack/runs"
+    # Snapshot and hook.
+    snapshot_path: str = ".briefpack/context.md"
+    snapshot_stage: bool = True
+    snapshot_brief: bool = False
+    strict: bool = False
+    # Task files and notes.
+    tasks_dir: str = ".briefpack/tasks"
+    notes_dir: str = "notes"
+    # Tables.
+    presets: dict[str, str] = field(default_factory=dict)
+    models: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """A merged Config plus where it came from."""
+
+    config: Config
+    root: Path
+    path: Path | None
+
+
+_HINTS = typing.get_type_hints(Config)
+KEYS: tuple[str, ...] = tuple(f.name for f in fields(Config))
+
+
+def find_git_root(start: Path) -> Path | None:
+    """The nearest folder at or above `start` holding a `.git` entry."""
+    for folder in (start, *start.parents):
+        if (folder / ".git").exists():
+            return folder
+    return None
+
+
+def find_config(start: Path) -> Path | None:
+    """The nearest `.briefpack.toml` from `start` up to the git root (only `start` outside git)."""
+    top = find_git_root(start)
+    folders = [start] if top is None else [start, *start.parents[: len(start.parents) - len(top.parents)]]
+    for folder in folders:
+        candidate = folder / CONFIG_NAME
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def user_config_path() -> Path:
+    """`$BRIEFPACK_CONFIG_DIR/config.toml`, else the XDG config folder's `briefpack/config.toml`."""
+    explicit = os.environ.get("BRIEFPACK_CONFIG_DIR")
+    if explicit:
+        return Path(explicit) / "config.toml"
+    xdg = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(xdg) / "briefpack" / "config.toml"
+
+
+def load_settings(start: Path, overrides: Mapping[str, Any] | None = None) -> Settings:
+    """Merge defaults, the user config, the repo config, then flag overrides (non-None only)."""
+    config = Config()
+    user = user_config_path()
+    if user.is_file():
+        config = replace(config, **read_config_file(user))
+    path = find_config(start)
+    if path is not None:
+        config = replace(config, **read_config_file(path))
+    flags = {k: v for k, v in (overrides or {}).items() if v is not None}
+    for key, value in flags.items():
+        _check_value(key, value, "flag")
+    config = replace(config, **{k: _freeze(k, v) for k, v in flags.items()})
+    root = path.parent if path is not None else start
+    return Settings(config=config, root=root, path=path)
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """Parse and check one config file; any problem is a one-line ConfigError naming file and key."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}", hint="fix the file or move it away") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from None
+    for key, value in data.items():
+        if key not in _HINTS:
+            raise ConfigError(
+                f"{path}: unknown key '{key}'",
+                hint="known keys are listed in the README (Configuration)",
+            )
+        _check_value(key, value, str(path))
+    return {k: _freeze(k, v) for k, v in data.items()}
+
+
+def dump_config(values: Mapping[str, Any]) -> str:
+    """TOML text for `values` (tuples written as arrays)."""
+    import tomli_w
+
+    plain = {k: list(v) if isinstance(v, tuple) else v for k, v in values.items()}
+    return tomli_w.dumps(plain)
+
+
+def _freeze(key: str, value: Any) -> Any:
+    if get_origin(_HINTS[key]) is tuple:
+        return tuple(value)
+    return value
+
+
+def _check_value(key: str, value: Any, where: str) -> None:
+    expected = _HINTS[key]
+    if not _matches(expected, value):
+        raise ConfigError(
+            f"{where}: key '{key}' must be {_describe(expected)}, not {_show(value)}",
+        )
+
+
+def _matches(expected: Any, value: Any) -> bool:
+    origin = get_origin(expected)
+    args = get_args(expected)
+    if origin is Literal:
+        return value in args
+    if origin in (types.UnionType, typing.Union):
+        return any(_matches(arg, value) for arg in args if arg is not type(None))
+    if origin is tuple:
+        return isinstance(value, list | tuple) and all(isinstance(v, str) for v in value)
+    if origin is dict:
+        return isinstance(value, dict) and all(_matches(args[1], v) for v in value.values())
+    if expected is Any:
+        return True
+    if expected is float:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if expected is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, expected)
+
+
+def _describe(expected: Any) -> str:
+    origin = get_origin(expected)
+    args = get_args(expected)
+    if origin is Literal:
+        return "one of " + ", ".join(repr(a) for a in args)
+    if origin in (types.UnionType, typing.Union):
+        return " or ".join(_describe(a) for a in args if a is not type(None))
+    if origin is tuple:
+        return "a list of strings"
+    if origin is dict:
+        return "a table"
+    return {str: "a string", bool: "true or false", int: "an integer", float: "a number"}.get(
+        expected, str(expected)
+    )
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
