@@ -1,0 +1,108 @@
+"""Counting: authentic offline encodings, and totals equal to tiktoken on the emitted text."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from briefpack.brief import Brief, Doc, render, text_of
+from briefpack.pipeline import build
+from briefpack.tokens import TokenCache, TokenCounter, load_encoding
+from tests.conftest import git, write_tree
+
+ENCODINGS = ["o200k_base", "cl100k_base"]
+
+
+def test_known_token_ids_prove_the_encodings_are_authentic() -> None:
+    assert load_encoding("o200k_base").encode("hello world") == [24912, 2375]
+    assert load_encoding("cl100k_base").encode("hello world") == [15339, 1917]
+
+
+def test_only_a_verified_rank_file_is_trusted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from briefpack import tokens
+
+    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path))
+    blob = tokens._BLOBS["o200k_base"]
+    cached = tmp_path / tokens._cache_key(blob)
+    cached.write_bytes(b"tampered")
+    assert not tokens._tiktoken_cache_has(blob)
+    data = tokens._bundled("o200k_base")
+    assert hashlib.sha256(data).hexdigest() == blob.sha256
+    cached.write_bytes(data)
+    assert tokens._tiktoken_cache_has(blob)
+
+
+# Segments as the renderer makes them: each ends with "\n" and starts with "#" or "<".
+_segment = st.builds(
+    lambda head, body: head + body + "\n",
+    st.sampled_from(["#", "<", "## x\n\n", "<file>\n"]),
+    st.text(max_size=40),
+)
+
+
+@pytest.mark.parametrize("encoding", ENCODINGS)
+@settings(max_examples=300, deadline=None)
+@given(segments=st.lists(_segment, min_size=1, max_size=6))
+def test_sum_of_segments_equals_count_of_whole(encoding: str, segments: list[str]) -> None:
+    enc = load_encoding(encoding)
+    whole = len(enc.encode_ordinary("".join(segments)))
+    assert whole == sum(len(enc.encode_ordinary(s)) for s in segments)
+
+
+HOSTILE = {
+    "a.py": "// starts with a slash\n  indented\r\nno newline",
+    "b.js": "/* c */\n\n\n   ",
+    "c.md": "```\n<|endoftext|>\n````",
+    "d.txt": "\u00e9\u4e2d\U0001f600 \t\n",
+    "e.sql": "</file>]]>",
+    "f.txt": "",
+}
+
+
+@pytest.mark.parametrize("style", ["markdown", "xml"])
+@pytest.mark.parametrize("encoding", ENCODINGS)
+def test_rendered_brief_total_is_exact(style: str, encoding: str) -> None:
+    docs = tuple(Doc(p, t) for p, t in HOSTILE.items())
+    brief = Brief(goal=" lead space", format="f", warnings=("w\nmore",), tried="t",
+                  notes=docs[:2], schema=docs[4:5], files=docs, left_out=("x (3 tokens)",))
+    segments = render(brief, style)  # type: ignore[arg-type]
+    counts = TokenCounter(encoding).count([s.text for s in segments])
+    assert sum(counts) == len(load_encoding(encoding).encode_ordinary(text_of(segments)))
+
+
+@pytest.mark.parametrize("style", ["markdown", "xml"])
+def test_build_total_equals_tiktoken_on_emitted_text(git_repo: Path, style: str) -> None:
+    write_tree(git_repo, {**HOSTILE, "notes/n.md": "/note\n", "schema.sql": "create table t();"})
+    write_tree(git_repo, {".briefpack.toml": 'notes = ["notes/**"]\nschema = ["schema.sql"]\n'})
+    built = build(git_repo, {"goal": "g", "style": style})
+    assert built.total == len(load_encoding("o200k_base").encode_ordinary(built.text))
+
+
+def test_warm_build_encodes_nothing_and_one_change_encodes_one(git_repo: Path) -> None:
+    write_tree(git_repo, {f"src/m{i}.py": f"x = {i}\n" for i in range(20)})
+    git(git_repo, "add", ".")
+    cold = build(git_repo, {"goal": "g"})
+    assert cold.encoded_files == 20
+    warm = build(git_repo, {"goal": "g"})
+    assert warm.encoded_files == 0
+    assert warm.total == cold.total
+    write_tree(git_repo, {"src/m3.py": "x = 'changed'\n"})
+    assert build(git_repo, {"goal": "g"}).encoded_files == 1
+    assert build(git_repo, {"goal": "g", "cache": False}).encoded_files == 20
+
+
+def test_corrupt_cache_is_discarded_not_fatal(git_repo: Path) -> None:
+    write_tree(git_repo, {"a.py": "a = 1\n"})
+    build(git_repo, {})
+    cache = TokenCache.for_root(git_repo)
+    assert cache.path is not None and cache.path.exists()
+    for junk in (b"{not json", json.dumps({"version": 99}).encode(), b"[]", b"\xff\x00"):
+        cache.path.write_bytes(junk)
+        again = build(git_repo, {})
+        assert again.encoded_files == 1
+    assert json.loads(cache.path.read_bytes())["version"] == 1
