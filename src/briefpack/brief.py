@@ -1,0 +1,227 @@
+"""The brief: its parts, and their rendering as Markdown or XML-tagged text.
+
+A rendered brief is a sequence of segments. Every segment ends with a newline and starts with
+`#` or `<`; tiktoken's pre-tokenizers never join text across such a boundary, so the token count
+of the whole brief is exactly the sum of its segments' counts (tests/test_tokens.py proves it).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+Style = Literal["markdown", "xml"]
+
+
+@dataclass(frozen=True)
+class Doc:
+    """A named text carried into the context (a file, a note, a schema dump)."""
+
+    path: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Brief:
+    """Everything a brief says, before rendering."""
+
+    goal: str = ""
+    format: str = ""
+    warnings: tuple[str, ...] = ()
+    about: Doc | None = None
+    tried: str = ""
+    notes: tuple[Doc, ...] = ()
+    schema: tuple[Doc, ...] = ()
+    files: tuple[Doc, ...] = ()
+    left_out: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One piece of the rendered brief: which section it belongs to, and the file it carries."""
+
+    section: str
+    text: str
+    path: str | None = None
+
+
+def render(brief: Brief, style: Style) -> tuple[Segment, ...]:
+    """The brief as segments, in order: goal, return format, warnings, then the context."""
+    parts = _render_xml(brief) if style == "xml" else _render_markdown(brief)
+    if style == "markdown":
+        parts = [Segment(s.section, s.text + "\n", s.path) for s in parts[:-1]] + parts[-1:]
+    return tuple(parts)
+
+
+def text_of(segments: Sequence[Segment]) -> str:
+    """The emitted text."""
+    return "".join(s.text for s in segments)
+
+
+def tree(paths: Sequence[str]) -> str:
+    """A `tree`-style drawing of `paths`, folders first at each level, then files, sorted."""
+    root: dict[str, dict] = {}  # type: ignore[type-arg]
+    for path in paths:
+        node = root
+        for part in display_path(path).split("/"):
+            node = node.setdefault(part, {})
+    lines = ["."]
+    _draw(root, "", lines)
+    return "\n".join(lines) + "\n"
+
+
+def _draw(node: dict, prefix: str, lines: list[str]) -> None:  # type: ignore[type-arg]
+    names = sorted(node, key=lambda n: (not node[n], n))
+    for i, name in enumerate(names):
+        last = i == len(names) - 1
+        child = node[name]
+        lines.append(prefix + ("└── " if last else "├── ") + name + ("/" if child else ""))
+        _draw(child, prefix + ("    " if last else "│   "), lines)
+
+
+def display_path(path: str) -> str:
+    """`path` printable on one line: control characters and undecodable bytes escaped."""
+    raw = path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return raw.translate(_CONTROL)
+
+
+_CONTROL = {i: f"\\x{i:02x}" for i in range(32)} | {10: "\\n", 13: "\\r", 9: "\\t", 127: "\\x7f"}
+
+_LANGS = {
+    "py": "python", "pyi": "python", "js": "javascript", "mjs": "javascript", "cjs": "javascript",
+    "jsx": "jsx", "ts": "typescript", "tsx": "tsx", "go": "go", "rs": "rust", "rb": "ruby",
+    "java": "java", "kt": "kotlin", "swift": "swift", "c": "c", "h": "c", "cc": "cpp", "cpp": "cpp",
+    "hpp": "cpp", "cs": "csharp", "php": "php", "sh": "bash", "bash": "bash", "zsh": "zsh",
+    "sql": "sql", "prisma": "prisma", "md": "markdown", "toml": "toml", "yaml": "yaml",
+    "yml": "yaml", "json": "json", "html": "html", "css": "css", "scss": "scss", "xml": "xml",
+    "graphql": "graphql", "proto": "protobuf", "tf": "hcl", "lua": "lua", "r": "r", "ex": "elixir",
+    "exs": "elixir", "erl": "erlang", "hs": "haskell", "scala": "scala", "vue": "vue", "txt": "text",
+}
+
+
+def language(path: str) -> str:
+    """A fence info string for `path` (empty when unknown)."""
+    name = path.rsplit("/", 1)[-1]
+    if name in ("Dockerfile", "Makefile"):
+        return name.lower()
+    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    return _LANGS.get(ext, "")
+
+
+# --- Markdown ---------------------------------------------------------------------------------
+
+def _render_markdown(brief: Brief) -> list[Segment]:
+    out: list[Segment] = []
+    if brief.goal.strip():
+        out.append(Segment("goal", f"# Goal\n\n{_prose(brief.goal)}"))
+    if brief.format.strip():
+        out.append(Segment("format", f"# Return format\n\n{_prose(brief.format)}"))
+    if brief.warnings:
+        out.append(Segment("warnings", "# Warnings\n\n" + _bullets(brief.warnings)))
+    out.append(Segment("context", "# Context\n"))
+    if brief.about is not None:
+        title = f"## About the project ({display_path(brief.about.path)})"
+        out.append(_md_doc("about", brief.about, title))
+    if brief.tried.strip():
+        out.append(Segment("tried", f"## What was tried\n\n{_prose(brief.tried)}"))
+    _md_group(out, "notes", "## Notes\n", brief.notes)
+    _md_group(out, "schema", "## Schema\n", brief.schema)
+    every = [d.path for d in (*brief.notes, *brief.schema, *brief.files)]
+    if every:
+        out.append(Segment("tree", "## Directory tree\n\n" + _fenced(tree(every), "text")))
+    if brief.left_out:
+        out.append(Segment("left_out", "## Left out for space\n\n" + _bullets(brief.left_out)))
+    _md_group(out, "files", "## Files\n", brief.files)
+    return out
+
+
+def _md_group(out: list[Segment], section: str, heading: str, docs: Sequence[Doc]) -> None:
+    if docs:
+        out.append(Segment(section, heading))
+        out.extend(_md_doc(section, doc, f"### {display_path(doc.path)}") for doc in docs)
+
+
+def _md_doc(section: str, doc: Doc, title: str) -> Segment:
+    return Segment(section, f"{title}\n\n{_fenced(doc.text, language(doc.path))}", doc.path)
+
+
+def _fenced(text: str, lang: str) -> str:
+    """`text` in a backtick fence longer than any backtick run inside it, so it cannot close early."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    newline = "" if text.endswith("\n") or not text else "\n"
+    return f"{fence}{lang}\n{text}{newline}{fence}\n"
+
+
+def _prose(text: str) -> str:
+    return text.strip() + "\n"
+
+
+def _bullets(items: Sequence[str]) -> str:
+    return "".join("- " + item.strip().replace("\n", "\n  ") + "\n" for item in items)
+
+
+# --- XML --------------------------------------------------------------------------------------
+
+_TAGS = (
+    "goal", "return_format", "warnings", "context", "about", "tried", "notes", "note", "schema",
+    "tree", "left_out", "files", "file",
+)
+_CLOSING = re.compile(r"</\s*(?:" + "|".join(_TAGS) + r")\s*>|<!\[CDATA\[|\]\]>", re.IGNORECASE)
+
+
+def _render_xml(brief: Brief) -> list[Segment]:
+    out: list[Segment] = []
+    if brief.goal.strip():
+        out.append(Segment("goal", _element("goal", brief.goal.strip())))
+    if brief.format.strip():
+        out.append(Segment("format", _element("return_format", brief.format.strip())))
+    if brief.warnings:
+        out.append(Segment("warnings", _element("warnings", _bullets(brief.warnings))))
+    out.append(Segment("context", "<context>\n"))
+    if brief.about is not None:
+        out.append(_xml_doc("about", "about", brief.about))
+    if brief.tried.strip():
+        out.append(Segment("tried", _element("tried", brief.tried.strip())))
+    _xml_group(out, "notes", "note", brief.notes)
+    _xml_group(out, "schema", "file", brief.schema)
+    every = [d.path for d in (*brief.notes, *brief.schema, *brief.files)]
+    if every:
+        out.append(Segment("tree", _element("tree", tree(every))))
+    if brief.left_out:
+        out.append(Segment("left_out", _element("left_out", _bullets(brief.left_out))))
+    _xml_group(out, "files", "file", brief.files)
+    out.append(Segment("context", "</context>\n"))
+    return out
+
+
+def _xml_group(out: list[Segment], section: str, tag: str, docs: Sequence[Doc]) -> None:
+    if docs:
+        out.append(Segment(section, f"<{section}>\n"))
+        out.extend(_xml_doc(section, tag, doc) for doc in docs)
+        out.append(Segment(section, f"</{section}>\n"))
+
+
+def _xml_doc(section: str, tag: str, doc: Doc) -> Segment:
+    attrs = f' path="{_attr(display_path(doc.path))}"'
+    lang = language(doc.path)
+    if lang and tag == "file":
+        attrs += f' language="{lang}"'
+    return Segment(section, _element(tag, doc.text, attrs), doc.path)
+
+
+def _element(tag: str, text: str, attrs: str = "") -> str:
+    """`<tag attrs>` text `</tag>`, the text verbatim, or in CDATA when it holds one of our tags."""
+    body = _cdata(text) if _CLOSING.search(text) else text
+    newline = "" if body.endswith("\n") or not body else "\n"
+    return f"<{tag}{attrs}>\n{body}{newline}</{tag}>\n"
+
+
+def _cdata(text: str) -> str:
+    return "<![CDATA[" + text.replace("]]>", "]]]]><![CDATA[>") + "]]>"
+
+
+def _attr(value: str) -> str:
+    return value.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;")

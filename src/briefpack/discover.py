@@ -1,0 +1,226 @@
+"""Discovery: which files could go into the brief, and why the others do not."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pathspec
+
+from briefpack.config import Config, find_git_root
+from briefpack.git import run_git, split_z
+
+IGNORE_FILE = ".briefpackignore"
+STATE_DIR = ".briefpack"
+
+# Name-based defaults users expect to stay out of a brief; `--no-default-excludes` lifts them all,
+# `disable_defaults = ["lockfile", ...]` lifts one rule.
+DEFAULT_RULES: dict[str, tuple[str, ...]] = {
+    "lockfile": (
+        "package-lock.json",
+        "npm-shrinkwrap.json",
+        "yarn.lock",
+        "pnpm-lock.yaml",
+        "bun.lockb",
+        "bun.lock",
+        "poetry.lock",
+        "uv.lock",
+        "Pipfile.lock",
+        "pdm.lock",
+        "Cargo.lock",
+        "Gemfile.lock",
+        "composer.lock",
+        "go.sum",
+        "flake.lock",
+        "mix.lock",
+        "pubspec.lock",
+        "packages.lock.json",
+        "Podfile.lock",
+    ),
+    "minified": ("*.min.js", "*.min.css", "*.min.mjs", "*.js.map", "*.css.map", "*.bundle.js"),
+    "env": (".env", ".env.*", "*.env"),
+    "briefpack": (".briefpack.toml",),  # its settings are already the brief's goal, format, ...
+}
+
+
+@dataclass(frozen=True)
+class Skip:
+    """A candidate left out, with the rule that left it out (in `git check-ignore -v` style)."""
+
+    path: str
+    reason: str
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Discovery:
+    """The candidate paths (POSIX, relative to root, sorted) and what was left out."""
+
+    root: Path
+    in_git: bool
+    paths: tuple[str, ...]
+    skipped: tuple[Skip, ...]
+
+
+@dataclass(frozen=True)
+class _Rules:
+    """Compiled gitignore-syntax rules from one source, applied to paths below `base`."""
+
+    base: str  # folder of the rule file, relative to root ("" for the root)
+    spec: pathspec.GitIgnoreSpec
+    lines: tuple[str, ...]
+    origin: str  # e.g. ".briefpackignore", "config exclude", "--exclude"
+
+    def check(self, path: str) -> tuple[bool, str] | None:
+        """(ignored, source) for `path` if a rule here decides it, else None."""
+        if self.base:
+            if not path.startswith(self.base + "/"):
+                return None
+            path = path[len(self.base) + 1 :]
+        result = self.spec.check_file(path)
+        if result.include is None or result.index is None:
+            return None
+        where = f"{self.base}/{self.origin}" if self.base else self.origin
+        return result.include, f"{where}:{result.index + 1}:{self.lines[result.index]}"
+
+
+def discover(root: Path, config: Config, *, default_excludes: bool = True) -> Discovery:
+    """List candidates under `root`: git's view inside a repo, gitignore rules outside, then ours."""
+    in_git = find_git_root(root) is not None
+    listed, skipped = (_git_candidates(root) if in_git else _walk_candidates(root))
+    paths, more = _apply_own_rules(root, listed, config, default_excludes=default_excludes)
+    return Discovery(root=root, in_git=in_git, paths=tuple(sorted(paths, key=sort_key)),
+                     skipped=tuple(skipped + more))
+
+
+def sort_key(path: str) -> tuple[str, ...]:
+    """Order paths folder by folder, so a folder's files stay together."""
+    return tuple(path.split("/"))
+
+
+def _git_candidates(root: Path) -> tuple[list[str], list[Skip]]:
+    out = run_git(
+        root, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--deduplicate"
+    )
+    paths, skipped = [], []
+    for path in split_z(out):
+        if (root / path).is_dir() and not (root / path).is_symlink():
+            skipped.append(Skip(path, "submodule", "git"))
+        else:
+            paths.append(path)
+    return paths, skipped
+
+
+def _walk_candidates(root: Path) -> tuple[list[str], list[Skip]]:
+    """Every file under `root` not ignored by a `.gitignore` at its level or above."""
+    paths: list[str] = []
+    skipped: list[Skip] = []
+    stack: list[_Rules] = []
+
+    def on_error(err: OSError) -> None:
+        rel = _rel(root, Path(err.filename)) if err.filename else "?"
+        skipped.append(Skip(rel, f"unreadable: {err.strerror or err}"))
+
+    for folder, dirs, files in os.walk(root, onerror=on_error):
+        rel_dir = _rel(root, Path(folder))
+        stack = [r for r in stack if not rel_dir or _is_within(rel_dir, r.base)]
+        if ".gitignore" in files:
+            rules = _load_rules(root, rel_dir, ".gitignore")
+            if rules is not None:
+                stack.append(rules)
+        if ".git" in dirs:
+            dirs.remove(".git")
+        for name in list(dirs):
+            rel = _join(rel_dir, name)
+            if _ignored_by(stack, rel + "/") is not None:
+                dirs.remove(name)
+        dirs.sort()
+        for name in sorted(files):
+            rel = _join(rel_dir, name)
+            if _ignored_by(stack, rel) is None:
+                paths.append(rel)
+    return paths, skipped
+
+
+def _apply_own_rules(
+    root: Path, listed: Sequence[str], config: Config, *, default_excludes: bool
+) -> tuple[list[str], list[Skip]]:
+    """Drop briefpack's own state, `.briefpackignore` matches, config/flag excludes, defaults."""
+    ignore_files = [p for p in listed if p.rsplit("/", 1)[-1] == IGNORE_FILE]
+    ignore_rules = [
+        r for p in sorted(ignore_files, key=sort_key)
+        if (r := _load_rules(root, p.rpartition("/")[0], IGNORE_FILE)) is not None
+    ]
+    exclude = _inline_rules(config.exclude, "exclude")
+    defaults = _default_rules(config) if default_excludes else []
+    kept: list[str] = []
+    skipped: list[Skip] = []
+    for path in listed:
+        if path == STATE_DIR or path.startswith(STATE_DIR + "/"):
+            continue  # briefpack's own runs, snapshot and fallback brief never go into a brief
+        source = _ignored_by(ignore_rules, path) or _ignored_by([exclude], path)
+        if source is not None:
+            skipped.append(Skip(path, "excluded", source))
+            continue
+        rule = _first_match(defaults, path)
+        if rule is not None:
+            skipped.append(Skip(path, f"default: {rule.origin}", f"default:{rule.origin}"))
+            continue
+        kept.append(path)
+    return kept, skipped
+
+
+def _default_rules(config: Config) -> list[_Rules]:
+    return [
+        _inline_rules(patterns, name)
+        for name, patterns in DEFAULT_RULES.items()
+        if name not in config.disable_defaults
+    ]
+
+
+def _inline_rules(patterns: Iterable[str], origin: str) -> _Rules:
+    lines = tuple(patterns)
+    return _Rules("", pathspec.GitIgnoreSpec.from_lines(lines), lines, origin)
+
+
+def _load_rules(root: Path, rel_dir: str, name: str) -> _Rules | None:
+    try:
+        text = (root / rel_dir / name).read_text(encoding="utf-8", errors="surrogateescape")
+    except OSError:
+        return None
+    lines = tuple(text.splitlines())
+    return _Rules(rel_dir, pathspec.GitIgnoreSpec.from_lines(lines), lines, name)
+
+
+def _ignored_by(stacked: Sequence[_Rules], path: str) -> str | None:
+    """The deciding rule's source if `path` is ignored; the deepest file decides, as in git."""
+    for rules in reversed(stacked):
+        decision = rules.check(path)
+        if decision is not None:
+            ignored, source = decision
+            return source if ignored else None
+    return None
+
+
+def _first_match(rule_sets: Sequence[_Rules], path: str) -> _Rules | None:
+    for rules in rule_sets:
+        decision = rules.check(path)
+        if decision is not None and decision[0]:
+            return rules
+    return None
+
+
+def _is_within(path: str, base: str) -> bool:
+    return not base or path == base or path.startswith(base + "/")
+
+
+def _join(folder: str, name: str) -> str:
+    return f"{folder}/{name}" if folder else name
+
+
+def _rel(root: Path, path: Path) -> str:
+    rel = os.path.relpath(path, root)
+    return "" if rel == "." else Path(rel).as_posix()
+

@@ -1,0 +1,41 @@
+"""One subprocess wrapper for git."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+from briefpack.errors import BriefpackError
+
+
+class GitError(BriefpackError):
+    """git is missing, or a git command failed."""
+
+
+def run_git(cwd: Path, *args: str, input_bytes: bytes | None = None) -> bytes:
+    """Run `git <args>` in `cwd` and return stdout; any failure is a GitError naming the command."""
+    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
+    try:
+        proc = subprocess.run(
+            ["git", *args],
+            cwd=cwd,
+            input=input_bytes,
+            capture_output=True,
+            env=env,
+            check=False,
+        )
+    except FileNotFoundError:
+        raise GitError(
+            "git is not installed or not on PATH", hint="install git, or run outside a repository"
+        ) from None
+    if proc.returncode != 0:
+        detail = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        first = detail[0] if detail else f"exit {proc.returncode}"
+        raise GitError(f"git {args[0]} failed: {first}")
+    return proc.stdout
+
+
+def split_z(output: bytes) -> list[str]:
+    """NUL-separated git output as paths (undecodable bytes kept via surrogateescape)."""
+    return [os.fsdecode(item) for item in output.split(b"\0") if item]

@@ -1,0 +1,121 @@
+"""Reading: each candidate's text, once, or the reason it cannot be inlined."""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from briefpack.discover import Skip
+
+BINARY_SNIFF = 8000  # git's own heuristic: a NUL byte in the first 8000 bytes means binary
+HARD_LIMIT = 64 * 1024 * 1024  # never inline more than this, whatever the flags
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One file's text as it will appear in the brief."""
+
+    path: str
+    text: str
+    size: int
+    note: str = ""  # e.g. "not UTF-8: decoded as cp1252"
+
+
+def read_files(
+    root: Path, paths: Sequence[str], *, max_size: int | None
+) -> tuple[list[SourceFile], list[Skip]]:
+    """Read every path under `root`; what cannot be inlined becomes a Skip, never an exception."""
+    files: list[SourceFile] = []
+    skipped: list[Skip] = []
+    real_root = root.resolve()
+    for path in paths:
+        result = read_file(root, real_root, path, max_size=max_size)
+        if isinstance(result, SourceFile):
+            files.append(result)
+        elif result is not None:
+            skipped.append(result)
+    return files, skipped
+
+
+def read_file(
+    root: Path, real_root: Path, path: str, *, max_size: int | None
+) -> SourceFile | Skip | None:
+    """One file, or why it is skipped; None when it no longer exists (a worktree deletion)."""
+    full = root / path
+    try:
+        info = full.lstat()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return Skip(path, f"unreadable: {exc.strerror}")
+    if stat.S_ISLNK(info.st_mode):
+        problem = _link_problem(full, real_root)
+        if problem:
+            return Skip(path, problem)
+    return _read_regular(full, path, max_size=max_size)
+
+
+def _link_problem(full: Path, real_root: Path) -> str:
+    try:
+        target = full.resolve(strict=True)
+    except RuntimeError:
+        return "symlink loop"
+    except OSError as exc:
+        return "symlink loop" if "loop" in str(exc).lower() else "broken symlink"
+    if not target.is_relative_to(real_root):
+        return "symlink leaves the root"
+    if not target.is_file():
+        return "symlink to a folder"
+    return ""
+
+
+def _read_regular(full: Path, path: str, *, max_size: int | None) -> SourceFile | Skip | None:
+    limit = min(max_size, HARD_LIMIT) if max_size is not None else HARD_LIMIT
+    try:
+        fd = os.open(full, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return Skip(path, f"unreadable: {exc.strerror}")
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            return Skip(path, "not a regular file")
+        if info.st_size > limit:
+            return Skip(path, f"size {human_size(info.st_size)} > {human_size(limit)}",
+                        "default:size" if limit == max_size else "hard limit")
+        try:
+            data = handle.read(limit + 1)
+        except OSError as exc:
+            return Skip(path, f"unreadable: {exc.strerror}")
+    if len(data) > limit:
+        return Skip(path, f"size {human_size(len(data))}+ > {human_size(limit)} (grew while read)")
+    if b"\0" in data[:BINARY_SNIFF]:
+        return Skip(path, "binary")
+    text, note = decode(data)
+    return SourceFile(path=path, text=text, size=len(data), note=note)
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """Text of `data`: UTF-8 when it is, else cp1252, else latin-1 (which always decodes), with a note."""
+    try:
+        return data.decode("utf-8"), ""
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), "not UTF-8: decoded as cp1252"
+    except UnicodeDecodeError:
+        return data.decode("latin-1"), "not UTF-8: decoded as latin-1"
+
+
+def human_size(size: int) -> str:
+    """`size` bytes as '3.2 MB' (decimal units, as `ls -h --si`)."""
+    value = float(size)
+    for unit in ("B", "kB", "MB", "GB"):
+        if value < 1000 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1000
+    return f"{value:.1f} GB"
