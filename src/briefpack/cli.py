@@ -1,0 +1,13 @@
+"""The command line: `briefpack`, a Typer app; each command module registers its commands."""
+
+from __future__ import annotations
+
+from briefpack import cmd_build  # noqa: F401  (registers its commands on `app`)
+from briefpack.cliutil import app
+
+__all__ = ["app", "main"]
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,153 @@
+"""Commands that make or describe a brief: build, ls, stats, init, models."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from briefpack import emit, report
+from briefpack.brief import display_path
+from briefpack.cliutil import (
+    BriefFlags,
+    app,
+    err,
+    handle_errors,
+    out,
+    print_json,
+    warn,
+    with_brief_options,
+)
+from briefpack.errors import OverBudgetError
+from briefpack.pipeline import Built, build
+
+
+def make_brief(flags: BriefFlags) -> Built:
+    """Build the brief these flags describe and print its warnings on stderr."""
+    built = build(flags.path, flags.overrides())
+    if not built.brief.goal.strip():
+        warn("no goal: the model will have to guess what you want (add -g \"...\" or goal = \"...\")")
+    for notice in built.notices:
+        warn(notice)
+    return built
+
+
+def check_budget(built: Built) -> None:
+    """Fail with the over-budget exit code (after the summary) when the brief does not fit."""
+    if built.total > built.budget:
+        raise OverBudgetError(
+            f"the brief is {built.total:,} tokens, over the budget of {built.budget:,}",
+            hint="leave files out with -x GLOB or .briefpackignore, or pass --fit",
+        )
+
+
+@app.command("build")
+@handle_errors
+@with_brief_options
+def build_command(
+    *,
+    flags: BriefFlags,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Write the brief to this file.", metavar="FILE")
+    ] = None,
+    stdout: Annotated[bool, typer.Option("--stdout", help="Write the brief to stdout.")] = False,
+    copy: Annotated[
+        bool, typer.Option("--copy", "-c", help="Copy to the clipboard even when piped.")
+    ] = False,
+) -> None:
+    """Build the brief and copy it to the clipboard (or write it to -o FILE / stdout)."""
+    built = make_brief(flags)
+    err.print(report.summary(built))
+    err.print(report.budget_line(built))
+    check_budget(built)
+    if output is not None:
+        delivery = emit.to_file(output, built.text)
+    elif stdout or (not copy and not sys.stdout.isatty()):
+        delivery = emit.to_stdout(built.text)
+    else:
+        terminal = sys.stderr if sys.stderr.isatty() else None
+        delivery = emit.to_clipboard(built.text, root=built.settings.root, terminal=terminal)
+    skipped = report.skipped_line(built)
+    if skipped is not None:
+        err.print(skipped)
+    _say_delivery(delivery)
+
+
+def _say_delivery(delivery: emit.Delivery) -> None:
+    if delivery.how == "clipboard":
+        err.print("copied to the clipboard", style="green")
+    elif delivery.how == "file" and delivery.reason:
+        warn(f"no clipboard ({delivery.reason}); the brief is in {delivery.path}")
+    elif delivery.how == "osc52":
+        warn(f"no clipboard ({delivery.reason}); sent to the terminal (OSC 52) "
+             f"and saved in {delivery.path}")
+    elif delivery.how == "file":
+        err.print(f"wrote {delivery.path}", style="green", markup=False)
+
+
+@app.command("ls")
+@handle_errors
+@with_brief_options
+def ls_command(
+    *,
+    flags: BriefFlags,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List the files that would go into the brief, in brief order, with their tokens."""
+    built = make_brief(flags)
+    rows = report.ls_rows(built)
+    if as_json:
+        print_json(rows)
+        return
+    for row in rows:
+        sys.stdout.write(f"{row['tokens']:>9,}  {display_path(row['path'])}\n")
+
+
+@app.command("stats")
+@handle_errors
+@with_brief_options
+def stats_command(
+    *,
+    flags: BriefFlags,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    top: Annotated[int, typer.Option("--top", help="How many of the largest files.")] = 10,
+) -> None:
+    """Show tokens per section and per file, the total and the budget."""
+    built = make_brief(flags)
+    if as_json:
+        print_json(report.stats_data(built))
+        return
+    out.print(report.stats_table(built, top=top))
+    out.print(report.budget_line(built))
+
+
+@app.command("init")
+@handle_errors
+def init_command(
+    path: Annotated[Path, typer.Argument(help="Repository folder.")] = Path("."),
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write .briefpack.toml, filled from what is found in the repository."""
+    from briefpack.setup import init_config
+
+    written = init_config(path, force=force)
+    err.print(f"wrote {written}", style="green", markup=False)
+
+
+@app.command("models")
+@handle_errors
+def models_command(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Print the model table: windows, efforts, prices and shutdown dates."""
+    from briefpack.models import load_table
+
+    table = load_table()
+    if as_json:
+        print_json(report.models_data(table))
+        return
+    out.print(report.models_table(table))
+    err.print(f"prices as of {table.date}; sources: " + "; ".join(table.sources),
+              style="dim", markup=False)

@@ -1,0 +1,173 @@
+"""The pipeline: config → discover → read → count → assemble, as one call per brief."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pathspec
+
+from briefpack.brief import Brief, Doc, Segment, render, text_of
+from briefpack.config import Config, Settings, load_settings
+from briefpack.discover import Skip, discover, sort_key
+from briefpack.errors import BriefpackError
+from briefpack.models import ModelInfo, budget_for, resolve_model
+from briefpack.read import SourceFile, read_files
+from briefpack.tokens import TokenCache, TokenCounter, digest
+
+
+@dataclass(frozen=True)
+class Built:
+    """A brief rendered and counted, with everything the summary and `ls`/`stats` need."""
+
+    settings: Settings
+    model: ModelInfo
+    brief: Brief
+    segments: tuple[Segment, ...]
+    counts: tuple[int, ...]
+    budget: int
+    skipped: tuple[Skip, ...]
+    notices: tuple[str, ...]
+    encoded_files: int
+
+    @property
+    def text(self) -> str:
+        """The emitted brief."""
+        return text_of(self.segments)
+
+    @property
+    def total(self) -> int:
+        """Exact token count of the emitted brief (the sum of its segments' counts)."""
+        return sum(self.counts)
+
+    def section_tokens(self) -> dict[str, int]:
+        """Tokens per section, in brief order."""
+        totals: dict[str, int] = defaultdict(int)
+        for segment, count in zip(self.segments, self.counts, strict=True):
+            totals[segment.section] += count
+        return dict(totals)
+
+    def file_tokens(self) -> list[tuple[str, str, int]]:
+        """(section, path, tokens) of every file-carrying segment, in brief order."""
+        return [
+            (s.section, s.path, n)
+            for s, n in zip(self.segments, self.counts, strict=True)
+            if s.path is not None
+        ]
+
+
+def resolve_root(path: Path) -> Path:
+    """The folder to brief, checked: it must exist and be a folder."""
+    if not path.exists():
+        raise BriefpackError(f"no such folder: {path}", hint="pass an existing folder as PATH")
+    if not path.is_dir():
+        raise BriefpackError(f"not a folder: {path}", hint="PATH names the folder to brief")
+    return path.resolve()
+
+
+def build(start: Path, overrides: Mapping[str, Any] | None = None) -> Built:
+    """Build the brief for the folder `start` with flag `overrides` over its config."""
+    root = resolve_root(start)
+    settings = load_settings(root, overrides)
+    config = settings.config
+    model = resolve_model(config.model, config.models)
+    found = discover(root, config, default_excludes=config.default_excludes)
+    max_size = config.max_file_size if config.default_excludes else None
+    brief, skipped, notices = _gather(root, settings, found.paths, max_size)
+    segments = render(brief, config.style)
+    cache = TokenCache.for_root(root) if config.cache else None
+    counter = TokenCounter(model.encoding, cache)
+    counts = counter.count([s.text for s in segments])
+    if cache is not None:
+        cache.save()
+    budget = budget_for(model, config.effort, reserve=config.reserve, budget=config.budget)
+    return Built(
+        settings=settings,
+        model=model,
+        brief=brief,
+        segments=segments,
+        counts=tuple(counts),
+        budget=budget,
+        skipped=tuple(found.skipped) + tuple(skipped),
+        notices=tuple(notices),
+        encoded_files=sum(
+            1 for s in segments if s.path is not None and digest(s.text) in counter.encoded
+        ),
+    )
+
+
+def _gather(
+    root: Path, settings: Settings, paths: Sequence[str], max_size: int | None
+) -> tuple[Brief, list[Skip], list[str]]:
+    config = settings.config
+    about_path = _config_relative(settings, root, config.about)
+    notes_spec = _spec(config.notes)
+    schema_spec = _spec(config.schema)
+    include_spec = _spec(config.include)
+    roles: dict[str, str] = {}
+    skipped: list[Skip] = []
+    for path in paths:
+        if path == about_path:
+            continue
+        if notes_spec.match_file(path):
+            roles[path] = "notes"
+        elif schema_spec.match_file(path):
+            roles[path] = "schema"
+        elif config.include and not include_spec.match_file(path):
+            skipped.append(Skip(path, "not included", "include"))
+        else:
+            roles[path] = "files"
+    files, unread = read_files(root, list(roles), max_size=max_size)
+    skipped.extend(unread)
+    notices = [f"{f.path}: {f.note}" for f in files if f.note]
+    by_role: dict[str, list[Doc]] = defaultdict(list)
+    for f in files:
+        by_role[roles[f.path]].append(Doc(f.path, f.text))
+    brief = Brief(
+        goal=config.goal,
+        format=config.format,
+        warnings=config.warnings,
+        about=_about(settings, config, about_path),
+        tried=_tried(settings, config),
+        notes=tuple(by_role["notes"]),
+        schema=tuple(by_role["schema"]),
+        files=tuple(sorted(by_role["files"], key=lambda d: sort_key(d.path))),
+    )
+    return brief, skipped, notices
+
+
+def _spec(patterns: Sequence[str]) -> pathspec.GitIgnoreSpec:
+    return pathspec.GitIgnoreSpec.from_lines(patterns)
+
+
+def _config_relative(settings: Settings, root: Path, value: str) -> str | None:
+    """A config path (relative to the config file's folder) as a path relative to `root`."""
+    if not value:
+        return None
+    full = (settings.root / value).resolve()
+    return full.relative_to(root).as_posix() if full.is_relative_to(root) else str(full)
+
+
+def _read_named(settings: Settings, key: str, value: str) -> SourceFile:
+    full = settings.root / value
+    files, skipped = read_files(full.parent, [full.name], max_size=None)
+    if not files:
+        reason = skipped[0].reason if skipped else "no such file"
+        raise BriefpackError(f"{key} = {value!r}: {reason}", hint=f"fix '{key}' in .briefpack.toml")
+    return files[0]
+
+
+def _about(settings: Settings, config: Config, about_path: str | None) -> Doc | None:
+    if not config.about or about_path is None:
+        return None
+    return Doc(about_path, _read_named(settings, "about", config.about).text)
+
+
+def _tried(settings: Settings, config: Config) -> str:
+    parts = [config.tried.strip()] if config.tried.strip() else []
+    if config.tried_file:
+        parts.append(_read_named(settings, "tried_file", config.tried_file).text.strip())
+    return "\n\n".join(parts)

@@ -1,0 +1,133 @@
+"""Reports: the summary, `ls` and `stats` as Rich renderables or JSON-ready data."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import fields
+from typing import Any
+
+from rich.table import Table
+from rich.text import Text
+
+from briefpack.brief import display_path
+from briefpack.models import ModelInfo, ModelTable
+from briefpack.pipeline import Built
+
+SECTION_NAMES = {
+    "goal": "Goal",
+    "format": "Return format",
+    "warnings": "Warnings",
+    "context": "Context headings",
+    "about": "About",
+    "tried": "What was tried",
+    "notes": "Notes",
+    "schema": "Schema",
+    "tree": "Directory tree",
+    "left_out": "Left out for space",
+    "files": "Files",
+}
+
+
+def budget_line(built: Built) -> Text:
+    """'total 45,251 / 872,000 tokens (5%) · gpt-5.6-sol · o200k_base', coloured by how full."""
+    share = built.total / built.budget if built.budget else 1.0
+    colour = "green" if share < 0.75 else "yellow" if share <= 1.0 else "bold red"
+    line = Text("total ")
+    line.append(f"{built.total:,}", style=colour)
+    line.append(f" / {built.budget:,} tokens ({share:.0%} of budget) · {built.model.id}")
+    line.append(f" · {built.model.encoding}", style="dim")
+    return line
+
+
+def summary(built: Built, *, top: int = 5) -> Table:
+    """Sections and the largest files with their tokens."""
+    table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
+    table.add_column("section")
+    table.add_column("tokens", justify="right")
+    table.add_column("files", justify="right")
+    files_per = Counter(section for section, _, _ in built.file_tokens())
+    for section, tokens in built.section_tokens().items():
+        count = str(files_per[section]) if files_per[section] else ""
+        table.add_row(SECTION_NAMES.get(section, section), f"{tokens:,}", count)
+    largest = sorted(built.file_tokens(), key=lambda item: -item[2])[:top]
+    if largest:
+        table.add_row("", "", "")
+        for _, path, tokens in largest:
+            table.add_row(Text("  " + display_path(path), style="dim"), f"{tokens:,}", "")
+    return table
+
+
+def skipped_line(built: Built) -> Text | None:
+    """'left out 3 files: binary 1, size 2 (briefpack ls --excluded)', or None."""
+    if not built.skipped:
+        return None
+    kinds = Counter(skip.reason.split(" ")[0].rstrip(":") for skip in built.skipped)
+    detail = ", ".join(f"{kind} {n}" for kind, n in kinds.most_common())
+    return Text(f"left out {len(built.skipped)} files: {detail} (see: briefpack ls --excluded)",
+                style="dim")
+
+
+def ls_rows(built: Built) -> list[dict[str, Any]]:
+    """The brief's files in brief order, for `ls` and `ls --json`."""
+    return [
+        {"path": path, "tokens": tokens, "section": section}
+        for section, path, tokens in built.file_tokens()
+    ]
+
+
+def stats_data(built: Built) -> dict[str, Any]:
+    """Everything `stats --json` prints."""
+    return {
+        "model": built.model.id,
+        "encoding": built.model.encoding,
+        "total": built.total,
+        "budget": built.budget,
+        "fits": built.total <= built.budget,
+        "sections": built.section_tokens(),
+        "files": ls_rows(built),
+        "skipped": [
+            {"path": s.path, "reason": s.reason, "source": s.source} for s in built.skipped
+        ],
+        "encoded_files": built.encoded_files,
+    }
+
+
+def stats_table(built: Built, *, top: int) -> Table:
+    """Sections, then the top files, for `stats`."""
+    return summary(built, top=top)
+
+
+def models_data(table: ModelTable) -> dict[str, Any]:
+    """The model table as JSON-ready data."""
+    rows = [
+        {f.name: getattr(info, f.name) for f in fields(info)} for info in table.models.values()
+    ]
+    return {"date": table.date, "sources": list(table.sources), "models": rows}
+
+
+def models_table(table: ModelTable) -> Table:
+    """The model table for `briefpack models`."""
+    grid = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
+    for name in ("model", "window", "max in", "max out", "efforts", "$ in/cached/out", "shutdown"):
+        grid.add_column(name, justify="right" if name.startswith(("window", "max")) else "left")
+    for info in table.models.values():
+        shutdown = Text(info.shutdown or "")
+        if info.is_shut_down():
+            shutdown = Text(f"{info.shutdown} → {info.successor or '?'}", style="red")
+        grid.add_row(
+            info.id,
+            f"{info.context_window:,}",
+            f"{info.input_limit:,}",
+            f"{info.max_output:,}",
+            " ".join(info.efforts),
+            _prices(info),
+            shutdown,
+        )
+    return grid
+
+
+def _prices(info: ModelInfo) -> str:
+    if not info.has_prices:
+        return "unknown"
+    cached = "-" if info.price_cached is None else f"{info.price_cached:g}"
+    return f"{info.price_input:g} / {cached} / {info.price_output:g}"

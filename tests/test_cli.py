@@ -1,0 +1,287 @@
+"""The spine end to end: real git repos, the real CLI, real output paths and a real clipboard."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tomllib
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import pytest
+from typer.testing import Result
+
+from briefpack import __version__
+from briefpack.tokens import load_encoding
+from tests.conftest import git, write_tree
+
+CLI = Callable[..., Result]
+
+PROJECT = {
+    "app.py": "def login(user):\n    return user\n",
+    "web/ui.ts": "export const x: number = 1;\n",
+    "README.md": "# demo\n",
+}
+
+
+@pytest.fixture
+def project(git_repo: Path) -> Path:
+    write_tree(git_repo, PROJECT)
+    git(git_repo, "add", "-A")
+    return git_repo
+
+
+def run(args: list[str], cwd: Path, env: Mapping[str, str] | None = None,
+        stdin: int | None = subprocess.DEVNULL) -> subprocess.CompletedProcess[str]:
+    """The real console entry point in a child process (its own stdout, stderr, clipboard)."""
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "briefpack", *args], cwd=cwd, env=full_env,
+        capture_output=True, text=True, stdin=stdin, timeout=120,
+    )
+
+
+def test_version_and_help(cli: CLI) -> None:
+    result = cli(["--version"])
+    assert result.exit_code == 0
+    assert result.stdout.strip() == f"briefpack {__version__}"
+    for command in ("build", "ls", "stats", "init", "models"):
+        result = cli([command, "--help"])
+        assert result.exit_code == 0, command
+        assert "Usage:" in result.stdout
+
+
+def test_python_dash_m_runs(project: Path) -> None:
+    result = run(["--version"], project)
+    assert result.returncode == 0
+    assert result.stdout == f"briefpack {__version__}\n"
+
+
+def test_build_stdout_is_the_brief_and_summary_is_on_stderr(cli: CLI, project: Path) -> None:
+    result = cli(["build", "--stdout", "-g", "Add rate limiting", "-f", "Files only",
+                  "-w", "Keep the API", "-w", "No Redis"], cwd=project)
+    assert result.exit_code == 0, result.stderr
+    brief = result.stdout
+    assert brief.startswith("# Goal\n\nAdd rate limiting\n")
+    order = ["# Goal", "# Return format", "# Warnings", "# Context",
+             "## Directory tree", "### app.py", "### web/ui.ts"]
+    positions = [brief.index(marker) for marker in order]
+    assert positions == sorted(positions)
+    assert "- Keep the API\n- No Redis\n" in brief
+    assert "def login(user):" in brief
+    # The summary is on stderr only, and its total is tiktoken's count of what was emitted.
+    total = len(load_encoding("o200k_base").encode_ordinary(brief))
+    assert f"total {total:,} / " in result.stderr
+    assert "total" not in brief
+
+
+def test_build_without_goal_warns(cli: CLI, project: Path) -> None:
+    result = cli(["build", "--stdout"], cwd=project)
+    assert result.exit_code == 0
+    assert "no goal" in result.stderr
+    assert "# Goal" not in result.stdout
+    assert result.stdout.startswith("# Context\n")
+
+
+def test_flags_override_config(cli: CLI, project: Path) -> None:
+    write_tree(project, {".briefpack.toml": (
+        'goal = "from config"\nformat = "config format"\nwarnings = ["config warning"]\n'
+        'style = "xml"\n'
+    )})
+    result = cli(["build", "--stdout", "-g", "from flag", "-w", "flag warning"], cwd=project)
+    assert result.exit_code == 0, result.stderr
+    brief = result.stdout
+    assert "from flag" in brief and "from config" not in brief
+    assert "config format" in brief  # not overridden
+    assert "flag warning" in brief and "config warning" not in brief
+    assert brief.startswith("<goal>")  # style from config
+    result = cli(["build", "--stdout", "--style", "markdown"], cwd=project)
+    assert result.stdout.startswith("# Goal\n\nfrom config\n")
+    assert ".briefpack.toml" not in result.stdout  # its content is already the brief's header
+
+
+def test_config_found_walking_up_from_a_subfolder(cli: CLI, project: Path) -> None:
+    write_tree(project, {".briefpack.toml": 'goal = "root goal"\n'})
+    result = cli(["build", "--stdout"], cwd=project / "web")
+    assert result.exit_code == 0, result.stderr
+    assert "root goal" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [("goal = \n", "invalid TOML"), ("gaol = 'x'\n", "unknown key 'gaol'"),
+     ("warnings = 'x'\n", "key 'warnings'")],
+)
+def test_broken_config_is_a_one_line_error(cli: CLI, project: Path, text: str,
+                                           needle: str) -> None:
+    write_tree(project, {".briefpack.toml": text})
+    result = cli(["build", "--stdout"], cwd=project)
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    first = result.stderr.splitlines()[0]
+    assert first.startswith("error: ") and needle in first and ".briefpack.toml" in first
+    assert "Traceback" not in result.stderr
+
+
+def test_repo_without_config_works(cli: CLI, project: Path) -> None:
+    result = cli(["stats", "--json"], cwd=project)
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["model"]
+
+
+def test_missing_path_is_a_clean_error(cli: CLI, project: Path) -> None:
+    result = cli(["build", "--stdout", "no-such-dir"], cwd=project)
+    assert result.exit_code == 1
+    assert "no-such-dir" in result.stderr.splitlines()[0]
+
+
+def test_path_argument_briefs_that_folder(cli: CLI, project: Path, tmp_path: Path) -> None:
+    result = cli(["ls", "--json", str(project / "web")], cwd=tmp_path)
+    assert result.exit_code == 0, result.stderr
+    assert [row["path"] for row in json.loads(result.stdout)] == ["ui.ts"]
+
+
+def test_ls_json_shape(cli: CLI, project: Path) -> None:
+    result = cli(["ls", "--json"], cwd=project)
+    assert result.exit_code == 0, result.stderr
+    rows = json.loads(result.stdout)
+    assert [row["path"] for row in rows] == ["README.md", "app.py", "web/ui.ts"]
+    enc = load_encoding("o200k_base")
+    for row in rows:
+        assert isinstance(row["tokens"], int) and row["tokens"] > 0
+        # A file's tokens are its whole segment (heading, fence and text) in the brief.
+        assert row["tokens"] > len(enc.encode_ordinary((project / row["path"]).read_text()))
+
+
+def test_stats_json_shape_and_totals(cli: CLI, project: Path) -> None:
+    result = cli(["stats", "--json", "-g", "goal"], cwd=project)
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert set(data) >= {"total", "budget", "model", "encoding", "sections", "files",
+                         "encoded_files"}
+    assert data["encoding"] == "o200k_base"
+    assert sum(data["sections"].values()) == data["total"]
+    built = cli(["build", "--stdout", "-g", "goal"], cwd=project).stdout
+    assert data["total"] == len(load_encoding("o200k_base").encode_ordinary(built))
+    assert data["encoded_files"] == 3  # a cold cache: every file encoded once
+    warm = json.loads(cli(["stats", "--json", "-g", "goal"], cwd=project).stdout)
+    assert warm["encoded_files"] == 0
+    assert warm["total"] == data["total"]
+
+
+def test_stats_table(cli: CLI, project: Path) -> None:
+    result = cli(["stats"], cwd=project)
+    assert result.exit_code == 0
+    assert "app.py" in result.stdout and "total" in result.stdout
+
+
+def test_output_file(cli: CLI, project: Path) -> None:
+    result = cli(["build", "-o", "out/brief.md", "-g", "goal"], cwd=project)
+    assert result.exit_code == 0, result.stderr
+    text = (project / "out" / "brief.md").read_text(encoding="utf-8")
+    assert text.startswith("# Goal\n\ngoal\n")
+    assert result.stdout == ""
+    assert "wrote" in result.stderr
+
+
+def test_piped_stdout_gets_the_brief(project: Path) -> None:
+    result = run(["build", "-g", "piped"], project)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("# Goal\n\npiped\n")
+    assert "total" in result.stderr
+
+
+def test_clipboard_under_xvfb(project: Path, display: str) -> None:
+    result = run(["build", "--copy", "-g", "to the clipboard"], project, env={"DISPLAY": display})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""
+    assert "copied to the clipboard" in result.stderr
+    pasted = subprocess.run(["xclip", "-selection", "clipboard", "-o"], capture_output=True,
+                            text=True, env={**os.environ, "DISPLAY": display}, check=True,
+                            timeout=30).stdout
+    assert pasted.startswith("# Goal\n\nto the clipboard\n")
+    assert "def login(user):" in pasted
+    assert not (project / ".briefpack" / "brief.md").exists()
+
+
+def test_no_clipboard_falls_back_to_a_file(project: Path) -> None:
+    env = {"DISPLAY": "", "WAYLAND_DISPLAY": "", "PATH": os.environ.get("PATH", "")}
+    result = run(["build", "--copy", "-g", "fallback"], project, env=env)
+    assert result.returncode == 0, result.stderr
+    saved = project / ".briefpack" / "brief.md"
+    assert saved.read_text(encoding="utf-8").startswith("# Goal\n\nfallback\n")
+    assert "no clipboard" in result.stderr and str(saved) in result.stderr
+    # The fallback file is never part of the next brief.
+    again = run(["ls", "--json"], project)
+    assert ".briefpack/brief.md" not in again.stdout
+
+
+def test_no_clipboard_on_a_terminal_uses_osc52(project: Path) -> None:
+    import pty
+
+    leader, follower = pty.openpty()
+    env = {**os.environ, "DISPLAY": "", "WAYLAND_DISPLAY": ""}
+    proc = subprocess.Popen([sys.executable, "-m", "briefpack", "build", "--copy", "-g", "osc"],
+                            cwd=project, env=env, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=follower)
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    assert proc.wait(timeout=60) == 0
+    os.close(leader)
+    seen = b"".join(chunks)
+    import base64
+
+    brief = (project / ".briefpack" / "brief.md").read_bytes()
+    assert b"\x1b]52;c;" + base64.b64encode(brief) + b"\x07" in seen
+
+
+def test_init_writes_detected_config(cli: CLI, git_repo: Path) -> None:
+    write_tree(git_repo, {"notes/lingo.md": "x\n", "db/schema.sql": "create table t();\n",
+                          "ABOUT.md": "about\n", "app/migrations/0001.sql": "\n"})
+    result = cli(["init"], cwd=git_repo)
+    assert result.exit_code == 0, result.stderr
+    data = tomllib.loads((git_repo / ".briefpack.toml").read_text(encoding="utf-8"))
+    assert data["notes"] == ["notes/**"]
+    assert data["about"] == "ABOUT.md"
+    assert "db/schema.sql" in data["schema"] and "app/migrations/**" in data["schema"]
+    assert data["model"] == "gpt-5.6-sol"
+    again = cli(["init"], cwd=git_repo)
+    assert again.exit_code == 1 and "--force" in again.stderr
+    # The written file is valid config: a build reads it back.
+    assert cli(["build", "--stdout"], cwd=git_repo).exit_code == 0
+
+
+def test_models_json(cli: CLI) -> None:
+    result = cli(["models", "--json"])
+    assert result.exit_code == 0
+    rows = json.loads(result.stdout)["models"]
+    o1 = next(row for row in rows if row["id"] == "o1")
+    assert o1["shutdown"] == "2026-10-23" and o1["encoding"] == "o200k_base"
+
+
+def test_unknown_flag_is_usage_error(cli: CLI, project: Path) -> None:
+    result = cli(["build", "--frobnicate"], cwd=project)
+    assert result.exit_code == 2
+
+
+def test_example_project_builds(cli: CLI) -> None:
+    example = Path(__file__).parent.parent / "examples" / "tidewater"
+    result = cli(["build", "--stdout", str(example)])
+    assert result.exit_code == 0, result.stderr
+    brief = result.stdout
+    order = ["# Goal", "# Return format", "# Warnings", "# Context", "## About",
+             "## Notes", "## Schema", "## Directory tree", "## Files"]
+    positions = [brief.index(marker) for marker in order]
+    assert positions == sorted(positions)
+    assert "CREATE TABLE tenders" in brief and "renderLoadBoard" in brief
+    assert "no goal" not in result.stderr
