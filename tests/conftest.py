@@ -64,13 +64,18 @@ def cli(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., Result]]:
     """Run briefpack in-process: cli(args, cwd=...) -> Result with stdout and stderr apart."""
     runner = CliRunner()
 
-    def invoke(args: list[str], *, cwd: Path | None = None, input: str | None = None,
-               env: Mapping[str, str] | None = None) -> Result:
+    def invoke(
+        args: list[str],
+        *,
+        cwd: Path | None = None,
+        input: str | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> Result:
         if cwd is not None:
             monkeypatch.chdir(cwd)
         return runner.invoke(app, args, input=input, env=dict(env or {}))
 
-    yield invoke
+    return invoke
 
 
 @pytest.fixture(scope="session")
@@ -85,7 +90,9 @@ def display() -> Iterator[str]:
     read_end, write_end = os.pipe()
     proc = subprocess.Popen(
         ["Xvfb", "-displayfd", str(write_end), "-nolisten", "tcp", "-screen", "0", "640x480x24"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, pass_fds=(write_end,),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        pass_fds=(write_end,),
     )
     os.close(write_end)
     with os.fdopen(read_end) as pipe:

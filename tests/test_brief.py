@@ -25,18 +25,33 @@ HOSTILE = [
 
 
 def test_sections_in_order_and_only_with_content() -> None:
-    brief = Brief(goal="G", format="F", warnings=("W1", "W2"), tried="T",
-                  notes=(Doc("notes/a.md", "n\n"),), files=(Doc("src/x.py", "x = 1\n"),))
+    brief = Brief(
+        goal="G",
+        format="F",
+        warnings=("W1", "W2"),
+        tried="T",
+        notes=(Doc("notes/a.md", "n\n"),),
+        files=(Doc("src/x.py", "x = 1\n"),),
+    )
     text = text_of(render(brief, "markdown"))
     heads = re.findall(r"^#{1,2} .*$", text, flags=re.M)
-    assert heads == ["# Goal", "# Return format", "# Warnings", "# Context",
-                     "## What was tried", "## Notes", "## Directory tree", "## Files"]
+    assert heads == [
+        "# Goal",
+        "# Return format",
+        "# Warnings",
+        "# Context",
+        "## What was tried",
+        "## Notes",
+        "## Directory tree",
+        "## Files",
+    ]
     assert "# Goal" not in text_of(render(Brief(files=brief.files), "markdown"))
 
 
 def test_markdown_exact_layout() -> None:
-    brief = Brief(goal="Add rate limiting", warnings=("Keep the API",),
-                  files=(Doc("app.py", "print(1)\n"),))
+    brief = Brief(
+        goal="Add rate limiting", warnings=("Keep the API",), files=(Doc("app.py", "print(1)\n"),)
+    )
     assert text_of(render(brief, "markdown")) == (
         "# Goal\n\nAdd rate limiting\n\n"
         "# Warnings\n\n- Keep the API\n\n"
@@ -54,7 +69,7 @@ def test_xml_exact_layout() -> None:
         "<return_format>\nF\n</return_format>\n"
         "<context>\n"
         "<tree>\n.\n└── a/\n    └── b.sql\n</tree>\n"
-        "<files>\n<file path=\"a/b.sql\" language=\"sql\">\nselect 1;\n</file>\n</files>\n"
+        '<files>\n<file path="a/b.sql" language="sql">\nselect 1;\n</file>\n</files>\n'
         "</context>\n"
     )
 

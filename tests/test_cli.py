@@ -33,13 +33,22 @@ def project(git_repo: Path) -> Path:
     return git_repo
 
 
-def run(args: list[str], cwd: Path, env: Mapping[str, str] | None = None,
-        stdin: int | None = subprocess.DEVNULL) -> subprocess.CompletedProcess[str]:
+def run(
+    args: list[str],
+    cwd: Path,
+    env: Mapping[str, str] | None = None,
+    stdin: int | None = subprocess.DEVNULL,
+) -> subprocess.CompletedProcess[str]:
     """The real console entry point in a child process (its own stdout, stderr, clipboard)."""
     full_env = {**os.environ, **(env or {})}
     return subprocess.run(
-        [sys.executable, "-m", "briefpack", *args], cwd=cwd, env=full_env,
-        capture_output=True, text=True, stdin=stdin, timeout=120,
+        [sys.executable, "-m", "briefpack", *args],
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        stdin=stdin,
+        timeout=120,
     )
 
 
@@ -60,13 +69,33 @@ def test_python_dash_m_runs(project: Path) -> None:
 
 
 def test_build_stdout_is_the_brief_and_summary_is_on_stderr(cli: CLI, project: Path) -> None:
-    result = cli(["build", "--stdout", "-g", "Add rate limiting", "-f", "Files only",
-                  "-w", "Keep the API", "-w", "No Redis"], cwd=project)
+    result = cli(
+        [
+            "build",
+            "--stdout",
+            "-g",
+            "Add rate limiting",
+            "-f",
+            "Files only",
+            "-w",
+            "Keep the API",
+            "-w",
+            "No Redis",
+        ],
+        cwd=project,
+    )
     assert result.exit_code == 0, result.stderr
     brief = result.stdout
     assert brief.startswith("# Goal\n\nAdd rate limiting\n")
-    order = ["# Goal", "# Return format", "# Warnings", "# Context",
-             "## Directory tree", "### app.py", "### web/ui.ts"]
+    order = [
+        "# Goal",
+        "# Return format",
+        "# Warnings",
+        "# Context",
+        "## Directory tree",
+        "### app.py",
+        "### web/ui.ts",
+    ]
     positions = [brief.index(marker) for marker in order]
     assert positions == sorted(positions)
     assert "- Keep the API\n- No Redis\n" in brief
@@ -86,10 +115,15 @@ def test_build_without_goal_warns(cli: CLI, project: Path) -> None:
 
 
 def test_flags_override_config(cli: CLI, project: Path) -> None:
-    write_tree(project, {".briefpack.toml": (
-        'goal = "from config"\nformat = "config format"\nwarnings = ["config warning"]\n'
-        'style = "xml"\n'
-    )})
+    write_tree(
+        project,
+        {
+            ".briefpack.toml": (
+                'goal = "from config"\nformat = "config format"\nwarnings = ["config warning"]\n'
+                'style = "xml"\n'
+            )
+        },
+    )
     result = cli(["build", "--stdout", "-g", "from flag", "-w", "flag warning"], cwd=project)
     assert result.exit_code == 0, result.stderr
     brief = result.stdout
@@ -111,11 +145,13 @@ def test_config_found_walking_up_from_a_subfolder(cli: CLI, project: Path) -> No
 
 @pytest.mark.parametrize(
     ("text", "needle"),
-    [("goal = \n", "invalid TOML"), ("gaol = 'x'\n", "unknown key 'gaol'"),
-     ("warnings = 'x'\n", "key 'warnings'")],
+    [
+        ("goal = \n", "invalid TOML"),
+        ("gaol = 'x'\n", "unknown key 'gaol'"),
+        ("warnings = 'x'\n", "key 'warnings'"),
+    ],
 )
-def test_broken_config_is_a_one_line_error(cli: CLI, project: Path, text: str,
-                                           needle: str) -> None:
+def test_broken_config_is_a_one_line_error(cli: CLI, project: Path, text: str, needle: str) -> None:
     write_tree(project, {".briefpack.toml": text})
     result = cli(["build", "--stdout"], cwd=project)
     assert result.exit_code == 1
@@ -159,8 +195,15 @@ def test_stats_json_shape_and_totals(cli: CLI, project: Path) -> None:
     result = cli(["stats", "--json", "-g", "goal"], cwd=project)
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)
-    assert set(data) >= {"total", "budget", "model", "encoding", "sections", "files",
-                         "encoded_files"}
+    assert set(data) >= {
+        "total",
+        "budget",
+        "model",
+        "encoding",
+        "sections",
+        "files",
+        "encoded_files",
+    }
     assert data["encoding"] == "o200k_base"
     assert sum(data["sections"].values()) == data["total"]
     built = cli(["build", "--stdout", "-g", "goal"], cwd=project).stdout
@@ -198,9 +241,14 @@ def test_clipboard_under_xvfb(project: Path, display: str) -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout == ""
     assert "copied to the clipboard" in result.stderr
-    pasted = subprocess.run(["xclip", "-selection", "clipboard", "-o"], capture_output=True,
-                            text=True, env={**os.environ, "DISPLAY": display}, check=True,
-                            timeout=30).stdout
+    pasted = subprocess.run(
+        ["xclip", "-selection", "clipboard", "-o"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "DISPLAY": display},
+        check=True,
+        timeout=30,
+    ).stdout
     assert pasted.startswith("# Goal\n\nto the clipboard\n")
     assert "def login(user):" in pasted
     assert not (project / ".briefpack" / "brief.md").exists()
@@ -223,9 +271,14 @@ def test_no_clipboard_on_a_terminal_uses_osc52(project: Path) -> None:
 
     leader, follower = pty.openpty()
     env = {**os.environ, "DISPLAY": "", "WAYLAND_DISPLAY": ""}
-    proc = subprocess.Popen([sys.executable, "-m", "briefpack", "build", "--copy", "-g", "osc"],
-                            cwd=project, env=env, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.DEVNULL, stderr=follower)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "briefpack", "build", "--copy", "-g", "osc"],
+        cwd=project,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=follower,
+    )
     os.close(follower)
     chunks = []
     while True:
@@ -246,8 +299,15 @@ def test_no_clipboard_on_a_terminal_uses_osc52(project: Path) -> None:
 
 
 def test_init_writes_detected_config(cli: CLI, git_repo: Path) -> None:
-    write_tree(git_repo, {"notes/lingo.md": "x\n", "db/schema.sql": "create table t();\n",
-                          "ABOUT.md": "about\n", "app/migrations/0001.sql": "\n"})
+    write_tree(
+        git_repo,
+        {
+            "notes/lingo.md": "x\n",
+            "db/schema.sql": "create table t();\n",
+            "ABOUT.md": "about\n",
+            "app/migrations/0001.sql": "\n",
+        },
+    )
     result = cli(["init"], cwd=git_repo)
     assert result.exit_code == 0, result.stderr
     data = tomllib.loads((git_repo / ".briefpack.toml").read_text(encoding="utf-8"))
@@ -279,8 +339,17 @@ def test_example_project_builds(cli: CLI) -> None:
     result = cli(["build", "--stdout", str(example)])
     assert result.exit_code == 0, result.stderr
     brief = result.stdout
-    order = ["# Goal", "# Return format", "# Warnings", "# Context", "## About",
-             "## Notes", "## Schema", "## Directory tree", "## Files"]
+    order = [
+        "# Goal",
+        "# Return format",
+        "# Warnings",
+        "# Context",
+        "## About",
+        "## Notes",
+        "## Schema",
+        "## Directory tree",
+        "## Files",
+    ]
     positions = [brief.index(marker) for marker in order]
     assert positions == sorted(positions)
     assert "CREATE TABLE tenders" in brief and "renderLoadBoard" in brief

@@ -23,7 +23,9 @@ def test_known_token_ids_prove_the_encodings_are_authentic() -> None:
     assert load_encoding("cl100k_base").encode("hello world") == [15339, 1917]
 
 
-def test_only_a_verified_rank_file_is_trusted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_only_a_verified_rank_file_is_trusted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from briefpack import tokens
 
     monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path))
@@ -68,8 +70,16 @@ HOSTILE = {
 @pytest.mark.parametrize("encoding", ENCODINGS)
 def test_rendered_brief_total_is_exact(style: str, encoding: str) -> None:
     docs = tuple(Doc(p, t) for p, t in HOSTILE.items())
-    brief = Brief(goal=" lead space", format="f", warnings=("w\nmore",), tried="t",
-                  notes=docs[:2], schema=docs[4:5], files=docs, left_out=("x (3 tokens)",))
+    brief = Brief(
+        goal=" lead space",
+        format="f",
+        warnings=("w\nmore",),
+        tried="t",
+        notes=docs[:2],
+        schema=docs[4:5],
+        files=docs,
+        left_out=("x (3 tokens)",),
+    )
     segments = render(brief, style)  # type: ignore[arg-type]
     counts = TokenCounter(encoding).count([s.text for s in segments])
     assert sum(counts) == len(load_encoding(encoding).encode_ordinary(text_of(segments)))

@@ -90,14 +90,53 @@ def display_path(path: str) -> str:
 _CONTROL = {i: f"\\x{i:02x}" for i in range(32)} | {10: "\\n", 13: "\\r", 9: "\\t", 127: "\\x7f"}
 
 _LANGS = {
-    "py": "python", "pyi": "python", "js": "javascript", "mjs": "javascript", "cjs": "javascript",
-    "jsx": "jsx", "ts": "typescript", "tsx": "tsx", "go": "go", "rs": "rust", "rb": "ruby",
-    "java": "java", "kt": "kotlin", "swift": "swift", "c": "c", "h": "c", "cc": "cpp", "cpp": "cpp",
-    "hpp": "cpp", "cs": "csharp", "php": "php", "sh": "bash", "bash": "bash", "zsh": "zsh",
-    "sql": "sql", "prisma": "prisma", "md": "markdown", "toml": "toml", "yaml": "yaml",
-    "yml": "yaml", "json": "json", "html": "html", "css": "css", "scss": "scss", "xml": "xml",
-    "graphql": "graphql", "proto": "protobuf", "tf": "hcl", "lua": "lua", "r": "r", "ex": "elixir",
-    "exs": "elixir", "erl": "erlang", "hs": "haskell", "scala": "scala", "vue": "vue", "txt": "text",
+    "py": "python",
+    "pyi": "python",
+    "js": "javascript",
+    "mjs": "javascript",
+    "cjs": "javascript",
+    "jsx": "jsx",
+    "ts": "typescript",
+    "tsx": "tsx",
+    "go": "go",
+    "rs": "rust",
+    "rb": "ruby",
+    "java": "java",
+    "kt": "kotlin",
+    "swift": "swift",
+    "c": "c",
+    "h": "c",
+    "cc": "cpp",
+    "cpp": "cpp",
+    "hpp": "cpp",
+    "cs": "csharp",
+    "php": "php",
+    "sh": "bash",
+    "bash": "bash",
+    "zsh": "zsh",
+    "sql": "sql",
+    "prisma": "prisma",
+    "md": "markdown",
+    "toml": "toml",
+    "yaml": "yaml",
+    "yml": "yaml",
+    "json": "json",
+    "html": "html",
+    "css": "css",
+    "scss": "scss",
+    "xml": "xml",
+    "graphql": "graphql",
+    "proto": "protobuf",
+    "tf": "hcl",
+    "lua": "lua",
+    "r": "r",
+    "ex": "elixir",
+    "exs": "elixir",
+    "erl": "erlang",
+    "hs": "haskell",
+    "scala": "scala",
+    "vue": "vue",
+    "txt": "text",
 }
 
 
@@ -111,6 +150,7 @@ def language(path: str) -> str:
 
 
 # --- Markdown ---------------------------------------------------------------------------------
+
 
 def _render_markdown(brief: Brief) -> list[Segment]:
     out: list[Segment] = []
@@ -166,8 +206,19 @@ def _bullets(items: Sequence[str]) -> str:
 # --- XML --------------------------------------------------------------------------------------
 
 _TAGS = (
-    "goal", "return_format", "warnings", "context", "about", "tried", "notes", "note", "schema",
-    "tree", "left_out", "files", "file",
+    "goal",
+    "return_format",
+    "warnings",
+    "context",
+    "about",
+    "tried",
+    "notes",
+    "note",
+    "schema",
+    "tree",
+    "left_out",
+    "files",
+    "file",
 )
 _CLOSING = re.compile(r"</\s*(?:" + "|".join(_TAGS) + r")\s*>|<!\[CDATA\[|\]\]>", re.IGNORECASE)
 
@@ -224,4 +275,6 @@ def _cdata(text: str) -> str:
 
 
 def _attr(value: str) -> str:
-    return value.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;")
+    return (
+        value.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;")
+    )

@@ -17,7 +17,7 @@ import typer
 from rich.console import Console
 
 from briefpack import __version__
-from briefpack.errors import BriefpackError, ExitCode, OverBudgetError
+from briefpack.errors import BriefpackError, ExitCode
 
 app = typer.Typer(
     name="briefpack",
@@ -38,7 +38,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 class BriefFlags:
     """The flags every brief-making command shares; None means 'not given'."""
 
-    path: Path = Path(".")
+    path: Path = Path()
     goal: str | None = None
     format: str | None = None
     warn: list[str] | None = None
@@ -73,38 +73,59 @@ class BriefFlags:
 
 
 _BRIEF_OPTIONS: dict[str, Any] = {
-    "path": Annotated[Path, typer.Argument(help="Folder to brief.", show_default=True, metavar="PATH")],
-    "goal": Annotated[str | None, typer.Option("-g", "--goal", help="What you want back.", metavar="TEXT")],
+    "path": Annotated[
+        Path, typer.Argument(help="Folder to brief.", show_default=True, metavar="PATH")
+    ],
+    "goal": Annotated[
+        str | None, typer.Option("-g", "--goal", help="What you want back.", metavar="TEXT")
+    ],
     "format": Annotated[
         str | None, typer.Option("-f", "--format", help="The shape of the answer.", metavar="TEXT")
     ],
     "warn": Annotated[
         list[str] | None,
-        typer.Option("-w", "--warn", help="A constraint or success criterion (repeatable).",
-                     metavar="TEXT"),
+        typer.Option(
+            "-w", "--warn", help="A constraint or success criterion (repeatable).", metavar="TEXT"
+        ),
     ],
-    "tried": Annotated[str | None, typer.Option("--tried", help="What was already tried.", metavar="TEXT")],
+    "tried": Annotated[
+        str | None, typer.Option("--tried", help="What was already tried.", metavar="TEXT")
+    ],
     "style": Annotated[
         str | None, typer.Option("--style", help="markdown (default) or xml.", metavar="STYLE")
     ],
-    "model": Annotated[str | None, typer.Option("--model", "-m", help="Model id (see `models`).", metavar="ID")],
+    "model": Annotated[
+        str | None, typer.Option("--model", "-m", help="Model id (see `models`).", metavar="ID")
+    ],
     "effort": Annotated[
-        str | None, typer.Option("--effort", "-e", help="Reasoning effort (sets the reserve).",
-                     metavar="LEVEL")
+        str | None,
+        typer.Option(
+            "--effort", "-e", help="Reasoning effort (sets the reserve).", metavar="LEVEL"
+        ),
     ],
     "include": Annotated[
         list[str] | None,
-        typer.Option("-i", "--include", help="Only code files matching this glob (repeatable).",
-                     metavar="GLOB"),
+        typer.Option(
+            "-i",
+            "--include",
+            help="Only code files matching this glob (repeatable).",
+            metavar="GLOB",
+        ),
     ],
     "exclude": Annotated[
         list[str] | None,
-        typer.Option("-x", "--exclude", help="Leave out files matching this glob (repeatable).",
-                     metavar="GLOB"),
+        typer.Option(
+            "-x",
+            "--exclude",
+            help="Leave out files matching this glob (repeatable).",
+            metavar="GLOB",
+        ),
     ],
     "budget": Annotated[
-        int | None, typer.Option("--budget", help="Token budget (default: model window - reserve).",
-                     metavar="TOKENS")
+        int | None,
+        typer.Option(
+            "--budget", help="Token budget (default: model window - reserve).", metavar="TOKENS"
+        ),
     ],
     "fit": Annotated[bool, typer.Option("--fit", help="Leave out files until the brief fits.")],
     "no_default_excludes": Annotated[
@@ -133,8 +154,10 @@ def handle_errors(func: F) -> F:
         except Exception as exc:
             if os.environ.get("BRIEFPACK_DEBUG"):
                 raise
-            fail(f"internal error: {type(exc).__name__}: {exc}",
-                 hint="set BRIEFPACK_DEBUG=1 for a traceback, and please report it")
+            fail(
+                f"internal error: {type(exc).__name__}: {exc}",
+                hint="set BRIEFPACK_DEBUG=1 for a traceback, and please report it",
+            )
 
     return wrapper  # type: ignore[return-value]
 
@@ -144,13 +167,13 @@ def with_brief_options(func: Callable[..., Any]) -> Callable[..., Any]:
     sig = inspect.signature(func)
     hints = typing.get_type_hints(func, include_extras=True)
     own = [
-        p.replace(annotation=hints[name])
-        for name, p in sig.parameters.items()
-        if name != "flags"
+        p.replace(annotation=hints[name]) for name, p in sig.parameters.items() if name != "flags"
     ]
     shared = [
         inspect.Parameter(
-            f.name, inspect.Parameter.KEYWORD_ONLY, default=f.default,
+            f.name,
+            inspect.Parameter.KEYWORD_ONLY,
+            default=f.default,
             annotation=_BRIEF_OPTIONS[f.name],
         )
         for f in fields(BriefFlags)
@@ -199,4 +222,3 @@ def main_callback(
     ] = False,
 ) -> None:
     """Pack a repository into one brief for a reasoning model."""
-

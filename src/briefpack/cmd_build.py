@@ -28,7 +28,7 @@ def make_brief(flags: BriefFlags) -> Built:
     """Build the brief these flags describe and print its warnings on stderr."""
     built = build(flags.path, flags.overrides())
     if not built.brief.goal.strip():
-        warn("no goal: the model will have to guess what you want (add -g \"...\" or goal = \"...\")")
+        warn('no goal: the model will have to guess what you want (add -g "..." or goal = "...")')
     for notice in built.notices:
         warn(notice)
     return built
@@ -50,7 +50,8 @@ def build_command(
     *,
     flags: BriefFlags,
     output: Annotated[
-        Path | None, typer.Option("-o", "--output", help="Write the brief to this file.", metavar="FILE")
+        Path | None,
+        typer.Option("-o", "--output", help="Write the brief to this file.", metavar="FILE"),
     ] = None,
     stdout: Annotated[bool, typer.Option("--stdout", help="Write the brief to stdout.")] = False,
     copy: Annotated[
@@ -81,8 +82,10 @@ def _say_delivery(delivery: emit.Delivery) -> None:
     elif delivery.how == "file" and delivery.reason:
         warn(f"no clipboard ({delivery.reason}); the brief is in {delivery.path}")
     elif delivery.how == "osc52":
-        warn(f"no clipboard ({delivery.reason}); sent to the terminal (OSC 52) "
-             f"and saved in {delivery.path}")
+        warn(
+            f"no clipboard ({delivery.reason}); sent to the terminal (OSC 52) "
+            f"and saved in {delivery.path}"
+        )
     elif delivery.how == "file":
         err.print(f"wrote {delivery.path}", style="green", markup=False)
 
@@ -126,7 +129,7 @@ def stats_command(
 @app.command("init")
 @handle_errors
 def init_command(
-    path: Annotated[Path, typer.Argument(help="Repository folder.")] = Path("."),
+    path: Annotated[Path, typer.Argument(help="Repository folder.")] = Path(),
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
 ) -> None:
     """Write .briefpack.toml, filled from what is found in the repository."""
@@ -149,5 +152,8 @@ def models_command(
         print_json(report.models_data(table))
         return
     out.print(report.models_table(table))
-    err.print(f"prices as of {table.date}; sources: " + "; ".join(table.sources),
-              style="dim", markup=False)
+    err.print(
+        f"prices as of {table.date}; sources: " + "; ".join(table.sources),
+        style="dim",
+        markup=False,
+    )

@@ -100,7 +100,9 @@ def find_git_root(start: Path) -> Path | None:
 def find_config(start: Path) -> Path | None:
     """The nearest `.briefpack.toml` from `start` up to the git root (only `start` outside git)."""
     top = find_git_root(start)
-    folders = [start] if top is None else [start, *start.parents[: len(start.parents) - len(top.parents)]]
+    folders = (
+        [start] if top is None else [start, *start.parents[: len(start.parents) - len(top.parents)]]
+    )
     for folder in folders:
         candidate = folder / CONFIG_NAME
         if candidate.is_file():
@@ -139,7 +141,9 @@ def read_config_file(path: Path) -> dict[str, Any]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}", hint="fix the file or move it away") from None
+        raise ConfigError(
+            f"{path}: invalid TOML: {exc}", hint="fix the file or move it away"
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read: {exc}") from None
     for key, value in data.items():

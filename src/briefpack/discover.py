@@ -89,10 +89,14 @@ class _Rules:
 def discover(root: Path, config: Config, *, default_excludes: bool = True) -> Discovery:
     """List candidates under `root`: git's view inside a repo, gitignore rules outside, then ours."""
     in_git = find_git_root(root) is not None
-    listed, skipped = (_git_candidates(root) if in_git else _walk_candidates(root))
+    listed, skipped = _git_candidates(root) if in_git else _walk_candidates(root)
     paths, more = _apply_own_rules(root, listed, config, default_excludes=default_excludes)
-    return Discovery(root=root, in_git=in_git, paths=tuple(sorted(paths, key=sort_key)),
-                     skipped=tuple(skipped + more))
+    return Discovery(
+        root=root,
+        in_git=in_git,
+        paths=tuple(sorted(paths, key=sort_key)),
+        skipped=tuple(skipped + more),
+    )
 
 
 def sort_key(path: str) -> tuple[str, ...]:
@@ -150,7 +154,8 @@ def _apply_own_rules(
     """Drop briefpack's own state, `.briefpackignore` matches, config/flag excludes, defaults."""
     ignore_files = [p for p in listed if p.rsplit("/", 1)[-1] == IGNORE_FILE]
     ignore_rules = [
-        r for p in sorted(ignore_files, key=sort_key)
+        r
+        for p in sorted(ignore_files, key=sort_key)
         if (r := _load_rules(root, p.rpartition("/")[0], IGNORE_FILE)) is not None
     ]
     exclude = _inline_rules(config.exclude, "exclude")
@@ -223,4 +228,3 @@ def _join(folder: str, name: str) -> str:
 def _rel(root: Path, path: Path) -> str:
     rel = os.path.relpath(path, root)
     return "" if rel == "." else Path(rel).as_posix()
-

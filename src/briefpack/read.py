@@ -85,8 +85,11 @@ def _read_regular(full: Path, path: str, *, max_size: int | None) -> SourceFile 
         if not stat.S_ISREG(info.st_mode):
             return Skip(path, "not a regular file")
         if info.st_size > limit:
-            return Skip(path, f"size {human_size(info.st_size)} > {human_size(limit)}",
-                        "default:size" if limit == max_size else "hard limit")
+            return Skip(
+                path,
+                f"size {human_size(info.st_size)} > {human_size(limit)}",
+                "default:size" if limit == max_size else "hard limit",
+            )
         try:
             data = handle.read(limit + 1)
         except OSError as exc:

@@ -63,8 +63,9 @@ def skipped_line(built: Built) -> Text | None:
         return None
     kinds = Counter(skip.reason.split(" ")[0].rstrip(":") for skip in built.skipped)
     detail = ", ".join(f"{kind} {n}" for kind, n in kinds.most_common())
-    return Text(f"left out {len(built.skipped)} files: {detail} (see: briefpack ls --excluded)",
-                style="dim")
+    return Text(
+        f"left out {len(built.skipped)} files: {detail} (see: briefpack ls --excluded)", style="dim"
+    )
 
 
 def ls_rows(built: Built) -> list[dict[str, Any]]:
@@ -99,9 +100,7 @@ def stats_table(built: Built, *, top: int) -> Table:
 
 def models_data(table: ModelTable) -> dict[str, Any]:
     """The model table as JSON-ready data."""
-    rows = [
-        {f.name: getattr(info, f.name) for f in fields(info)} for info in table.models.values()
-    ]
+    rows = [{f.name: getattr(info, f.name) for f in fields(info)} for info in table.models.values()]
     return {"date": table.date, "sources": list(table.sources), "models": rows}
 
 
