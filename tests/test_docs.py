@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
+
+import typer
+
+from briefpack.cli import app
 
 ROOT = Path(__file__).parent.parent
 
@@ -23,3 +28,43 @@ def test_readme_opens_with_exactly_two_commands() -> None:
 def test_ci_runs_the_readme_test_command() -> None:
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert readme_commands()[1] in ci.splitlines()
+
+
+def _commands() -> list[tuple[str, Any]]:
+    """Every command and subcommand, as (full name, command object)."""
+    found: list[tuple[str, Any]] = []
+
+    def walk(prefix: str, command: Any) -> None:
+        subcommands = getattr(command, "commands", None)
+        if subcommands:
+            for name, sub in sorted(subcommands.items()):
+                walk(f"{prefix} {name}".strip(), sub)
+        if prefix:
+            found.append((prefix, command))
+
+    walk("", typer.main.get_command(app))
+    return found
+
+
+SELF_EVIDENT = {"--help", "--install-completion", "--show-completion"}
+
+
+def test_readme_documents_every_command_and_flag() -> None:
+    """The README's command reference cannot drift from `--help`: a new flag must be documented."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    missing: list[str] = []
+    for name, command in _commands():
+        if f"briefpack {name}" not in readme:
+            missing.append(f"briefpack {name}")
+        for param in command.params:
+            if param.param_type_name != "option":
+                continue
+            for flag in param.opts + param.secondary_opts:
+                if flag.startswith("--") and flag not in SELF_EVIDENT and flag not in readme:
+                    missing.append(f"briefpack {name} {flag}")
+    assert missing == []
+
+
+def test_every_command_has_help() -> None:
+    for name, command in _commands():
+        assert command.help or command.short_help, name
