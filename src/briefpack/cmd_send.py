@@ -1,0 +1,287 @@
+"""`briefpack send`: show what it costs, ask, send in the background, keep everything on disk."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.text import Text
+
+from briefpack import request
+from briefpack.cliutil import BriefFlags, app, err, handle_errors, out, warn, with_brief_options
+from briefpack.config import Settings, load_settings
+from briefpack.errors import BriefpackError, ExitCode, UsageError
+from briefpack.models import ModelInfo, load_table, resolve_model
+from briefpack.pipeline import resolve_root
+from briefpack.runs import Run, create_run
+
+if TYPE_CHECKING:
+    from briefpack.send import Session
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """The brief to send and what it was made with."""
+
+    text: str
+    tokens: int
+    settings: Settings
+    model: ModelInfo
+    title: str
+
+
+@app.command("send")
+@handle_errors
+@with_brief_options
+def send_command(
+    *,
+    flags: BriefFlags,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Send without asking.")] = False,
+    max_cost: Annotated[
+        float | None,
+        typer.Option("--max-cost", help="Refuse when the estimate is above this.", metavar="USD"),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the request body; send nothing.")
+    ] = False,
+    brief: Annotated[
+        Path | None,
+        typer.Option("--brief", help="Send this file instead of building.", metavar="FILE"),
+    ] = None,
+    raw: Annotated[bool, typer.Option("--raw", help="Print the answer as plain text.")] = False,
+    api: Annotated[
+        str | None, typer.Option("--api", help="responses (default) or chat.", metavar="API")
+    ] = None,
+    max_output_tokens: Annotated[
+        int | None,
+        typer.Option("--max-output-tokens", help="Cap on reasoning + answer.", metavar="N"),
+    ] = None,
+) -> None:
+    """Build the brief (or take --brief FILE), show its cost, ask, then send it to the model."""
+    extra = {"api": api, "max_cost": max_cost, "max_output_tokens": max_output_tokens}
+    outgoing = _outgoing(flags, brief, extra)
+    plan = _plan(outgoing)
+    config = outgoing.settings.config
+    _summary(plan, outgoing, config.base_url)
+    if dry_run:
+        sys.stdout.write(json.dumps(plan.body, indent=2, ensure_ascii=False) + "\n")
+        return
+    _check_cost(plan, config.max_cost)
+    from briefpack import send
+
+    session = send.connect(plan.model, base_url=config.base_url, timing=send.Timing.from_env())
+    send.check_model(session)
+    _confirm(yes)
+    runs_dir = outgoing.settings.root / config.runs_dir
+    run = create_run(
+        runs_dir,
+        title=outgoing.title,
+        brief=outgoing.text,
+        body=plan.body,
+        meta=_meta(plan, session.base_url),
+    )
+    err.print(f"run {run.path}", style="dim", markup=False)
+    deliver(session, run, raw=raw, start=plan)
+
+
+def deliver(session: Session, run: Run, *, raw: bool, start: request.Plan | None) -> None:
+    """Send (or resume) with a spinner, then report the outcome and show the answer."""
+    from briefpack import send
+
+    try:
+        with _spinner() as progress:
+            if start is None:
+                send.resume(session, run, progress)
+            elif start.api == "chat":
+                send.send_chat(session, run, start.body, progress)
+            else:
+                send.send_responses(session, run, start.body, progress)
+    except KeyboardInterrupt:
+        run.update(status="interrupted")
+        raise BriefpackError(
+            f"interrupted; what arrived is in {run.answer_path}",
+            hint=f"the server keeps working: `briefpack runs resume {run.id}` "
+            f"(or `briefpack runs cancel {run.id}`)",
+            exit_code=ExitCode.INTERRUPTED,
+        ) from None
+    outcome(run)
+    show_answer(run, raw=raw)
+
+
+def show_answer(run: Run, *, raw: bool) -> None:
+    """Print a run's answer: Markdown with a table of contents, or plain text."""
+    from briefpack.answer import show
+
+    show(out, run.answer(), raw=raw)
+
+
+def outcome(run: Run) -> None:
+    """One stderr line on usage and cost; a warning for an incomplete or cancelled answer."""
+    meta = run.meta
+    usage = meta.get("usage") or {}
+    if meta.get("status") == "incomplete":
+        warn(
+            f"the answer is incomplete ({meta.get('incomplete_reason') or 'no reason given'}); "
+            f"{usage.get('reasoning_tokens', 0):,} reasoning tokens were paid for"
+        )
+    if meta.get("status") == "cancelled":
+        warn("the response was cancelled; what arrived is kept")
+    if usage:
+        cost = meta.get("cost")
+        err.print(
+            f"{usage.get('input_tokens', 0):,} in ({usage.get('cached_tokens', 0):,} cached) · "
+            f"{usage.get('output_tokens', 0):,} out ({usage.get('reasoning_tokens', 0):,} reasoning) · "
+            + (request.money(cost) if cost is not None else "cost unknown")
+            + f" · run {run.id}",
+            style="dim",
+            markup=False,
+        )
+
+
+def _outgoing(flags: BriefFlags, brief: Path | None, extra: dict[str, Any]) -> Outgoing:
+    settings = load_settings(resolve_root(flags.path), {**flags.overrides(), **extra})
+    if brief is None:
+        from briefpack.cmd_build import check_budget, make_brief
+
+        built = make_brief(flags)
+        check_budget(built)
+        title = built.brief.goal or built.settings.root.name
+        return Outgoing(built.text, built.total, settings, built.model, title)
+    model = resolve_model(settings.config.model, settings.config.models)
+    try:
+        text = brief.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BriefpackError(
+            f"cannot read {brief}: {exc}", hint="--brief takes a UTF-8 text file"
+        ) from None
+    from briefpack.tokens import TokenCounter
+
+    tokens = TokenCounter(model.encoding).count([text])[0]
+    return Outgoing(text, tokens, settings, model, brief.stem)
+
+
+def _plan(outgoing: Outgoing) -> request.Plan:
+    config = outgoing.settings.config
+    model = outgoing.model
+    if model.responses_only and config.api == "chat":
+        raise UsageError(f"{model.id} is served by the Responses API only", hint="drop --api chat")
+    max_out = request.output_cap(model, config)
+    developer = request.developer_message(config.format)
+    make = request.chat_body if config.api == "chat" else request.responses_body
+    body = make(
+        model.id, outgoing.text, effort=config.effort, max_output=max_out, developer=developer
+    )
+    estimate = request.estimate(
+        model,
+        input_tokens=outgoing.tokens,
+        effort=config.effort,
+        max_output=max_out,
+        date=load_table().date,
+    )
+    notes = [request.retired_warning(model), request.effort_warning(model, config.effort)]
+    if outgoing.tokens > model.input_limit:
+        notes.append(f"the brief ({outgoing.tokens:,} tokens) is over {model.id}'s input limit")
+    if estimate is None:
+        notes.append(f"no prices for {model.id}: the cost is unknown (add them under [models])")
+    elif estimate.long_context:
+        notes.append(
+            f"over {request.LONG_CONTEXT:,} input tokens: billed at about 2x input and 1.5x output"
+        )
+    return request.Plan(
+        model=model,
+        effort=config.effort,
+        api=config.api,
+        input_tokens=outgoing.tokens,
+        max_output_tokens=max_out,
+        body=body,
+        estimate=estimate,
+        warnings=tuple(n for n in notes if n),
+    )
+
+
+def _summary(plan: request.Plan, outgoing: Outgoing, base_url: str) -> None:
+    model = plan.model
+    share = plan.input_tokens / model.input_limit if model.input_limit else 0.0
+    lines = [
+        f"model   {model.id} ({plan.api} API)",
+        f"effort  {plan.effort}",
+        f"input   {plan.input_tokens:,} tokens of {model.input_limit:,} ({share:.0%})",
+        f"output  up to {plan.max_output_tokens:,} tokens (reasoning + answer)",
+    ]
+    est = plan.estimate
+    if est is not None:
+        lines.append(
+            f"cost    {request.money(est.low)} typical, {request.money(est.high)} at most "
+            f"(prices of {est.date})"
+        )
+    else:
+        lines.append("cost    unknown")
+    for note in plan.warnings:
+        warn(note)
+    err.print(Text("\n".join(lines)))
+
+
+def _check_cost(plan: request.Plan, max_cost: float | None) -> None:
+    if max_cost is None:
+        return
+    if plan.estimate is None:
+        raise BriefpackError(
+            f"not sent: the cost of {plan.model.id} is unknown and max_cost is {request.money(max_cost)}",
+            hint=f'give its prices under [models."{plan.model.id}"] in .briefpack.toml',
+            exit_code=ExitCode.NOT_SENT,
+        )
+    if plan.estimate.high > max_cost:
+        raise BriefpackError(
+            f"not sent: up to {request.money(plan.estimate.high)} is over the limit of "
+            f"{request.money(max_cost)}",
+            hint="raise --max-cost, lower --max-output-tokens or --effort, or shrink the brief",
+            exit_code=ExitCode.NOT_SENT,
+        )
+
+
+def _confirm(yes: bool) -> None:
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise BriefpackError(
+            "not sent: no terminal to ask for confirmation",
+            hint="pass --yes to send without asking",
+            exit_code=ExitCode.NOT_SENT,
+        )
+    if not typer.confirm("Send?", default=False, err=True):
+        raise BriefpackError("not sent", exit_code=ExitCode.NOT_SENT)
+
+
+def _meta(plan: request.Plan, base_url: str) -> dict[str, Any]:
+    est = plan.estimate
+    return {
+        "model": plan.model.id,
+        "effort": plan.effort,
+        "api": plan.api,
+        "base_url": base_url,
+        "input_tokens_estimated": plan.input_tokens,
+        "max_output_tokens": plan.max_output_tokens,
+        "estimate": None
+        if est is None
+        else {"low": est.low, "high": est.high, "prices_of": est.date},
+    }
+
+
+@contextlib.contextmanager
+def _spinner() -> Iterator[Any]:
+    """A spinner on stderr with elapsed time and the latest status."""
+    started = time.monotonic()
+    with err.status("waiting for the server") as status:
+
+        def progress(message: str) -> None:
+            elapsed = int(time.monotonic() - started)
+            status.update(f"{message} · {elapsed // 60}:{elapsed % 60:02d}")
+
+        yield progress

@@ -1,0 +1,456 @@
+"""Talk to the API: the only module importing `openai` (imported lazily by the CLI).
+
+Background mode keeps a paid answer safe: the create call returns at once with a response id,
+which goes to the run folder before anything waits; the answer is streamed to disk and a dropped
+stream resumes after the last event seen (`starting_after`). Creates are never retried (the SDK
+sends no idempotency key, so a retried create is billed twice); reads are.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import httpx2
+import openai
+from openai import OpenAI
+
+from briefpack.errors import BriefpackError, ExitCode
+from briefpack.models import ModelInfo
+from briefpack.request import actual_cost
+from briefpack.runs import TERMINAL, Run, now
+
+T = TypeVar("T")
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Timing:
+    """How long to wait: per request, between read retries, between polls (env-tunable)."""
+
+    timeout: float = 120.0
+    retry_delay: float = 1.0
+    retries: int = 3
+    poll_interval: float = 2.0
+
+    @classmethod
+    def from_env(cls) -> Timing:
+        """BRIEFPACK_TIMEOUT, BRIEFPACK_RETRY_DELAY, BRIEFPACK_POLL_INTERVAL override the defaults."""
+        return cls(
+            timeout=_env_float("BRIEFPACK_TIMEOUT", cls.timeout),
+            retry_delay=_env_float("BRIEFPACK_RETRY_DELAY", cls.retry_delay),
+            poll_interval=_env_float("BRIEFPACK_POLL_INTERVAL", cls.poll_interval),
+        )
+
+
+class ApiError(BriefpackError):
+    """The API refused or failed; the message names the request id where there is one."""
+
+    exit_code = ExitCode.API
+
+
+class Disconnected(ApiError):
+    """The stream dropped and could not be picked up again (the server keeps working)."""
+
+
+@dataclass
+class Session:
+    """A client plus what error messages need to name."""
+
+    client: OpenAI
+    base_url: str
+    model: ModelInfo
+    timing: Timing
+
+
+def connect(model: ModelInfo, *, base_url: str, timing: Timing) -> Session:
+    """A client for `base_url` (else OPENAI_BASE_URL, else OpenAI); fails early without a key."""
+    key = os.environ.get("OPENAI_API_KEY", "").strip()
+    if not key:
+        raise ApiError(
+            "no API key: OPENAI_API_KEY is not set",
+            hint="export OPENAI_API_KEY=sk-... (keys are at platform.openai.com/api-keys)",
+        )
+    client = OpenAI(
+        api_key=key,
+        base_url=base_url or None,
+        max_retries=0,  # creates are never retried; reads retry in `_read`
+        timeout=httpx2.Timeout(timing.timeout, connect=min(5.0, timing.timeout)),
+    )
+    return Session(client, str(client.base_url).rstrip("/"), model, timing)
+
+
+def check_model(session: Session, *, today: dt.date | None = None) -> None:
+    """Refuse before spending when the endpoint reports the model shut down or unknown (404)."""
+    model_id = session.model.id
+    try:
+        info = _read(session, lambda: session.client.models.retrieve(model_id))
+    except ApiError as exc:
+        if isinstance(exc.__cause__, openai.NotFoundError):
+            raise ApiError(
+                f"{session.base_url} does not serve model '{model_id}' (404{_rid(exc.__cause__)})",
+                hint=_successor_hint(session.model),
+            ) from None
+        raise
+    shutdown = getattr(info, "shutdown_date", None)
+    if shutdown and dt.date.fromisoformat(str(shutdown)[:10]) <= (today or dt.date.today()):
+        raise ApiError(
+            f"{session.base_url} reports model '{model_id}' shut down on {shutdown}",
+            hint=_successor_hint(session.model),
+        )
+
+
+def send_responses(session: Session, run: Run, body: dict[str, Any], progress: Progress) -> None:
+    """Create the background response, then stream it to the run folder (or poll)."""
+    client = session.client
+    run.update(status="sending", sent_at=now(), stream=True)
+    try:
+        try:
+            created: Any = client.responses.create(**body)
+        except openai.BadRequestError as exc:
+            if exc.param != "stream":
+                raise
+            # Streaming refused (e.g. an unverified organization): no charge, so create again.
+            run.update(stream=False, stream_refused=str(exc.message))
+            created = client.responses.create(**{**body, "stream": False})
+    except openai.APIError as exc:
+        raise _failed(run, api_error(exc, session)) from None
+    if isinstance(created, openai.Stream):
+        _follow(session, run, created, progress)
+    else:
+        run.record_response(created.id, getattr(created, "_request_id", None))
+        _poll(session, run, progress)
+
+
+def resume(session: Session, run: Run, progress: Progress) -> None:
+    """Pick up a run whose answer is not all on disk: stream after the last event, or poll."""
+    response_id = run.meta.get("response_id")
+    if not response_id:
+        raise BriefpackError(
+            f"run {run.id} never got a response id (the request did not reach the server)",
+            hint="send the brief again with `briefpack send`",
+        )
+    current: Any = _read(session, lambda: session.client.responses.retrieve(response_id))
+    if current.status in TERMINAL:
+        _finish(session, run, current)
+    elif run.meta.get("stream"):
+        run.rewind()
+        _follow(session, run, None, progress)
+    else:
+        _poll(session, run, progress)
+
+
+def cancel(session: Session, run: Run) -> str:
+    """Cancel the run's response server-side; returns the status the server reports."""
+    response_id = run.meta.get("response_id")
+    if not response_id:
+        raise BriefpackError(f"run {run.id} has no response id: nothing to cancel")
+    try:
+        response: Any = session.client.responses.cancel(response_id)
+    except openai.APIError as exc:
+        raise api_error(exc, session) from None
+    run.update(status=response.status, cancelled_at=now())
+    return str(response.status)
+
+
+def send_chat(session: Session, run: Run, body: dict[str, Any], progress: Progress) -> None:
+    """Chat Completions, streamed to disk (no background mode there, so no resume)."""
+    run.update(status="sending", sent_at=now(), stream=True)
+    usage: dict[str, int] = {}
+    finish = None
+    try:
+        stream: Any = session.client.chat.completions.create(**body)
+        run.update(request_id=stream.response.headers.get("x-request-id"), status="in_progress")
+        for chunk in stream:
+            if chunk.id and not run.meta.get("response_id"):
+                run.update(response_id=chunk.id)
+            for choice in chunk.choices:
+                if choice.delta.content:
+                    run.append(choice.delta.content, None)
+                    progress(f"answering · {run.meta['answer_bytes']:,} bytes")
+                finish = choice.finish_reason or finish
+            if chunk.usage is not None:
+                usage = _chat_usage(chunk.usage)
+    except openai.APIError as exc:
+        raise _failed(run, api_error(exc, session)) from None
+    status = "incomplete" if finish == "length" else "completed"
+    reason = "max_output_tokens" if finish == "length" else None
+    _record_end(session, run, status, usage, reason)
+
+
+def api_error(exc: openai.APIError, session: Session) -> ApiError:
+    """One-line message and hint for an SDK error, naming the request id."""
+    model = session.model.id
+    if isinstance(exc, openai.APITimeoutError):
+        return _cause(
+            ApiError(
+                f"timed out after {session.timing.timeout:g}s waiting for {session.base_url}",
+                hint="the server is slow or unreachable; try again (BRIEFPACK_TIMEOUT raises the limit)",
+            ),
+            exc,
+        )
+    if isinstance(exc, openai.APIConnectionError):
+        return _cause(
+            ApiError(
+                f"cannot reach {session.base_url}: {_root_cause(exc)}",
+                hint="check the network, OPENAI_BASE_URL or `base_url` in .briefpack.toml",
+            ),
+            exc,
+        )
+    status = getattr(exc, "status_code", None)
+    rid = _rid(exc)
+    code = exc.code or ""
+    detail = f"({status}{' ' + code if code else ''}{rid})"
+    return _cause(_status_error(exc, status, code, detail, model, session.model), exc)
+
+
+def stream_error(
+    code: str | None, message: str, request_id: str | None, model: ModelInfo
+) -> ApiError:
+    """An error reported inside a stream (`response.failed` or an `error` event)."""
+    rid = f", request {request_id}" if request_id else ""
+    detail = f"({code or 'failed'}{rid})"
+    if code == "context_length_exceeded":
+        return _too_long(model, detail)
+    return ApiError(f"the response failed {detail}: {message}")
+
+
+def _status_error(
+    exc: openai.APIError, status: int | None, code: str, detail: str, model: str, info: ModelInfo
+) -> ApiError:
+    message = _short(exc)
+    if code == "context_length_exceeded":
+        return _too_long(info, detail)
+    if status == 400 and code == "unsupported_value":
+        accepted = f"; the table lists {', '.join(info.efforts)}" if info.efforts else ""
+        return ApiError(
+            f"{model} does not accept {exc.param or 'a value'} {detail}: {message}",
+            hint=f"choose another --effort{accepted}" if "effort" in (exc.param or "") else None,
+        )
+    if status == 401:
+        return ApiError(
+            f"the API key was rejected {detail}", hint="check OPENAI_API_KEY (and the project)"
+        )
+    if status == 403:
+        return ApiError(
+            f"no access to {model} {detail}: {message}",
+            hint="the key's organization or project may need access or verification",
+        )
+    if status == 404:
+        return ApiError(
+            f"model '{model}' not found {detail}: {message}", hint=_successor_hint(info)
+        )
+    if status == 429 and code == "insufficient_quota":
+        return ApiError(f"out of quota {detail}", hint="add credit or raise the project's limit")
+    if status == 429:
+        return ApiError(f"rate limited {detail}: {message}", hint="wait a minute and send again")
+    if status is not None and status >= 500:
+        return ApiError(f"server error {detail}: {message}", hint="try again later")
+    return ApiError(f"the API refused the request {detail}: {message}")
+
+
+def _too_long(model: ModelInfo, detail: str) -> ApiError:
+    return ApiError(
+        f"the brief is too long for {model.id} {detail}",
+        hint="leave files out (-x GLOB, .briefpackignore), lower --budget, or pass --fit",
+    )
+
+
+def _follow(session: Session, run: Run, stream: Any, progress: Progress) -> None:
+    """Consume events; on a drop, reconnect after the last event seen until the response ends."""
+    failures = 0
+    while True:
+        before = run.meta.get("sequence_number", 0)
+        try:
+            if stream is None:
+                stream = session.client.responses.retrieve(
+                    run.meta["response_id"], stream=True, starting_after=int(before)
+                )
+                run.update(resumed=run.meta.get("resumed", 0) + 1)
+            if _consume(session, run, stream, progress):
+                return
+            error: openai.APIError | None = None
+        except openai.APIError as exc:
+            if not run.meta.get("response_id") or not _retryable(exc):
+                raise _failed(run, api_error(exc, session)) from None
+            error = exc
+        # The stream dropped (or ended without a final event): pick it up after the last event.
+        failures = 0 if run.meta.get("sequence_number", 0) != before else failures + 1
+        if failures > session.timing.retries:
+            raise _failed(run, _disconnected(session, run, error), status="disconnected")
+        progress(f"connection lost; resuming after event {run.meta.get('sequence_number', 0)}")
+        time.sleep(session.timing.retry_delay if failures else 0)
+        stream = None
+
+
+def _consume(session: Session, run: Run, stream: Any, progress: Progress) -> bool:
+    """Write one stream's events to the run; True when the response reached a final state."""
+    request_id = stream.response.headers.get("x-request-id")
+    for event in stream:
+        seq = getattr(event, "sequence_number", None)
+        kind = event.type
+        response = getattr(event, "response", None)
+        if response is not None and not run.meta.get("response_id"):
+            run.record_response(response.id, request_id)
+        if kind == "response.output_text.delta":
+            run.append(event.delta, seq)
+            progress(f"answering · {run.meta['answer_bytes']:,} bytes")
+        elif kind == "error":
+            run.advance(seq)
+            raise _failed(run, stream_error(event.code, event.message, request_id, session.model))
+        elif response is not None and response.status in TERMINAL:
+            run.advance(seq)
+            _finish(session, run, response, request_id)
+            return True
+        else:
+            if response is not None:
+                run.update(status=response.status)
+                progress(str(response.status))
+            run.advance(seq)
+    return False
+
+
+def _poll(session: Session, run: Run, progress: Progress) -> None:
+    response_id = run.meta["response_id"]
+    while True:
+        current: Any = _read(session, lambda: session.client.responses.retrieve(response_id))
+        if current.status in TERMINAL:
+            _finish(session, run, current)
+            return
+        run.update(status=current.status)
+        progress(str(current.status))
+        time.sleep(session.timing.poll_interval)
+
+
+def _finish(session: Session, run: Run, response: Any, request_id: str | None = None) -> None:
+    """Record a final response: the full answer, usage, status, reason, cost."""
+    text = response.output_text or ""
+    if text and text != run.answer():
+        run.replace_answer(text)
+    reason = getattr(response.incomplete_details, "reason", None)
+    _record_end(session, run, str(response.status), _usage(response.usage), reason)
+    error = response.error
+    if response.status == "failed" and error is not None:
+        raise _failed(
+            run,
+            stream_error(
+                error.code, error.message, request_id or run.meta.get("request_id"), session.model
+            ),
+        )
+
+
+def _record_end(
+    session: Session, run: Run, status: str, usage: dict[str, int], reason: str | None
+) -> None:
+    cost = actual_cost(session.model, usage) if usage else None
+    run.update(status=status, incomplete_reason=reason, usage=usage, cost=cost, finished_at=now())
+
+
+def _usage(usage: Any) -> dict[str, int]:
+    if usage is None:
+        return {}
+    inp = usage.input_tokens_details
+    out = usage.output_tokens_details
+    return {
+        "input_tokens": usage.input_tokens,
+        "cached_tokens": getattr(inp, "cached_tokens", 0) or 0,
+        "cache_write_tokens": getattr(inp, "cache_write_tokens", 0) or 0,
+        "output_tokens": usage.output_tokens,
+        "reasoning_tokens": getattr(out, "reasoning_tokens", 0) or 0,
+        "total_tokens": usage.total_tokens,
+    }
+
+
+def _chat_usage(usage: Any) -> dict[str, int]:
+    inp = usage.prompt_tokens_details
+    out = usage.completion_tokens_details
+    return {
+        "input_tokens": usage.prompt_tokens,
+        "cached_tokens": getattr(inp, "cached_tokens", 0) or 0,
+        "cache_write_tokens": getattr(inp, "cache_write_tokens", 0) or 0,
+        "output_tokens": usage.completion_tokens,
+        "reasoning_tokens": getattr(out, "reasoning_tokens", 0) or 0,
+        "total_tokens": usage.total_tokens,
+    }
+
+
+def _read(session: Session, call: Callable[[], T]) -> T:
+    """A read (GET), retried on connection errors, timeouts, 408/409/429/5xx; never on quota."""
+    delay = session.timing.retry_delay
+    for attempt in range(session.timing.retries + 1):
+        try:
+            return call()
+        except openai.APIError as exc:
+            if attempt == session.timing.retries or not _retryable(exc):
+                raise api_error(exc, session) from exc
+        time.sleep(delay)
+        delay *= 2
+    raise AssertionError("unreachable")
+
+
+def _retryable(exc: openai.APIError) -> bool:
+    if isinstance(exc, openai.APIConnectionError):
+        return True
+    status = getattr(exc, "status_code", None)
+    if exc.code == "insufficient_quota":
+        return False
+    return status in (408, 409, 429) or (status is not None and status >= 500)
+
+
+def _failed(run: Run, error: ApiError, *, status: str = "error") -> ApiError:
+    """Record the error in meta.json (the run keeps what was sent and what arrived)."""
+    run.update(status=status if not run.finished else run.meta["status"], error=error.message)
+    return error
+
+
+def _disconnected(session: Session, run: Run, exc: openai.APIError | None) -> ApiError:
+    why = api_error(exc, session).message if exc is not None else "it ended without a final event"
+    return Disconnected(
+        f"the stream dropped and could not be resumed: {why}",
+        hint=f"the server keeps working; `briefpack runs resume {run.id}` picks the answer up",
+    )
+
+
+def _cause(error: ApiError, exc: BaseException) -> ApiError:
+    error.__cause__ = exc
+    return error
+
+
+def _rid(exc: object) -> str:
+    rid = getattr(exc, "request_id", None)
+    return f", request {rid}" if rid else ""
+
+
+def _short(exc: openai.APIError) -> str:
+    body = exc.body
+    if isinstance(body, dict) and isinstance(body.get("message"), str):
+        return str(body["message"]).splitlines()[0]
+    return str(exc.message).splitlines()[0]
+
+
+def _root_cause(exc: BaseException) -> str:
+    inner: BaseException = exc
+    while inner.__cause__ is not None or inner.__context__ is not None:
+        inner = inner.__cause__ or inner.__context__  # type: ignore[assignment]
+    text = str(inner) or type(inner).__name__
+    return text.splitlines()[0]
+
+
+def _successor_hint(model: ModelInfo) -> str:
+    if model.successor:
+        return f"the model may be retired; try --model {model.successor} (see `briefpack models`)"
+    return "check the model id (see `briefpack models`) or the endpoint"
+
+
+def _env_float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    if not value:
+        return default
+    try:
+        return float(value)
+    except ValueError:
+        raise BriefpackError(f"{name} must be a number of seconds, not {value!r}") from None

@@ -1,0 +1,121 @@
+"""The pure parts of sending: bodies, the cost estimate, the answer's contents, run folders."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from briefpack import request
+from briefpack.answer import headings, table_of_contents
+from briefpack.config import Config
+from briefpack.errors import BriefpackError
+from briefpack.models import ModelInfo, load_table
+from briefpack.runs import create_run, find_run, slug
+
+SOL = load_table().models["gpt-5.6-sol"]
+
+
+@pytest.mark.parametrize(
+    ("fmt", "markdown"),
+    [
+        ("", True),
+        ("Markdown. One section per PR", True),
+        ("Complete files only, no explanations", True),
+        ("JSON only", False),
+        ("a YAML document", False),
+        ("Plain text, please", False),
+        ("JSON inside a Markdown fence", True),
+    ],
+)
+def test_wants_markdown(fmt: str, markdown: bool) -> None:
+    assert request.wants_markdown(fmt) is markdown
+    message = request.developer_message(fmt)
+    assert (message is not None and message.startswith("Formatting re-enabled\n")) is markdown
+
+
+def test_output_cap_reserves_at_least_25k_within_the_model_cap() -> None:
+    assert request.output_cap(SOL, Config(effort="low")) == 25_000
+    assert request.output_cap(SOL, Config(effort="xhigh")) == 100_000
+    assert request.output_cap(SOL, Config(effort="high", max_output_tokens=4_000)) == 4_000
+    small = ModelInfo(id="s", encoding="o200k_base", context_window=32_000, max_output=8_000)
+    assert request.output_cap(small, Config(effort="high")) == 8_000
+
+
+def test_estimate_worst_case_is_input_plus_max_output() -> None:
+    est = request.estimate(SOL, input_tokens=100_000, effort="high", max_output=50_000, date="d")
+    assert est is not None and not est.long_context
+    rate_in = max(SOL.price_input or 0, SOL.price_cache_write or 0)
+    assert est.high == pytest.approx((100_000 * rate_in + 50_000 * (SOL.price_output or 0)) / 1e6)
+    assert est.low < est.high
+    assert est.date == SOL.date
+
+
+def test_estimate_long_context_and_unknown_prices() -> None:
+    short = request.estimate(SOL, input_tokens=272_000, effort="high", max_output=1, date="d")
+    long = request.estimate(SOL, input_tokens=272_001, effort="high", max_output=1, date="d")
+    assert short is not None and long is not None and long.long_context
+    assert long.high > 1.9 * short.high
+    unknown = ModelInfo(id="u", encoding="o200k_base", context_window=8_000, max_output=1_000)
+    assert request.estimate(unknown, input_tokens=1, effort="low", max_output=1, date="d") is None
+    assert request.actual_cost(unknown, {"input_tokens": 1}) is None
+
+
+def test_actual_cost_prices_cached_and_written_tokens() -> None:
+    usage = {
+        "input_tokens": 1_000,
+        "cached_tokens": 300,
+        "cache_write_tokens": 200,
+        "output_tokens": 100,
+    }
+    p_in, p_cached, p_out = SOL.price_input or 0, SOL.price_cached or 0, SOL.price_output or 0
+    p_write = SOL.price_cache_write or 0
+    expected = (500 * p_in + 300 * p_cached + 200 * p_write + 100 * p_out) / 1e6
+    assert request.actual_cost(SOL, usage) == pytest.approx(expected)
+
+
+def test_warnings_for_retired_models_and_unlisted_efforts() -> None:
+    o1 = load_table().models["o1"]
+    warning = request.retired_warning(o1)
+    assert warning is not None and "2026-10-23" in warning and "gpt-5.6-sol" in warning
+    assert request.retired_warning(SOL) is None
+    assert request.effort_warning(o1, "xhigh") is not None
+    assert request.effort_warning(o1, "high") is None
+
+
+def test_headings_skip_code_fences() -> None:
+    text = "# One\n\n```py\n# not a heading\n```\n## Two ##\n~~~\n# no\n~~~\n### Three\n"
+    assert headings(text) == [(1, "One"), (2, "Two"), (3, "Three")]
+    assert table_of_contents(text) == "Contents\n  - One\n    - Two\n      - Three\n"
+    assert table_of_contents("# Only one\n") == ""
+
+
+def test_slug() -> None:
+    assert (
+        slug("Add rate limiting to the login endpoint!")
+        == "add-rate-limiting-to-the-login-endpoint"
+    )
+    assert slug("   ") == "brief"
+    assert len(slug("word " * 40)) <= 40
+
+
+def test_run_folders_are_unique_and_found_by_prefix(tmp_path: Path) -> None:
+    runs = tmp_path / "runs"
+    first = create_run(runs, title="Same", brief="b", body={}, meta={"model": "m"})
+    second = create_run(runs, title="Same", brief="b", body={}, meta={"model": "m"})
+    assert first.id != second.id
+    assert find_run(runs, "last").id == second.id
+    assert find_run(runs, second.id).id == second.id
+    with pytest.raises(BriefpackError, match="several runs"):
+        find_run(runs, first.id[:8])
+    with pytest.raises(BriefpackError, match="no runs"):
+        find_run(tmp_path / "none", "last")
+
+
+def test_rewind_drops_text_past_the_cursor(tmp_path: Path) -> None:
+    run = create_run(tmp_path, title="t", brief="b", body={}, meta={})
+    run.append("kept ", 5)
+    with run.answer_path.open("a") as handle:
+        handle.write("written after the cursor")  # a crash between the two writes
+    run.rewind()
+    assert run.answer() == "kept "
