@@ -281,7 +281,10 @@ def _handler(server: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
                 status, payload = queued.pop(0)
                 self._json(status, payload)
                 return
-            getattr(self, f"_{key}")(parts, body, query)
+            try:
+                getattr(self, f"_{key}")(parts, body, query)
+            except (BrokenPipeError, ConnectionResetError):
+                self.close_connection = True  # the client went away (Ctrl-C tests)
 
         def _create(self, parts: list[str], body: dict[str, Any], query: Any) -> None:
             sc = server.scenario

@@ -10,6 +10,7 @@ from briefpack import request
 from briefpack.answer import headings, table_of_contents
 from briefpack.config import Config
 from briefpack.errors import BriefpackError
+from briefpack.failure import Failure, Where, describe
 from briefpack.models import ModelInfo, load_table
 from briefpack.runs import create_run, find_run, slug
 
@@ -119,3 +120,49 @@ def test_rewind_drops_text_past_the_cursor(tmp_path: Path) -> None:
         handle.write("written after the cursor")  # a crash between the two writes
     run.rewind()
     assert run.answer() == "kept "
+
+
+WHERE = Where(SOL, "http://127.0.0.1:9/v1", 2.5)
+
+
+@pytest.mark.parametrize(
+    ("failure", "retryable"),
+    [
+        (Failure("timeout", "t"), True),
+        (Failure("connection", "refused"), True),
+        (Failure("status", "m", status=429, code="rate_limit_exceeded"), True),
+        (Failure("status", "m", status=429, code="insufficient_quota"), False),
+        (Failure("status", "m", status=503), True),
+        (Failure("status", "m", status=409), True),
+        (Failure("status", "m", status=400, code="context_length_exceeded"), False),
+        (Failure("status", "m", status=401), False),
+    ],
+)
+def test_which_failures_a_read_retries(failure: Failure, retryable: bool) -> None:
+    assert failure.retryable is retryable
+
+
+def test_failure_messages_name_the_request() -> None:
+    too_long = describe(
+        Failure("stream", "x", code="context_length_exceeded", request_id="req_1"), WHERE
+    )
+    assert (
+        too_long.message
+        == "the brief is too long for gpt-5.6-sol (context_length_exceeded, request req_1)"
+    )
+    assert too_long.exit_code == 6 and too_long.hint is not None
+    effort = describe(
+        Failure("status", "bad", status=400, code="unsupported_value", param="reasoning.effort"),
+        WHERE,
+    )
+    assert (
+        effort.message
+        == "gpt-5.6-sol does not accept reasoning.effort (400 unsupported_value): bad"
+    )
+    assert effort.hint is not None and "xhigh" in effort.hint
+    timeout = describe(Failure("timeout", "t"), WHERE)
+    assert timeout.message == "timed out after 2.5s waiting for http://127.0.0.1:9/v1"
+    other = describe(Failure("status", "teapot", status=418, request_id="req_2"), WHERE)
+    assert other.message == "the API refused the request (418, request req_2): teapot"
+    failed = describe(Failure("stream", "server broke"), WHERE)
+    assert failed.message == "the response failed (failed): server broke"

@@ -199,7 +199,7 @@ def test_dropped_stream_is_picked_up_by_runs_resume(
     server.scenario.errors["retrieve"] = [(503, error_body("overloaded", None))] * 4
     result = cli(["send", "--yes"], cwd=project)
     assert result.exit_code == 6
-    assert "could not be resumed" in result.stderr and "runs resume" in result.stderr
+    assert "could not pick it up again" in result.stderr and "runs resume" in result.stderr
     run = only_run(project)
     info = meta(run)
     assert info["status"] == "disconnected" and info["sequence_number"] == 6
@@ -236,6 +236,22 @@ def test_stream_refused_falls_back_to_polling(cli: Cli, project: Path, server: F
     run = only_run(project)
     assert (run / "answer.md").read_text() == FULL_ANSWER
     assert meta(run)["stream"] is False
+
+
+def test_polled_run_survives_a_lost_server_and_resumes(
+    cli: Cli, project: Path, server: FakeOpenAI
+) -> None:
+    server.scenario.refuse_stream = True
+    server.scenario.poll_ticks = 1
+    server.scenario.errors["retrieve"] = [(502, error_body("bad gateway", None))] * 5
+    result = cli(["send", "--yes"], cwd=project)
+    assert result.exit_code == 6 and "runs resume" in result.stderr
+    run = only_run(project)
+    assert meta(run)["status"] == "disconnected" and meta(run)["response_id"]
+    resumed = cli(["runs", "resume", "last"], cwd=project)
+    assert resumed.exit_code == 0, resumed.stderr
+    assert resumed.stdout == FULL_ANSWER and meta(run)["status"] == "completed"
+    assert meta(run)["seconds"] >= 0
 
 
 def test_incomplete_answer_is_reported(cli: Cli, project: Path, server: FakeOpenAI) -> None:

@@ -113,6 +113,8 @@ def cancel_command(ctx: typer.Context, ref: RunRef) -> None:
     from briefpack import send
 
     run = find_run(_runs_dir(ctx.obj), ref)
+    if run.meta.get("api") == "chat":
+        raise BriefpackError(f"run {run.id} used Chat Completions, which cannot be cancelled")
     status = send.cancel(_session(ctx.obj, run), run)
     err.print(f"run {run.id}: {status}", markup=False)
 

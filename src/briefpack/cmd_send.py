@@ -274,14 +274,24 @@ def _meta(plan: request.Plan, base_url: str) -> dict[str, Any]:
     }
 
 
+class _Progress:
+    """The spinner's text: the latest status and the elapsed time, computed at each refresh."""
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+        self.message = "waiting for the server"
+
+    def __call__(self, message: str) -> None:
+        self.message = message
+
+    def __rich__(self) -> str:
+        elapsed = int(time.monotonic() - self.started)
+        return f"{self.message} · {elapsed // 60}:{elapsed % 60:02d}"
+
+
 @contextlib.contextmanager
-def _spinner() -> Iterator[Any]:
-    """A spinner on stderr with elapsed time and the latest status."""
-    started = time.monotonic()
-    with err.status("waiting for the server") as status:
-
-        def progress(message: str) -> None:
-            elapsed = int(time.monotonic() - started)
-            status.update(f"{message} · {elapsed // 60}:{elapsed % 60:02d}")
-
+def _spinner() -> Iterator[_Progress]:
+    """A spinner on stderr showing the status and the elapsed time."""
+    progress = _Progress()
+    with err.status(progress):
         yield progress

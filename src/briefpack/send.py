@@ -19,7 +19,8 @@ import httpx2
 import openai
 from openai import OpenAI
 
-from briefpack.errors import BriefpackError, ExitCode
+from briefpack.errors import BriefpackError
+from briefpack.failure import ApiError, Disconnected, Failure, Where, describe, retired_hint
 from briefpack.models import ModelInfo
 from briefpack.request import actual_cost
 from briefpack.runs import TERMINAL, Run, now
@@ -45,16 +46,6 @@ class Timing:
             retry_delay=_env_float("BRIEFPACK_RETRY_DELAY", cls.retry_delay),
             poll_interval=_env_float("BRIEFPACK_POLL_INTERVAL", cls.poll_interval),
         )
-
-
-class ApiError(BriefpackError):
-    """The API refused or failed; the message names the request id where there is one."""
-
-    exit_code = ExitCode.API
-
-
-class Disconnected(ApiError):
-    """The stream dropped and could not be picked up again (the server keeps working)."""
 
 
 @dataclass
@@ -93,14 +84,14 @@ def check_model(session: Session, *, today: dt.date | None = None) -> None:
         if isinstance(exc.__cause__, openai.NotFoundError):
             raise ApiError(
                 f"{session.base_url} does not serve model '{model_id}' (404{_rid(exc.__cause__)})",
-                hint=_successor_hint(session.model),
+                hint=retired_hint(session.model),
             ) from None
         raise
     shutdown = getattr(info, "shutdown_date", None)
     if shutdown and dt.date.fromisoformat(str(shutdown)[:10]) <= (today or dt.date.today()):
         raise ApiError(
             f"{session.base_url} reports model '{model_id}' shut down on {shutdown}",
-            hint=_successor_hint(session.model),
+            hint=retired_hint(session.model),
         )
 
 
@@ -131,7 +122,7 @@ def resume(session: Session, run: Run, progress: Progress) -> None:
     response_id = run.meta.get("response_id")
     if not response_id:
         raise BriefpackError(
-            f"run {run.id} never got a response id (the request did not reach the server)",
+            f"run {run.id} has no response id (none was received from the server)",
             hint="send the brief again with `briefpack send`",
         )
     current: Any = _read(session, lambda: session.client.responses.retrieve(response_id))
@@ -184,80 +175,36 @@ def send_chat(session: Session, run: Run, body: dict[str, Any], progress: Progre
 
 def api_error(exc: openai.APIError, session: Session) -> ApiError:
     """One-line message and hint for an SDK error, naming the request id."""
-    model = session.model.id
+    error = describe(failure_of(exc), _where(session))
+    error.__cause__ = exc
+    return error
+
+
+def failure_of(exc: openai.APIError) -> Failure:
+    """The facts of an SDK error."""
     if isinstance(exc, openai.APITimeoutError):
-        return _cause(
-            ApiError(
-                f"timed out after {session.timing.timeout:g}s waiting for {session.base_url}",
-                hint="the server is slow or unreachable; try again (BRIEFPACK_TIMEOUT raises the limit)",
-            ),
-            exc,
-        )
+        return Failure("timeout", "timed out")
     if isinstance(exc, openai.APIConnectionError):
-        return _cause(
-            ApiError(
-                f"cannot reach {session.base_url}: {_root_cause(exc)}",
-                hint="check the network, OPENAI_BASE_URL or `base_url` in .briefpack.toml",
-            ),
-            exc,
-        )
-    status = getattr(exc, "status_code", None)
-    rid = _rid(exc)
-    code = exc.code or ""
-    detail = f"({status}{' ' + code if code else ''}{rid})"
-    return _cause(_status_error(exc, status, code, detail, model, session.model), exc)
+        return Failure("connection", _root_cause(exc))
+    return Failure(
+        "status",
+        _short(exc),
+        status=getattr(exc, "status_code", None),
+        code=exc.code,
+        param=exc.param,
+        request_id=getattr(exc, "request_id", None),
+    )
 
 
-def stream_error(
-    code: str | None, message: str, request_id: str | None, model: ModelInfo
+def _stream_error(
+    session: Session, code: str | None, message: str, request_id: str | None
 ) -> ApiError:
     """An error reported inside a stream (`response.failed` or an `error` event)."""
-    rid = f", request {request_id}" if request_id else ""
-    detail = f"({code or 'failed'}{rid})"
-    if code == "context_length_exceeded":
-        return _too_long(model, detail)
-    return ApiError(f"the response failed {detail}: {message}")
+    return describe(Failure("stream", message, code=code, request_id=request_id), _where(session))
 
 
-def _status_error(
-    exc: openai.APIError, status: int | None, code: str, detail: str, model: str, info: ModelInfo
-) -> ApiError:
-    message = _short(exc)
-    if code == "context_length_exceeded":
-        return _too_long(info, detail)
-    if status == 400 and code == "unsupported_value":
-        accepted = f"; the table lists {', '.join(info.efforts)}" if info.efforts else ""
-        return ApiError(
-            f"{model} does not accept {exc.param or 'a value'} {detail}: {message}",
-            hint=f"choose another --effort{accepted}" if "effort" in (exc.param or "") else None,
-        )
-    if status == 401:
-        return ApiError(
-            f"the API key was rejected {detail}", hint="check OPENAI_API_KEY (and the project)"
-        )
-    if status == 403:
-        return ApiError(
-            f"no access to {model} {detail}: {message}",
-            hint="the key's organization or project may need access or verification",
-        )
-    if status == 404:
-        return ApiError(
-            f"model '{model}' not found {detail}: {message}", hint=_successor_hint(info)
-        )
-    if status == 429 and code == "insufficient_quota":
-        return ApiError(f"out of quota {detail}", hint="add credit or raise the project's limit")
-    if status == 429:
-        return ApiError(f"rate limited {detail}: {message}", hint="wait a minute and send again")
-    if status is not None and status >= 500:
-        return ApiError(f"server error {detail}: {message}", hint="try again later")
-    return ApiError(f"the API refused the request {detail}: {message}")
-
-
-def _too_long(model: ModelInfo, detail: str) -> ApiError:
-    return ApiError(
-        f"the brief is too long for {model.id} {detail}",
-        hint="leave files out (-x GLOB, .briefpackignore), lower --budget, or pass --fit",
-    )
+def _where(session: Session) -> Where:
+    return Where(session.model, session.base_url, session.timing.timeout)
 
 
 def _follow(session: Session, run: Run, stream: Any, progress: Progress) -> None:
@@ -297,11 +244,13 @@ def _consume(session: Session, run: Run, stream: Any, progress: Progress) -> boo
         if response is not None and not run.meta.get("response_id"):
             run.record_response(response.id, request_id)
         if kind == "response.output_text.delta":
+            if "first_text_at" not in run.meta:
+                run.update(first_text_at=now())
             run.append(event.delta, seq)
             progress(f"answering · {run.meta['answer_bytes']:,} bytes")
         elif kind == "error":
             run.advance(seq)
-            raise _failed(run, stream_error(event.code, event.message, request_id, session.model))
+            raise _failed(run, _stream_error(session, event.code, event.message, request_id))
         elif response is not None and response.status in TERMINAL:
             run.advance(seq)
             _finish(session, run, response, request_id)
@@ -317,7 +266,15 @@ def _consume(session: Session, run: Run, stream: Any, progress: Progress) -> boo
 def _poll(session: Session, run: Run, progress: Progress) -> None:
     response_id = run.meta["response_id"]
     while True:
-        current: Any = _read(session, lambda: session.client.responses.retrieve(response_id))
+        try:
+            current: Any = _read(session, lambda: session.client.responses.retrieve(response_id))
+        except ApiError as exc:
+            cause = exc.__cause__
+            if isinstance(cause, openai.APIError) and _retryable(cause):
+                raise _failed(
+                    run, _disconnected(session, run, cause), status="disconnected"
+                ) from None
+            raise _failed(run, exc) from None
         if current.status in TERMINAL:
             _finish(session, run, current)
             return
@@ -337,8 +294,8 @@ def _finish(session: Session, run: Run, response: Any, request_id: str | None = 
     if response.status == "failed" and error is not None:
         raise _failed(
             run,
-            stream_error(
-                error.code, error.message, request_id or run.meta.get("request_id"), session.model
+            _stream_error(
+                session, error.code, error.message, request_id or run.meta.get("request_id")
             ),
         )
 
@@ -347,7 +304,21 @@ def _record_end(
     session: Session, run: Run, status: str, usage: dict[str, int], reason: str | None
 ) -> None:
     cost = actual_cost(session.model, usage) if usage else None
-    run.update(status=status, incomplete_reason=reason, usage=usage, cost=cost, finished_at=now())
+    finished = now()
+    sent = run.meta.get("sent_at")
+    seconds = (
+        (dt.datetime.fromisoformat(finished) - dt.datetime.fromisoformat(sent)).total_seconds()
+        if sent
+        else None
+    )
+    run.update(
+        status=status,
+        incomplete_reason=reason,
+        usage=usage,
+        cost=cost,
+        finished_at=finished,
+        seconds=seconds,
+    )
 
 
 def _usage(usage: Any) -> dict[str, int]:
@@ -393,12 +364,7 @@ def _read(session: Session, call: Callable[[], T]) -> T:
 
 
 def _retryable(exc: openai.APIError) -> bool:
-    if isinstance(exc, openai.APIConnectionError):
-        return True
-    status = getattr(exc, "status_code", None)
-    if exc.code == "insufficient_quota":
-        return False
-    return status in (408, 409, 429) or (status is not None and status >= 500)
+    return failure_of(exc).retryable
 
 
 def _failed(run: Run, error: ApiError, *, status: str = "error") -> ApiError:
@@ -410,14 +376,9 @@ def _failed(run: Run, error: ApiError, *, status: str = "error") -> ApiError:
 def _disconnected(session: Session, run: Run, exc: openai.APIError | None) -> ApiError:
     why = api_error(exc, session).message if exc is not None else "it ended without a final event"
     return Disconnected(
-        f"the stream dropped and could not be resumed: {why}",
+        f"lost the response and could not pick it up again: {why}",
         hint=f"the server keeps working; `briefpack runs resume {run.id}` picks the answer up",
     )
-
-
-def _cause(error: ApiError, exc: BaseException) -> ApiError:
-    error.__cause__ = exc
-    return error
 
 
 def _rid(exc: object) -> str:
@@ -438,12 +399,6 @@ def _root_cause(exc: BaseException) -> str:
         inner = inner.__cause__ or inner.__context__  # type: ignore[assignment]
     text = str(inner) or type(inner).__name__
     return text.splitlines()[0]
-
-
-def _successor_hint(model: ModelInfo) -> str:
-    if model.successor:
-        return f"the model may be retired; try --model {model.successor} (see `briefpack models`)"
-    return "check the model id (see `briefpack models`) or the endpoint"
 
 
 def _env_float(name: str, default: float) -> float:
