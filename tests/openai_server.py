@@ -376,17 +376,17 @@ def _handler(server: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
         def _stream(self, resp: _Response, events: list[dict[str, Any]], cut: int | None) -> None:
             sc = server.scenario
             self._start_sse()
-            for count, event in enumerate(events, start=1):
-                if sc.hang_after is not None and event["sequence_number"] > sc.hang_after:
-                    sc.release.wait(10)
-                    sc.hang_after = None
-                self._chunked(f"event: {event['type']}\ndata: {json.dumps(event)}\n\n")
-                resp.delivered = max(resp.delivered, event["sequence_number"])
+            for count, event in enumerate(events):
                 if cut is not None and count >= cut:
                     self.wfile.flush()
                     self.connection.shutdown(socket.SHUT_RDWR)  # no final chunk: a broken stream
                     self.close_connection = True
                     return
+                if sc.hang_after is not None and event["sequence_number"] > sc.hang_after:
+                    sc.release.wait(10)
+                    sc.hang_after = None
+                self._chunked(f"event: {event['type']}\ndata: {json.dumps(event)}\n\n")
+                resp.delivered = max(resp.delivered, event["sequence_number"])
             self._chunked("")
 
         def _start_sse(self) -> None:

@@ -213,6 +213,17 @@ def test_dropped_stream_is_picked_up_by_runs_resume(
     assert meta(run)["status"] == "completed" and meta(run)["usage"]["output_tokens"] > 0
 
 
+def test_a_drop_before_the_response_id_says_the_request_may_still_run(
+    cli: Cli, project: Path, server: FakeOpenAI
+) -> None:
+    server.scenario.drop_after = 0
+    result = cli(["send", "--yes"], cwd=project)
+    assert result.exit_code == 6
+    assert "before the server sent a response id" in result.stderr
+    assert "may still run" in result.stderr
+    assert meta(only_run(project))["status"] == "error"
+
+
 def test_a_drop_reconnects_after_the_last_event(
     cli: Cli, project: Path, server: FakeOpenAI
 ) -> None:

@@ -131,6 +131,8 @@ def outcome(run: Run) -> None:
             f"the answer is incomplete ({meta.get('incomplete_reason') or 'no reason given'}); "
             f"{usage.get('reasoning_tokens', 0):,} reasoning tokens were paid for"
         )
+    if meta.get("error"):
+        warn(f"the run stopped with: {meta['error']}")
     if meta.get("status") == "cancelled":
         warn("the response was cancelled; what arrived is kept")
     if usage:

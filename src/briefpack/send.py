@@ -222,9 +222,18 @@ def _follow(session: Session, run: Run, stream: Any, progress: Progress) -> None
                 return
             error: openai.APIError | None = None
         except openai.APIError as exc:
-            if not run.meta.get("response_id") or not _retryable(exc):
+            if not _retryable(exc):
                 raise _failed(run, api_error(exc, session)) from None
             error = exc
+        if not run.meta.get("response_id"):
+            why = api_error(error, session).message if error else "the stream ended"
+            raise _failed(
+                run,
+                ApiError(
+                    f"the connection dropped before the server sent a response id: {why}",
+                    hint="the request may still run and be billed; check your OpenAI usage page",
+                ),
+            )
         # The stream dropped (or ended without a final event): pick it up after the last event.
         failures = 0 if run.meta.get("sequence_number", 0) != before else failures + 1
         if failures > session.timing.retries:
