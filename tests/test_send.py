@@ -112,6 +112,7 @@ def test_summary_names_model_effort_tokens_and_price_date(cli: Cli, project: Pat
     assert "gpt-5.6-sol" in result.stderr and "medium" in result.stderr
     assert f"of {table.models['gpt-5.6-sol'].input_limit:,}" in result.stderr
     assert f"prices of {table.date}" in result.stderr
+    assert "(responses API at https://api.openai.com/v1)" in result.stderr
 
 
 def test_dry_run_needs_no_key_and_sends_nothing(
@@ -185,6 +186,9 @@ def _pty_send(project: Path, answer: bytes) -> tuple[int, str]:
 def test_confirmation_on_a_terminal(project: Path, server: FakeOpenAI) -> None:
     code, screen = _pty_send(project, b"n\n")
     assert code == 7 and "Send? [y/N]" in screen
+    assert creates(server) == []
+    code, screen = _pty_send(project, b"\x04")  # end of input at the prompt
+    assert code == 130 and "not sent" in screen
     assert creates(server) == []
     code, screen = _pty_send(project, b"y\n")
     assert code == 0, screen

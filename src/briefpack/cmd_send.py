@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sys
 import time
 from collections.abc import Iterator
@@ -24,6 +25,8 @@ from briefpack.runs import Run, create_run
 
 if TYPE_CHECKING:
     from briefpack.send import Session
+
+DEFAULT_ENDPOINT = "https://api.openai.com/v1"
 
 
 @dataclass(frozen=True)
@@ -69,7 +72,7 @@ def send_command(
     outgoing = _outgoing(flags, brief, extra)
     plan = _plan(outgoing)
     config = outgoing.settings.config
-    _summary(plan, outgoing, config.base_url)
+    _summary(plan, config.base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_ENDPOINT)
     if dry_run:
         sys.stdout.write(json.dumps(plan.body, indent=2, ensure_ascii=False) + "\n")
         return
@@ -208,11 +211,11 @@ def _plan(outgoing: Outgoing) -> request.Plan:
     )
 
 
-def _summary(plan: request.Plan, outgoing: Outgoing, base_url: str) -> None:
+def _summary(plan: request.Plan, endpoint: str) -> None:
     model = plan.model
     share = plan.input_tokens / model.input_limit if model.input_limit else 0.0
     lines = [
-        f"model   {model.id} ({plan.api} API)",
+        f"model   {model.id} ({plan.api} API at {endpoint})",
         f"effort  {plan.effort}",
         f"input   {plan.input_tokens:,} tokens of {model.input_limit:,} ({share:.0%})",
         f"output  up to {plan.max_output_tokens:,} tokens (reasoning + answer)",
@@ -257,7 +260,11 @@ def _confirm(yes: bool) -> None:
             hint="pass --yes to send without asking",
             exit_code=ExitCode.NOT_SENT,
         )
-    if not typer.confirm("Send?", default=False, err=True):
+    try:
+        answer = typer.confirm("Send?", default=False, err=True)
+    except typer.Abort:  # Ctrl-C or end of input at the prompt
+        raise BriefpackError("interrupted: not sent", exit_code=ExitCode.INTERRUPTED) from None
+    if not answer:
         raise BriefpackError("not sent", exit_code=ExitCode.NOT_SENT)
 
 

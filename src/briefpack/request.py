@@ -81,13 +81,9 @@ def responses_body(
     model: str, brief: str, *, effort: str, max_output: int, developer: str | None
 ) -> dict[str, Any]:
     """The POST /responses body: background, stored, streamed; the brief as the user's input."""
-    messages: list[dict[str, str]] = []
-    if developer:
-        messages.append({"role": "developer", "content": developer})
-    messages.append({"role": "user", "content": brief})
     return {
         "model": model,
-        "input": messages,
+        "input": _messages(brief, developer),
         "reasoning": {"effort": effort},
         "max_output_tokens": max_output,
         "background": True,
@@ -100,18 +96,20 @@ def chat_body(
     model: str, brief: str, *, effort: str, max_output: int, developer: str | None
 ) -> dict[str, Any]:
     """The POST /chat/completions body, for compatible servers without /responses."""
-    messages: list[dict[str, str]] = []
-    if developer:
-        messages.append({"role": "developer", "content": developer})
-    messages.append({"role": "user", "content": brief})
     return {
         "model": model,
-        "messages": messages,
+        "messages": _messages(brief, developer),
         "reasoning_effort": effort,
         "max_completion_tokens": max_output,
         "stream": True,
         "stream_options": {"include_usage": True},
     }
+
+
+def _messages(brief: str, developer: str | None) -> list[dict[str, str]]:
+    # String content, not content parts: the brief goes as the user's text exactly as built.
+    first = [{"role": "developer", "content": developer}] if developer else []
+    return [*first, {"role": "user", "content": brief}]
 
 
 def estimate(

@@ -120,7 +120,7 @@ def create_run(
     (path / BRIEF).write_text(brief, encoding="utf-8")
     (path / REQUEST).write_text(json.dumps(body, indent=2) + "\n", encoding="utf-8")
     run = Run(path)
-    run.update(id=path.name, created_at=_now(), status="created", answer_bytes=0, **meta)
+    run.update(id=path.name, created_at=now(), status="created", answer_bytes=0, **meta)
     return run
 
 
@@ -159,10 +159,6 @@ def find_run(runs_dir: Path, ref: str) -> Run:
 
 def now() -> str:
     """The current UTC time, ISO 8601, for meta.json timings."""
-    return _now()
-
-
-def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
