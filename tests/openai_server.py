@@ -186,6 +186,7 @@ class FakeOpenAI:
             "background": True,
             "model": resp.model,
             "store": True,
+            "service_tier": "default",
             "output": [_item(text, "completed")] if text else [],
             "parallel_tool_calls": True,
             "tool_choice": "auto",

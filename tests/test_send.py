@@ -90,6 +90,7 @@ def test_send_streams_the_answer_into_a_run_folder(
     rid = info["response_id"]
     assert (run / "response_id").read_text().strip() == rid and rid in server.responses
     assert info["status"] == "completed" and info["request_id"].startswith("req_")
+    assert info["service_tier"] == "default"
     usage = server.scenario.usage
     assert info["usage"] == {
         **usage,

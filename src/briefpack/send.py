@@ -298,6 +298,7 @@ def _finish(session: Session, run: Run, response: Any, request_id: str | None = 
     if text and text != run.answer():
         run.replace_answer(text)
     reason = getattr(response.incomplete_details, "reason", None)
+    run.update(service_tier=getattr(response, "service_tier", None))
     _record_end(session, run, str(response.status), _usage(response.usage), reason)
     error = response.error
     if response.status == "failed" and error is not None:
