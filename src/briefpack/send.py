@@ -15,7 +15,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-import httpx2
 import openai
 from openai import OpenAI
 
@@ -70,7 +69,7 @@ def connect(model: ModelInfo, *, base_url: str, timing: Timing) -> Session:
         api_key=key,
         base_url=base_url or None,
         max_retries=0,  # creates are never retried; reads retry in `_read`
-        timeout=httpx2.Timeout(timing.timeout, connect=min(5.0, timing.timeout)),
+        timeout=openai.Timeout(timing.timeout, connect=min(5.0, timing.timeout)),
     )
     return Session(client, str(client.base_url).rstrip("/"), model, timing)
 
