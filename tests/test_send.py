@@ -488,3 +488,28 @@ def test_sigint_mid_stream_keeps_what_arrived(project: Path, server: FakeOpenAI,
     resumed = cli(["runs", "resume", run.name], cwd=project)
     assert resumed.exit_code == 0, resumed.stderr
     assert (run / "answer.md").read_text() == FULL_ANSWER
+
+
+def test_over_budget_is_not_sent(cli: Cli, project: Path, server: FakeOpenAI) -> None:
+    result = cli(["send", "--yes", "--budget", "10"], cwd=project)
+    assert result.exit_code == 3
+    assert server.requests == []
+
+
+def test_bad_timeout_setting(cli: Cli, project: Path, server: FakeOpenAI) -> None:
+    os.environ["BRIEFPACK_TIMEOUT"] = "soon"
+    result = cli(["send", "--yes"], cwd=project)
+    assert result.exit_code == 1 and "BRIEFPACK_TIMEOUT must be a number" in result.stderr
+
+
+def test_runs_of_another_folder(
+    cli: Cli, project: Path, server: FakeOpenAI, tmp_path: Path
+) -> None:
+    assert cli(["send", "--yes"], cwd=project).exit_code == 0
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    assert "no runs" in cli(["runs"], cwd=elsewhere).stderr
+    listing = cli(["runs", "-C", str(project)], cwd=elsewhere)
+    assert only_run(project).name in listing.stdout
+    shown = cli(["runs", "-C", str(project), "show", "last"], cwd=elsewhere)
+    assert shown.exit_code == 0 and shown.stdout == FULL_ANSWER
