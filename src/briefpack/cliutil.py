@@ -52,6 +52,7 @@ class BriefFlags:
     fit: bool = False
     no_default_excludes: bool = False
     no_cache: bool = False
+    secrets: str | None = None
 
     def overrides(self) -> dict[str, Any]:
         """Config keys set by these flags (flag > repo > user > default)."""
@@ -69,6 +70,7 @@ class BriefFlags:
             "fit": self.fit or None,
             "default_excludes": False if self.no_default_excludes else None,
             "cache": False if self.no_cache else None,
+            "secrets": self.secrets,
         }
 
 
@@ -135,6 +137,14 @@ _BRIEF_OPTIONS: dict[str, Any] = {
         ),
     ],
     "no_cache": Annotated[bool, typer.Option("--no-cache", help="Do not use the token cache.")],
+    "secrets": Annotated[
+        str | None,
+        typer.Option(
+            "--secrets",
+            help="Secrets found: redact (default), block (exit 4) or allow.",
+            metavar="MODE",
+        ),
+    ],
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
 
@@ -22,6 +23,7 @@ from briefpack.cliutil import (
 )
 from briefpack.errors import OverBudgetError
 from briefpack.pipeline import Built, build
+from briefpack.secrets import Finding
 
 
 def make_brief(flags: BriefFlags) -> Built:
@@ -31,7 +33,15 @@ def make_brief(flags: BriefFlags) -> Built:
         warn('no goal: the model will have to guess what you want (add -g "..." or goal = "...")')
     for notice in built.notices:
         warn(notice)
+    report_secrets(built.findings, built.settings.config.secrets)
     return built
+
+
+def report_secrets(findings: Sequence[Finding], mode: str) -> None:
+    """One stderr line per secret found: where and what kind, never the value."""
+    for f in findings:
+        action = "left in (--secrets allow)" if mode == "allow" else "redacted"
+        warn(f"{f.path}:{f.line}: {f.kind} {action}")
 
 
 def check_budget(built: Built) -> None:

@@ -166,8 +166,13 @@ def _outgoing(flags: BriefFlags, brief: Path | None, extra: dict[str, Any]) -> O
         raise BriefpackError(
             f"cannot read {brief}: {exc}", hint="--brief takes a UTF-8 text file"
         ) from None
+    from briefpack.cmd_build import report_secrets
+    from briefpack.guard import guard_text
     from briefpack.tokens import TokenCounter
 
+    mode = settings.config.secrets
+    text, findings = guard_text(text, str(brief), mode=mode)
+    report_secrets(findings, mode)
     tokens = TokenCounter(model.encoding).count([text])[0]
     return Outgoing(text, tokens, settings, model, brief.stem)
 

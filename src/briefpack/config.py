@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
 
-from briefpack.errors import ConfigError
+from briefpack.errors import ConfigError, UsageError
 
 CONFIG_NAME = ".briefpack.toml"
 DEFAULT_MODEL = "gpt-5.6-sol"
@@ -173,7 +173,8 @@ def _freeze(key: str, value: Any) -> Any:
 def _check_value(key: str, value: Any, where: str) -> None:
     expected = _HINTS[key]
     if not _matches(expected, value):
-        raise ConfigError(
+        error = UsageError if where == "flag" else ConfigError
+        raise error(
             f"{where}: key '{key}' must be {_describe(expected)}, not {_show(value)}",
         )
 

@@ -14,8 +14,10 @@ from briefpack.brief import Brief, Doc, Segment, render, text_of
 from briefpack.config import Config, Settings, load_settings
 from briefpack.discover import Skip, discover, sort_key
 from briefpack.errors import BriefpackError
+from briefpack.guard import ScanCache, guard_brief
 from briefpack.models import ModelInfo, budget_for, resolve_model
 from briefpack.read import SourceFile, read_files
+from briefpack.secrets import Finding
 from briefpack.tokens import TokenCache, TokenCounter, digest
 
 
@@ -32,6 +34,7 @@ class Built:
     skipped: tuple[Skip, ...]
     notices: tuple[str, ...]
     encoded_files: int
+    findings: tuple[Finding, ...] = ()  # secrets found (redacted unless `secrets = "allow"`)
 
     @property
     def text(self) -> str:
@@ -77,6 +80,12 @@ def build(start: Path, overrides: Mapping[str, Any] | None = None) -> Built:
     found = discover(root, config, default_excludes=config.default_excludes)
     max_size = config.max_file_size if config.default_excludes else None
     brief, skipped, notices = _gather(root, settings, found.paths, max_size)
+    brief, findings = guard_brief(
+        brief,
+        mode=config.secrets,
+        allow_files=config.secrets_allow_files,
+        cache=ScanCache.for_root(root) if config.cache else None,
+    )
     segments = render(brief, config.style)
     cache = TokenCache.for_root(root) if config.cache else None
     counter = TokenCounter(model.encoding, cache)
@@ -96,6 +105,7 @@ def build(start: Path, overrides: Mapping[str, Any] | None = None) -> Built:
         encoded_files=sum(
             1 for s in segments if s.path is not None and digest(s.text) in counter.encoded
         ),
+        findings=findings,
     )
 
 

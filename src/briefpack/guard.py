@@ -1,0 +1,158 @@
+"""The secrets stage: scan every part of a brief before it is rendered, then redact, block or allow.
+
+It runs between reading and rendering, so whatever leaves the process (clipboard, stdout, a file,
+`send`, the snapshot) is made from scanned parts. Results are cached by content digest, so a warm
+build scans nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import pathspec
+
+from briefpack.brief import Brief, Doc
+from briefpack.config import SecretsMode
+from briefpack.errors import BriefpackError, ExitCode
+from briefpack.secrets import SCANNER_VERSION, Finding, describe, redact, scan_text
+from briefpack.tokens import cache_dir, digest, write_atomic
+
+_MAX_ENTRIES = 100_000
+
+
+class SecretsError(BriefpackError):
+    """Secrets were found and the mode is `block`."""
+
+    exit_code = ExitCode.SECRETS
+
+
+@dataclass
+class ScanCache:
+    """Findings by (file type, text digest), in one JSON file per repository."""
+
+    path: Path | None
+    entries: dict[str, list[list[Any]]] = field(default_factory=dict)
+    used: set[str] = field(default_factory=set)
+    dirty: bool = False
+
+    @classmethod
+    def for_root(cls, root: Path) -> ScanCache:
+        """The scan cache of the repository at `root`, outside the work tree."""
+        key = hashlib.sha1(str(root).encode("utf-8", "surrogatepass")).hexdigest()[:16]
+        path = cache_dir() / "secrets" / f"{key}.json"
+        return cls(path=path, entries=_read(path))
+
+    def scan(self, text: str, path: str) -> list[Finding]:
+        """`scan_text`, remembered by content (and extension, which picks the keyword rules)."""
+        key = f"{Path(path).suffix.lower()}:{digest(text)}"
+        self.used.add(key)
+        cached = self.entries.get(key)
+        if cached is not None:
+            return [Finding(path, line, kind, start, end) for line, kind, start, end in cached]
+        findings = scan_text(text, path)
+        self.entries[key] = [[f.line, f.kind, f.start, f.end] for f in findings]
+        self.dirty = True
+        return findings
+
+    def save(self) -> None:
+        """Merge with what another run may have written, then replace atomically."""
+        if self.path is None or not self.dirty:
+            return
+        merged = {**_read(self.path), **self.entries}
+        if len(merged) > _MAX_ENTRIES:
+            merged = {k: v for k, v in merged.items() if k in self.used}
+        payload = {"version": SCANNER_VERSION, "entries": merged}
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(self.path, json.dumps(payload, separators=(",", ":")).encode())
+        except OSError:
+            pass  # an unwritable cache only costs time on the next run
+        self.dirty = False
+
+
+def _read(path: Path) -> dict[str, list[list[Any]]]:
+    """The cache's entries; anything unreadable, corrupt or from another version counts as empty."""
+    try:
+        data: Any = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict) or data.get("version") != SCANNER_VERSION:
+        return {}
+    entries = data.get("entries")
+    if not isinstance(entries, dict):
+        return {}
+    return {k: v for k, v in entries.items() if _well_formed(v)}
+
+
+def _well_formed(value: Any) -> bool:
+    return isinstance(value, list) and all(
+        isinstance(f, list)
+        and len(f) == 4
+        and isinstance(f[1], str)
+        and all(isinstance(n, int) and not isinstance(n, bool) for n in (f[0], f[2], f[3]))
+        for f in value
+    )
+
+
+def guard_brief(
+    brief: Brief,
+    *,
+    mode: SecretsMode,
+    allow_files: Sequence[str] = (),
+    cache: ScanCache | None = None,
+) -> tuple[Brief, tuple[Finding, ...]]:
+    """Scan every part of `brief`; return it redacted (mode `redact`) or as is, with the findings.
+
+    Raises SecretsError in mode `block` when anything is found.
+    """
+    scanner = cache or ScanCache(path=None)
+    allowed = pathspec.GitIgnoreSpec.from_lines(allow_files)
+    findings: list[Finding] = []
+
+    def clean(text: str, name: str) -> str:
+        if allowed.match_file(name):
+            return text
+        found = scanner.scan(text, name)
+        findings.extend(found)
+        return redact(text, found) if found and mode == "redact" else text
+
+    guarded = _map_texts(brief, clean)
+    scanner.save()
+    if findings and mode == "block":
+        raise SecretsError(
+            f"{len(findings)} secret(s) found, nothing was written: {describe(findings)}",
+            hint="remove them, or mark a false positive with `pragma: allowlist secret` "
+            "on its line, or use --secrets redact",
+        )
+    return guarded, tuple(findings)
+
+
+def guard_text(text: str, name: str, *, mode: SecretsMode) -> tuple[str, tuple[Finding, ...]]:
+    """The same for one finished text (`send --brief FILE`)."""
+    doc = Brief(files=(Doc(name, text),))
+    guarded, findings = guard_brief(doc, mode=mode)
+    return guarded.files[0].text, findings
+
+
+def _map_texts(brief: Brief, clean: Callable[[str, str], str]) -> Brief:
+    """`brief` with `clean(text, name)` applied to every text it carries."""
+
+    def docs(items: tuple[Doc, ...]) -> tuple[Doc, ...]:
+        return tuple(Doc(d.path, clean(d.text, d.path)) for d in items)
+
+    return replace(
+        brief,
+        goal=clean(brief.goal, "goal"),
+        format=clean(brief.format, "format"),
+        warnings=tuple(clean(w, f"warning {i}") for i, w in enumerate(brief.warnings, 1)),
+        about=None if brief.about is None else docs((brief.about,))[0],
+        tried=clean(brief.tried, "tried"),
+        notes=docs(brief.notes),
+        schema=docs(brief.schema),
+        files=docs(brief.files),
+    )

@@ -1,0 +1,360 @@
+"""The secret scan: planted canaries of every kind come out redacted, blocked or (asked) allowed.
+
+Canary values are made fresh for each run from random characters in each kind's shape, so no
+real-looking credential is stored in this repository and none can leak from a previous run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import string
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from typer.testing import Result
+
+from briefpack.brief import Brief, Doc
+from briefpack.guard import ScanCache, SecretsError, guard_brief, guard_text
+from briefpack.secrets import Finding, redact, scan_text
+from tests.conftest import git, write_tree
+
+ALNUM = string.ascii_letters + string.digits
+UPPER = string.ascii_uppercase + string.digits
+
+
+RNG = random.SystemRandom()  # fresh every run: no canary is ever written into this repository
+
+
+def rand(n: int, alphabet: str = ALNUM) -> str:
+    return "".join(RNG.choice(alphabet) for _ in range(n))
+
+
+def b64url(n: int) -> str:
+    return rand(n, ALNUM + "-_")
+
+
+def pem(kind: str = "RSA PRIVATE KEY") -> str:
+    body = "\n".join(rand(64, ALNUM + "+/") for _ in range(6))
+    return f"-----BEGIN {kind}-----\n{body}\n-----END {kind}-----\n"
+
+
+def canaries() -> dict[str, str]:
+    """kind -> a fresh value of that kind."""
+    return {
+        "aws-access-key": "AKIA" + rand(16, UPPER),
+        "aws-secret-key": rand(40, ALNUM + "/+"),
+        "gcp-api-key": "AIza" + b64url(35),
+        "azure-storage-key": rand(86, ALNUM + "+/") + "==",
+        "azure-client-secret": rand(3) + "8Q~" + rand(34, ALNUM + "_~."),
+        "github-token": "ghp_" + rand(36),
+        "github-fine-grained": "github_pat_" + rand(22) + "_" + rand(59),
+        "gitlab-token": "glpat-" + b64url(20),
+        "slack-token": "xoxb-" + rand(11, string.digits) + "-" + rand(24, string.ascii_lowercase),
+        "slack-webhook": f"https://hooks.slack.com/services/T{rand(8, UPPER)}/B{rand(8, UPPER)}/"
+        + rand(24),
+        "stripe-key": "sk_live_" + rand(24),
+        "openai-key": "sk-proj-" + b64url(58) + "T3BlbkFJ" + b64url(58),
+        "openai-legacy": "sk-" + rand(20) + "T3BlbkFJ" + rand(20),
+        "anthropic-key": "sk-ant-api03-" + b64url(93) + "AA",
+        "jwt": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIx" + b64url(20) + "." + b64url(43),
+        "url-password": "pw" + rand(14),
+        "db-password": "Pw" + rand(14) + "7!",
+        "django-secret": "dj" + rand(40, ALNUM + "!@#%^&*-_") + "9",
+        "api-token": "tok" + rand(30) + "5",
+    }
+
+
+def corpus(root: Path, c: dict[str, str]) -> dict[str, str]:
+    """Plant every canary in code, config, notes and schema files; return path -> text."""
+    sa = {
+        "type": "service_account",
+        "private_key_id": rand(40, "0123456789abcdef"),
+        "private_key": pem("PRIVATE KEY"),
+        "client_email": "svc@proj.iam.gserviceaccount.com",
+    }
+    c["gcp-private-key-id"] = sa["private_key_id"]
+    files = {
+        "src/settings.py": (
+            f'AWS_ACCESS_KEY_ID = "{c["aws-access-key"]}"\n'
+            f'aws_secret_access_key = "{c["aws-secret-key"]}"\n'
+            f'SECRET_KEY = "{c["django-secret"]}"\n'
+            f'DATABASE_URL = "postgres://app:{c["url-password"]}@db.internal:5432/app"\n'
+            f'STRIPE = "{c["stripe-key"]}"\n'
+            f'AUTH = "Bearer {c["jwt"]}"\n'
+        ),
+        "src/clients.ts": (
+            f'const openai = "{c["openai-key"]}";\n'
+            f'const legacy = "{c["openai-legacy"]}";\n'
+            f'const anthropic = "{c["anthropic-key"]}";\n'
+            f'const hook = "{c["slack-webhook"]}";\n'
+        ),
+        "config/app.yaml": (
+            f"github_token: {c['github-token']}\n"
+            f"gitlab: {c['gitlab-token']}\n"
+            f"slack: {c['slack-token']}\n"
+            f"maps: {c['gcp-api-key']}\n"
+        ),
+        "config/azure.ini": (
+            "[storage]\nconnection = DefaultEndpointsProtocol=https;AccountName=acct;"
+            f"AccountKey={c['azure-storage-key']};EndpointSuffix=core.windows.net\n"
+            f"client_secret = {c['azure-client-secret']}\n"
+        ),
+        "config/service-account.json": json.dumps(sa, indent=2) + "\n",
+        "deploy/id_rsa": pem(),
+        "notes/ops.md": (
+            "# Ops notes\n\nThe staging login: `DB_PASSWORD=" + c["db-password"] + "`\n"
+            f"CI uses {c['github-fine-grained']} for releases.\n"
+            f"API_TOKEN={c['api-token']}\n"
+        ),
+        "db/schema.sql": (
+            "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT);\n"
+            f"-- seeded by postgres://admin:{c['url-password']}@10.0.0.5/app\n"
+        ),
+    }
+    write_tree(root, files)
+    write_tree(root, {".briefpack.toml": 'notes = ["notes/**"]\nschema = ["db/*.sql"]\n'})
+    return files
+
+
+KINDS = {
+    "aws-access-key",
+    "aws-secret-key",
+    "gcp-api-key",
+    "gcp-private-key-id",
+    "azure-storage-key",
+    "azure-client-secret",
+    "github-token",
+    "gitlab-token",
+    "slack-token",
+    "slack-webhook",
+    "stripe-key",
+    "openai-key",
+    "anthropic-key",
+    "jwt",
+    "url-password",
+    "private-key",
+    "secret-assignment",
+}
+
+
+@pytest.fixture
+def planted(git_repo: Path) -> tuple[Path, dict[str, str]]:
+    c = canaries()
+    corpus(git_repo, c)
+    git(git_repo, "add", "-A")
+    return git_repo, c
+
+
+def leaks(c: dict[str, str], *texts: str) -> list[str]:
+    return [kind for kind, value in c.items() if any(value in t for t in texts)]
+
+
+def test_every_canary_is_redacted_and_named(
+    planted: tuple[Path, dict[str, str]], cli: Callable[..., Result]
+) -> None:
+    repo, c = planted
+    result = cli(["build", "--stdout", "-g", "Audit the config"], cwd=repo)
+    assert result.exit_code == 0, result.stderr
+    assert leaks(c, result.stdout, result.stderr) == []
+    kinds = {
+        line.split("[redacted: ")[1].split("]")[0]
+        for line in result.stdout.split("\n")
+        if "[redacted: " in line
+    }
+    assert kinds >= KINDS
+    for where in (
+        "src/settings.py:1: aws-access-key redacted",
+        "notes/ops.md:3:",
+        "db/schema.sql:2: url-password redacted",
+        "deploy/id_rsa:1: private-key",
+    ):
+        assert where in result.stderr
+    # the files still read as code: the text around each secret is kept
+    assert 'AWS_ACCESS_KEY_ID = "[redacted: aws-access-key]"' in result.stdout
+
+
+def test_block_refuses_and_writes_nothing(
+    planted: tuple[Path, dict[str, str]], cli: Callable[..., Result], tmp_path: Path
+) -> None:
+    repo, c = planted
+    out = tmp_path / "brief.md"
+    result = cli(["build", "-o", str(out), "--secrets", "block"], cwd=repo)
+    assert result.exit_code == 4
+    assert not out.exists()
+    assert "secret(s) found" in result.stderr
+    assert leaks(c, result.stdout, result.stderr) == []
+
+
+def test_allow_lets_them_through_with_a_warning(
+    planted: tuple[Path, dict[str, str]], cli: Callable[..., Result]
+) -> None:
+    repo, c = planted
+    result = cli(["build", "--stdout", "--secrets", "allow"], cwd=repo)
+    assert result.exit_code == 0
+    assert c["aws-access-key"] in result.stdout
+    assert "src/settings.py:1: aws-access-key left in (--secrets allow)" in result.stderr
+    assert leaks(c, result.stderr) == []
+
+
+def test_config_mode_and_flag_override(
+    planted: tuple[Path, dict[str, str]], cli: Callable[..., Result]
+) -> None:
+    repo, _ = planted
+    (repo / ".briefpack.toml").write_text('secrets = "block"\n', encoding="utf-8")
+    assert cli(["build", "--stdout"], cwd=repo).exit_code == 4
+    assert cli(["build", "--stdout", "--secrets", "redact"], cwd=repo).exit_code == 0
+    assert cli(["build", "--stdout", "--secrets", "leak"], cwd=repo).exit_code == 2
+
+
+def test_nothing_secret_reaches_the_caches_or_a_dry_run(
+    planted: tuple[Path, dict[str, str]], cli: Callable[..., Result], tmp_path: Path
+) -> None:
+    repo, c = planted
+    assert cli(["build", "--stdout"], cwd=repo).exit_code == 0
+    dry = cli(["send", "--dry-run"], cwd=repo)
+    assert dry.exit_code == 0, dry.stderr
+    assert "[redacted: " in dry.stdout
+    caches = Path(os.environ["BRIEFPACK_CACHE_DIR"])
+    stored = [p.read_text(errors="replace") for p in caches.rglob("*.json") if p.is_file()]
+    assert stored
+    assert leaks(c, dry.stdout, dry.stderr, *stored) == []
+
+
+def test_send_brief_file_is_scanned(
+    git_repo: Path, cli: Callable[..., Result], tmp_path: Path
+) -> None:
+    c = canaries()
+    brief = tmp_path / "brief.md"
+    brief.write_text(f"# Goal\n\nFix it.\n\ntoken: {c['github-token']}\n", encoding="utf-8")
+    result = cli(["send", "--dry-run", "--brief", str(brief)], cwd=git_repo)
+    assert result.exit_code == 0, result.stderr
+    assert "[redacted: github-token]" in result.stdout
+    assert f"{brief}:5: github-token redacted" in result.stderr
+    assert leaks(c, result.stdout, result.stderr) == []
+    blocked = cli(["send", "--dry-run", "--brief", str(brief), "--secrets", "block"], cwd=git_repo)
+    assert blocked.exit_code == 4
+
+
+def test_goal_and_warnings_are_scanned_too(git_repo: Path, cli: Callable[..., Result]) -> None:
+    c = canaries()
+    write_tree(git_repo, {"a.py": "x = 1\n"})
+    result = cli(["build", "--stdout", "-g", f"Why does {c['stripe-key']} fail?"], cwd=git_repo)
+    assert result.exit_code == 0
+    assert c["stripe-key"] not in result.stdout
+    assert "goal:1: stripe-key redacted" in result.stderr
+
+
+def test_inline_allow_comment_and_allowed_files(git_repo: Path, cli: Callable[..., Result]) -> None:
+    c = canaries()
+    write_tree(
+        git_repo,
+        {
+            "fixtures/fake.py": f'KEY = "{c["aws-access-key"]}"\n',
+            "a.py": f'A = "{c["github-token"]}"  # pragma: allowlist secret\n'
+            "# pragma: allowlist nextline secret\n"
+            f'B = "{c["stripe-key"]}"\n'
+            f'C = "{c["gitlab-token"]}"\n',
+            ".briefpack.toml": 'secrets_allow_files = ["fixtures/"]\n',
+        },
+    )
+    result = cli(["build", "--stdout"], cwd=git_repo)
+    assert result.exit_code == 0
+    for kept in ("aws-access-key", "github-token", "stripe-key"):
+        assert c[kept] in result.stdout
+    assert c["gitlab-token"] not in result.stdout
+    assert "a.py:4: gitlab-token redacted" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "password = user.password\n",
+        "password = form.cleaned_data['password']\n",
+        "key = lambda item: item[0]\n",
+        'TOKEN_TYPE = "bearer"\n',
+        'status = "FORCE_CHANGE_PASSWORD"\n',
+        "secret_name: ${SECRET_NAME}\n",
+        'DB_PASSWORD = os.environ["DB_PASSWORD"]\n',
+        "sha = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'\n",
+        'id = "123e4567-e89b-12d3-a456-426614174000"\n',
+        "The key to this design is that every -----BEGIN PRIVATE KEY----- line is text.\n",
+        "url = 'https://example.com/path?x=1'\n",
+        "primary_key = models.AutoField(primary_key=True)\n",
+    ],
+)
+def test_ordinary_code_is_left_alone(line: str) -> None:
+    assert scan_text(line, "app.py") == []
+
+
+def test_redact_names_the_kind_and_keeps_the_rest() -> None:
+    c = canaries()
+    text = f'x = 1\nkey = "{c["aws-access-key"]}"  # prod\n'
+    findings = scan_text(text, "a.py")
+    assert [(f.line, f.kind) for f in findings] == [(2, "aws-access-key")]
+    assert redact(text, findings) == 'x = 1\nkey = "[redacted: aws-access-key]"  # prod\n'
+
+
+def test_a_truncated_private_key_is_still_redacted_to_its_end() -> None:
+    block = pem().split("-----END")[0]
+    findings = scan_text("k = '''" + block, "k.py")
+    assert len(findings) == 1
+    assert findings[0].end >= len("k = '''" + block.rstrip())
+
+
+def test_the_scan_cache_remembers_by_content(tmp_path: Path) -> None:
+    c = canaries()
+    doc = Doc("a.py", f'T = "{c["github-token"]}"\n')
+    path = tmp_path / "scan.json"
+    first = ScanCache(path=path)
+    brief, found = guard_brief(Brief(files=(doc,)), mode="redact", cache=first)
+    assert first.dirty is False and path.is_file()
+    assert c["github-token"] not in path.read_text()
+    second = ScanCache(path=path, entries=json.loads(path.read_text())["entries"])
+    again, found_again = guard_brief(Brief(files=(doc,)), mode="redact", cache=second)
+    assert second.dirty is False  # nothing new was scanned
+    assert again == brief and found_again == found
+
+
+@pytest.mark.parametrize(
+    "junk",
+    [
+        b"",
+        b"{not json",
+        b'{"version": 1, "entries": {"x": [[1]]}}',
+        b'{"version": 99, "entries": {}}',
+        b"[1, 2]",
+    ],
+)
+def test_a_corrupt_scan_cache_is_discarded(tmp_path: Path, junk: bytes) -> None:
+    path = tmp_path / "scan.json"
+    path.write_bytes(junk)
+    cache = ScanCache(path=path, entries={})
+    from briefpack import guard
+
+    cache.entries = guard._read(path)
+    assert all(isinstance(v, list) for v in cache.entries.values())
+    _, found = guard_brief(Brief(files=(Doc("a.py", "x = 1\n"),)), mode="redact", cache=cache)
+    assert found == ()
+    assert json.loads(path.read_text())["version"] == 1
+
+
+def test_guard_text_blocks() -> None:
+    c = canaries()
+    with pytest.raises(SecretsError) as info:
+        guard_text(f"key: {c['stripe-key']}\n", "b.md", mode="block")
+    assert c["stripe-key"] not in str(info.value)
+    text, found = guard_text("nothing here\n", "b.md", mode="block")
+    assert (text, found) == ("nothing here\n", ())
+
+
+def test_finding_never_carries_the_value() -> None:
+    assert {f.name for f in Finding.__dataclass_fields__.values()} == {
+        "path",
+        "line",
+        "kind",
+        "start",
+        "end",
+    }
