@@ -34,6 +34,8 @@ def make_brief(flags: BriefFlags) -> Built:
     for notice in built.notices:
         warn(notice)
     report_secrets(built.findings, built.settings.config.secrets)
+    if not built.file_tokens():
+        warn(f"no files to brief in {display_path(str(built.settings.root))}")
     return built
 
 

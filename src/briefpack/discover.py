@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -187,7 +188,7 @@ def _default_rules(config: Config) -> list[_Rules]:
 
 def _inline_rules(patterns: Iterable[str], origin: str) -> _Rules:
     lines = tuple(patterns)
-    return _Rules("", pathspec.GitIgnoreSpec.from_lines(lines), lines, origin)
+    return _Rules("", compile_rules(lines), lines, origin)
 
 
 def _load_rules(root: Path, rel_dir: str, name: str) -> _Rules | None:
@@ -196,7 +197,24 @@ def _load_rules(root: Path, rel_dir: str, name: str) -> _Rules | None:
     except OSError:
         return None
     lines = tuple(text.splitlines())
-    return _Rules(rel_dir, pathspec.GitIgnoreSpec.from_lines(lines), lines, name)
+    return _Rules(rel_dir, compile_rules(lines), lines, name)
+
+
+def compile_rules(lines: Sequence[str]) -> pathspec.GitIgnoreSpec:
+    """Gitignore rules; a line git would not understand (a lone `\\`) is ignored, as git does."""
+    try:
+        return pathspec.GitIgnoreSpec.from_lines(lines)
+    except (ValueError, re.error):  # pathspec's GitIgnorePatternError, or `[z-a]`
+        # blank, not dropped: rule i stays on line i
+        return pathspec.GitIgnoreSpec.from_lines([ln if _valid(ln) else "" for ln in lines])
+
+
+def _valid(line: str) -> bool:
+    try:
+        pathspec.GitIgnoreSpec.from_lines([line])
+    except (ValueError, re.error):
+        return False
+    return True
 
 
 def _ignored_by(stacked: Sequence[_Rules], path: str) -> str | None:

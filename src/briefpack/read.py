@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import stat
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -11,6 +12,10 @@ from pathlib import Path
 from briefpack.discover import Skip
 
 BINARY_SNIFF = 8000  # git's own heuristic: a NUL byte in the first 8000 bytes means binary
+# A well-formed multi-byte UTF-8 character: its presence says the file is UTF-8 with a few bad bytes.
+_UTF8_SEQUENCE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
 HARD_LIMIT = 64 * 1024 * 1024  # never inline more than this, whatever the flags
 
 
@@ -103,11 +108,18 @@ def _read_regular(full: Path, path: str, *, max_size: int | None) -> SourceFile 
 
 
 def decode(data: bytes) -> tuple[str, str]:
-    """Text of `data`: UTF-8 when it is, else cp1252, else latin-1 (which always decodes), with a note."""
+    """Text of `data` with a note when it is not UTF-8.
+
+    Mostly-UTF-8 text with a few bad bytes keeps its UTF-8 and marks each bad byte with U+FFFD;
+    text with no UTF-8 sequence at all is cp1252, else latin-1 (which always decodes).
+    """
     try:
         return data.decode("utf-8"), ""
     except UnicodeDecodeError:
         pass
+    if _UTF8_SEQUENCE.search(data):
+        text = data.decode("utf-8", errors="replace")
+        return text, f"not UTF-8: {text.count(chr(0xFFFD))} invalid byte(s) shown as U+FFFD"
     try:
         return data.decode("cp1252"), "not UTF-8: decoded as cp1252"
     except UnicodeDecodeError:
