@@ -232,11 +232,10 @@ def test_ctrl_c_never_leaves_half_a_brief(git_repo: Path, tmp_path: Path) -> Non
     proc.send_signal(signal.SIGINT)
     _, stderr = proc.communicate(timeout=120)
     assert "Traceback" not in stderr
-    assert proc.returncode in (0, 130), stderr
-    if proc.returncode == 130:
-        assert "interrupted" in stderr
-        assert not out.exists()
-    else:  # it finished first: then the file is whole
+    # 130: stopped by briefpack; 0: it finished first; -SIGINT: the signal landed while Python
+    # was already shutting down, after the output was complete
+    assert proc.returncode in (0, 130, -signal.SIGINT), stderr
+    if out.exists():  # whatever the moment, a brief on disk is a whole one
         assert out.read_text().rstrip().endswith("```")
     assert sorted(p.name for p in out.parent.iterdir()) == (["brief.md"] if out.exists() else [])
 

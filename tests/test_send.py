@@ -513,3 +513,14 @@ def test_runs_of_another_folder(
     assert only_run(project).name in listing.stdout
     shown = cli(["runs", "-C", str(project), "show", "last"], cwd=elsewhere)
     assert shown.exit_code == 0 and shown.stdout == FULL_ANSWER
+
+
+def test_an_unknown_model_is_sent_with_a_cost_warning(
+    cli: Cli, project: Path, server: FakeOpenAI
+) -> None:
+    result = cli(["send", "--yes", "-m", "acme-reasoner-2"], cwd=project)
+    assert result.exit_code == 0, result.stderr
+    assert "unknown model 'acme-reasoner-2'" in result.stderr and "cost unknown" in result.stderr
+    assert [r.body["model"] for r in server.requests if r.body] == ["acme-reasoner-2"]
+    built = cli(["build", "--stdout", "-m", "acme-reasoner-2"], cwd=project)
+    assert built.exit_code == 1 and "unknown model 'acme-reasoner-2'" in built.stderr

@@ -22,13 +22,19 @@ from briefpack.cliutil import (
     with_brief_options,
 )
 from briefpack.errors import OverBudgetError
+from briefpack.models import UNKNOWN_SOURCE
 from briefpack.pipeline import Built, build
 from briefpack.secrets import Finding
 
 
-def make_brief(flags: BriefFlags) -> Built:
+def make_brief(flags: BriefFlags, *, unknown_model_ok: bool = False) -> Built:
     """Build the brief these flags describe and print its warnings on stderr."""
-    built = build(flags.path, flags.overrides())
+    built = build(flags.path, flags.overrides(), unknown_model_ok=unknown_model_ok)
+    if built.model.source == UNKNOWN_SOURCE:
+        warn(
+            f"unknown model '{built.model.id}': {UNKNOWN_SOURCE}, cost unknown "
+            f'(describe it under [models."{built.model.id}"] in .briefpack.toml)'
+        )
     if not built.brief.goal.strip():
         warn('no goal: the model will have to guess what you want (add -g "..." or goal = "...")')
     for notice in built.notices:

@@ -19,7 +19,7 @@ from briefpack import request
 from briefpack.cliutil import BriefFlags, app, err, handle_errors, out, warn, with_brief_options
 from briefpack.config import Settings, load_settings
 from briefpack.errors import BriefpackError, ExitCode, UsageError
-from briefpack.models import ModelInfo, load_table, resolve_model
+from briefpack.models import UNKNOWN_SOURCE, ModelInfo, load_table, resolve_model
 from briefpack.pipeline import resolve_root
 from briefpack.runs import Run, create_run
 
@@ -155,11 +155,13 @@ def _outgoing(flags: BriefFlags, brief: Path | None, extra: dict[str, Any]) -> O
     if brief is None:
         from briefpack.cmd_build import check_budget, make_brief
 
-        built = make_brief(flags)
+        built = make_brief(flags, unknown_model_ok=True)
         check_budget(built)
         title = built.brief.goal or built.settings.root.name
         return Outgoing(built.text, built.total, settings, built.model, title)
-    model = resolve_model(settings.config.model, settings.config.models)
+    model = resolve_model(settings.config.model, settings.config.models, unknown_ok=True)
+    if model.source == UNKNOWN_SOURCE:
+        warn(f"unknown model '{model.id}': {UNKNOWN_SOURCE}, cost unknown")
     try:
         text = brief.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 from functools import cache
 from importlib import resources
@@ -76,6 +76,9 @@ class ModelTable:
 _FIELDS = {f.name for f in fields(ModelInfo)} - {"id"}
 
 
+UNKNOWN_SOURCE = "not in the model table: tokens counted with o200k_base, window assumed"
+
+
 @cache
 def load_table() -> ModelTable:
     """The table shipped in the package."""
@@ -85,8 +88,16 @@ def load_table() -> ModelTable:
     return ModelTable(date=data["date"], sources=tuple(data["sources"]), models=models)
 
 
-def resolve_model(model_id: str, extra: Mapping[str, Mapping[str, Any]] | None = None) -> ModelInfo:
-    """The row for `model_id`: config's `[models."<id>"]` over the packaged table."""
+def resolve_model(
+    model_id: str,
+    extra: Mapping[str, Mapping[str, Any]] | None = None,
+    *,
+    unknown_ok: bool = False,
+) -> ModelInfo:
+    """The row for `model_id`: config's `[models."<id>"]` over the packaged table.
+
+    An id in neither is an error, or with `unknown_ok` (send: the endpoint decides) a stand-in.
+    """
     table = load_table().models
     user = (extra or {}).get(model_id)
     base = table.get(model_id)
@@ -95,10 +106,24 @@ def resolve_model(model_id: str, extra: Mapping[str, Mapping[str, Any]] | None =
         return _row(model_id, merged, ".briefpack.toml")
     if base is not None:
         return base
+    if unknown_ok:
+        return provisional(model_id, table.values())
     known = ", ".join(sorted(table))
     raise ConfigError(
         f"unknown model '{model_id}'",
         hint=f'known models: {known}; or give its encoding and context_window under [models."{model_id}"]',
+    )
+
+
+def provisional(model_id: str, rows: Iterable[ModelInfo]) -> ModelInfo:
+    """A stand-in for a model nobody described: o200k_base, the largest known window, no prices."""
+    widest = max(rows, key=lambda r: r.context_window)
+    return ModelInfo(
+        id=model_id,
+        encoding="o200k_base",
+        context_window=widest.context_window,
+        max_output=widest.max_output,
+        source=UNKNOWN_SOURCE,
     )
 
 

@@ -71,12 +71,14 @@ def resolve_root(path: Path) -> Path:
     return path.resolve()
 
 
-def build(start: Path, overrides: Mapping[str, Any] | None = None) -> Built:
+def build(
+    start: Path, overrides: Mapping[str, Any] | None = None, *, unknown_model_ok: bool = False
+) -> Built:
     """Build the brief for the folder `start` with flag `overrides` over its config."""
     root = resolve_root(start)
     settings = load_settings(root, overrides)
     config = settings.config
-    model = resolve_model(config.model, config.models)
+    model = resolve_model(config.model, config.models, unknown_ok=unknown_model_ok)
     found = discover(root, config, default_excludes=config.default_excludes)
     max_size = config.max_file_size if config.default_excludes else None
     brief, skipped, notices = _gather(root, settings, found.paths, max_size)
