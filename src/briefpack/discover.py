@@ -87,10 +87,23 @@ class _Rules:
         return result.include, f"{where}:{result.index + 1}:{self.lines[result.index]}"
 
 
-def discover(root: Path, config: Config, *, default_excludes: bool = True) -> Discovery:
-    """List candidates under `root`: git's view inside a repo, gitignore rules outside, then ours."""
+def discover(
+    root: Path,
+    config: Config,
+    *,
+    default_excludes: bool = True,
+    candidates: Sequence[str] | None = None,
+) -> Discovery:
+    """List candidates under `root`: git's view inside a repo, gitignore rules outside, then ours.
+
+    `candidates`, when given (the staged paths, for a snapshot), replace git's or the walk's list.
+    """
     in_git = find_git_root(root) is not None
-    listed, skipped = _git_candidates(root) if in_git else _walk_candidates(root)
+    skipped: list[Skip] = []
+    if candidates is not None:
+        listed = list(candidates)
+    else:
+        listed, skipped = _git_candidates(root) if in_git else _walk_candidates(root)
     paths, more = _apply_own_rules(root, listed, config, default_excludes=default_excludes)
     return Discovery(
         root=root,

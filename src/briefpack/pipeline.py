@@ -11,13 +11,14 @@ from typing import Any
 import pathspec
 
 from briefpack.brief import Brief, Doc, Segment, render, text_of
-from briefpack.config import Config, Settings, load_settings
+from briefpack.config import Settings, load_settings
 from briefpack.discover import Skip, discover, sort_key
 from briefpack.errors import BriefpackError
 from briefpack.guard import ScanCache, guard_brief
 from briefpack.models import ModelInfo, budget_for, resolve_model
 from briefpack.read import SourceFile, read_files
 from briefpack.secrets import Finding
+from briefpack.staged import Entry, index_entries, read_staged
 from briefpack.tokens import TokenCache, TokenCounter, digest
 
 
@@ -72,16 +73,28 @@ def resolve_root(path: Path) -> Path:
 
 
 def build(
-    start: Path, overrides: Mapping[str, Any] | None = None, *, unknown_model_ok: bool = False
+    start: Path,
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    unknown_model_ok: bool = False,
+    staged: bool = False,
 ) -> Built:
-    """Build the brief for the folder `start` with flag `overrides` over its config."""
+    """Build the brief for the folder `start` with flag `overrides` over its config.
+
+    `staged`: from the files and content in git's index (a snapshot of the commit being made).
+    """
     root = resolve_root(start)
     settings = load_settings(root, overrides)
     config = settings.config
     model = resolve_model(config.model, config.models, unknown_ok=unknown_model_ok)
-    found = discover(root, config, default_excludes=config.default_excludes)
+    reader = _Reader(root, index_entries(root) if staged else None)
+    found = discover(
+        root, config, default_excludes=config.default_excludes, candidates=reader.candidates()
+    )
     max_size = config.max_file_size if config.default_excludes else None
-    brief, skipped, notices = _gather(root, settings, found.paths, max_size)
+    never = _snapshot_files(settings, root)
+    paths = [p for p in found.paths if p not in never]
+    brief, skipped, notices = _gather(root, settings, paths, max_size, reader)
     brief, findings = guard_brief(
         brief,
         mode=config.secrets,
@@ -111,8 +124,36 @@ def build(
     )
 
 
+@dataclass(frozen=True)
+class _Reader:
+    """Reads from the work tree, or (with `entries`) from git's index."""
+
+    root: Path
+    entries: dict[str, Entry] | None
+
+    def candidates(self) -> list[str] | None:
+        return None if self.entries is None else list(self.entries)
+
+    def read(
+        self, paths: Sequence[str], max_size: int | None
+    ) -> tuple[list[SourceFile], list[Skip]]:
+        if self.entries is None:
+            return read_files(self.root, paths, max_size=max_size)
+        return read_staged(self.root, self.entries, paths, max_size=max_size)
+
+
+def _snapshot_files(settings: Settings, root: Path) -> set[str]:
+    """The snapshot and its manifest, relative to `root`: never part of a brief."""
+    snapshot = (settings.root / settings.config.snapshot_path).resolve()
+    found = set()
+    for path in (snapshot, snapshot.with_suffix(".json")):
+        if path.is_relative_to(root):
+            found.add(path.relative_to(root).as_posix())
+    return found
+
+
 def _gather(
-    root: Path, settings: Settings, paths: Sequence[str], max_size: int | None
+    root: Path, settings: Settings, paths: Sequence[str], max_size: int | None, reader: _Reader
 ) -> tuple[Brief, list[Skip], list[str]]:
     config = settings.config
     about_path = _config_relative(settings, root, config.about)
@@ -132,7 +173,7 @@ def _gather(
             skipped.append(Skip(path, "not included", "include"))
         else:
             roles[path] = "files"
-    files, unread = read_files(root, list(roles), max_size=max_size)
+    files, unread = reader.read(list(roles), max_size)
     skipped.extend(unread)
     notices = [f"{f.path}: {f.note}" for f in files if f.note]
     by_role: dict[str, list[Doc]] = defaultdict(list)
@@ -142,8 +183,8 @@ def _gather(
         goal=config.goal,
         format=config.format,
         warnings=config.warnings,
-        about=_about(settings, config, about_path),
-        tried=_tried(settings, config),
+        about=_about(settings, about_path, reader),
+        tried=_tried(settings, reader),
         notes=tuple(by_role["notes"]),
         schema=tuple(by_role["schema"]),
         files=tuple(sorted(by_role["files"], key=lambda d: sort_key(d.path))),
@@ -163,7 +204,13 @@ def _config_relative(settings: Settings, root: Path, value: str) -> str | None:
     return full.relative_to(root).as_posix() if full.is_relative_to(root) else str(full)
 
 
-def _read_named(settings: Settings, key: str, value: str) -> SourceFile:
+def _read_named(settings: Settings, key: str, value: str, reader: _Reader) -> SourceFile:
+    """A file named in config: from the index when reading staged content and it is there."""
+    rel = _config_relative(settings, reader.root, value)
+    if reader.entries is not None and rel in reader.entries:
+        staged, _ = reader.read([rel], None)
+        if staged:
+            return staged[0]
     full = settings.root / value
     files, skipped = read_files(full.parent, [full.name], max_size=None)
     if not files:
@@ -172,14 +219,16 @@ def _read_named(settings: Settings, key: str, value: str) -> SourceFile:
     return files[0]
 
 
-def _about(settings: Settings, config: Config, about_path: str | None) -> Doc | None:
-    if not config.about or about_path is None:
+def _about(settings: Settings, about_path: str | None, reader: _Reader) -> Doc | None:
+    about = settings.config.about
+    if not about or about_path is None:
         return None
-    return Doc(about_path, _read_named(settings, "about", config.about).text)
+    return Doc(about_path, _read_named(settings, "about", about, reader).text)
 
 
-def _tried(settings: Settings, config: Config) -> str:
+def _tried(settings: Settings, reader: _Reader) -> str:
+    config = settings.config
     parts = [config.tried.strip()] if config.tried.strip() else []
     if config.tried_file:
-        parts.append(_read_named(settings, "tried_file", config.tried_file).text.strip())
+        parts.append(_read_named(settings, "tried_file", config.tried_file, reader).text.strip())
     return "\n\n".join(parts)

@@ -101,6 +101,15 @@ def _read_regular(full: Path, path: str, *, max_size: int | None) -> SourceFile 
             return Skip(path, f"unreadable: {exc.strerror}")
     if len(data) > limit:
         return Skip(path, f"size {human_size(len(data))}+ > {human_size(limit)} (grew while read)")
+    return from_bytes(path, data, max_size=max_size)
+
+
+def from_bytes(path: str, data: bytes, *, max_size: int | None) -> SourceFile | Skip:
+    """A file's bytes (from disk or git's index) as text, or why they cannot be inlined."""
+    limit = min(max_size, HARD_LIMIT) if max_size is not None else HARD_LIMIT
+    if len(data) > limit:
+        source = "default:size" if limit == max_size else "hard limit"
+        return Skip(path, f"size {human_size(len(data))} > {human_size(limit)}", source)
     if b"\0" in data[:BINARY_SNIFF]:
         return Skip(path, "binary")
     text, note = decode(data)

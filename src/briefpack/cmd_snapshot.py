@@ -1,0 +1,150 @@
+"""Commands for the snapshot kept in the repository: `snapshot` and `hook install|uninstall|status`."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from briefpack.cliutil import BriefFlags, app, err, handle_errors, warn, with_brief_options
+from briefpack.config import find_git_root, load_settings
+from briefpack.errors import BriefpackError, ExitCode
+
+hook_app = typer.Typer(
+    help="Install or remove the git pre-commit hook that keeps the snapshot fresh.",
+    no_args_is_help=True,
+)
+app.add_typer(hook_app, name="hook")
+
+
+@app.command("snapshot")
+@with_brief_options
+def snapshot_command(
+    *,
+    flags: BriefFlags,
+    check: Annotated[
+        bool, typer.Option("--check", help="Exit 5 if the snapshot is stale; write nothing.")
+    ] = False,
+    hook: Annotated[
+        bool,
+        typer.Option("--hook", help="As the pre-commit hook: a failure warns, unless strict."),
+    ] = False,
+) -> None:
+    """Write the context snapshot and its manifest from what is staged, and stage them."""
+    if not hook:
+        handle_errors(_snapshot)(flags, check=check)
+        return
+    try:
+        _snapshot(flags, check=check)
+    except KeyboardInterrupt:
+        raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+    except Exception as exc:  # the hook must never block a commit by its own failure
+        message = exc.message if isinstance(exc, BriefpackError) else f"{type(exc).__name__}: {exc}"
+        if _strict(flags.path):
+            err.print(f"error: briefpack snapshot: {message}", style="red", markup=False)
+            raise typer.Exit(int(getattr(exc, "exit_code", ExitCode.ERROR))) from None
+        warn(f"briefpack snapshot failed, commit goes on: {message} (strict = true blocks it)")
+
+
+def _snapshot(flags: BriefFlags, *, check: bool) -> None:
+    from briefpack import report
+    from briefpack.cmd_build import report_secrets
+    from briefpack.pipeline import build, resolve_root
+    from briefpack.snapshot import check_snapshot, make_snapshot, write_snapshot
+
+    root = resolve_root(flags.path)
+    git_root = find_git_root(root)
+    if git_root is None:
+        raise BriefpackError(
+            f"not in a git repository: {root}", hint="a snapshot is of what git has staged"
+        )
+    overrides = flags.overrides()
+    if not load_settings(root, overrides).config.snapshot_brief:
+        overrides |= {"goal": "", "format": "", "warnings": []}
+    built = build(root, overrides, staged=True)
+    for notice in built.notices:
+        warn(notice)
+    report_secrets(built.findings, built.settings.config.secrets)
+    snap = make_snapshot(built)
+    if check:
+        check_snapshot(snap)
+        err.print(f"snapshot is up to date: {snap.context_path}", markup=False)
+        return
+    changed = write_snapshot(snap, stage=built.settings.config.snapshot_stage, git_root=root)
+    state = "updated" if changed else "unchanged"
+    err.print(f"snapshot {state}: {snap.context_path} · {report.budget_line(built)}", markup=False)
+
+
+def _strict(path: Path) -> bool:
+    try:
+        return load_settings(path.resolve()).config.strict
+    except BriefpackError:
+        return False  # a config too broken to read cannot ask for strictness
+
+
+@hook_app.command("install")
+@handle_errors
+def hook_install(
+    path: Annotated[Path, typer.Argument(help="Repository folder.", metavar="PATH")] = Path(),
+    force: Annotated[
+        bool, typer.Option("--force", help="Set an existing hook aside instead of chaining it.")
+    ] = False,
+) -> None:
+    """Install the pre-commit hook (an existing hook is kept and run first)."""
+    from briefpack import hook
+
+    outcome = hook.install(_repo(path), force=force)
+    where = hook.state(_repo(path)).path
+    notes = {
+        "installed": f"installed {where}",
+        "updated": f"updated {where} (it was already installed)",
+        "chained": f"installed {where}; the hook that was there runs first, from {hook.CHAINED}",
+        "replaced": f"installed {where}; the hook that was there is kept as {hook.REPLACED}",
+    }
+    err.print(notes[outcome], style="green", markup=False)
+
+
+@hook_app.command("uninstall")
+@handle_errors
+def hook_uninstall(
+    path: Annotated[Path, typer.Argument(help="Repository folder.", metavar="PATH")] = Path(),
+) -> None:
+    """Remove briefpack's pre-commit hook, putting back the one it chained."""
+    from briefpack import hook
+
+    outcome = hook.uninstall(_repo(path))
+    notes = {
+        "removed": "removed briefpack's pre-commit hook",
+        "restored": "removed briefpack's pre-commit hook and put back the one it chained",
+        "absent": "no briefpack pre-commit hook here; nothing changed",
+    }
+    err.print(notes[outcome], markup=False)
+
+
+@hook_app.command("status")
+@handle_errors
+def hook_status(
+    path: Annotated[Path, typer.Argument(help="Repository folder.", metavar="PATH")] = Path(),
+) -> None:
+    """Say whether the pre-commit hook is installed, and where."""
+    from briefpack import hook
+
+    current = hook.state(_repo(path))
+    if current.ours:
+        chained = f" (runs {hook.CHAINED} first)" if current.chained else ""
+        typer.echo(f"installed: {current.path}{chained}")
+    elif current.exists:
+        typer.echo(f"not installed: {current.path} is another tool's hook")
+    else:
+        typer.echo(f"not installed: no hook at {current.path}")
+
+
+def _repo(path: Path) -> Path:
+    root = path.resolve()
+    if find_git_root(root) is None:
+        raise BriefpackError(
+            f"not in a git repository: {path}", hint="run it inside a git work tree"
+        )
+    return Path(os.path.realpath(root))

@@ -1,0 +1,109 @@
+"""The context snapshot kept in the repository: its text and manifest, written, staged or checked.
+
+Deterministic: the same staged tree gives byte-identical files (no timestamps, sorted, fixed JSON
+layout), so a snapshot never makes a diff by itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from briefpack.brief import Doc
+from briefpack.errors import BriefpackError, ExitCode
+from briefpack.git import run_git
+from briefpack.pipeline import Built
+from briefpack.tokens import write_atomic
+
+MANIFEST_VERSION = 1
+
+
+class StaleSnapshot(BriefpackError):
+    """`snapshot --check` found the snapshot out of date."""
+
+    exit_code = ExitCode.CHECK_FAILED
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The two files of a snapshot and what they should hold."""
+
+    context_path: Path
+    manifest_path: Path
+    context: str
+    manifest: str
+
+    def paths(self) -> tuple[Path, Path]:
+        """Both files."""
+        return self.context_path, self.manifest_path
+
+
+def make_snapshot(built: Built) -> Snapshot:
+    """The snapshot of a built brief (built without goal/format/warnings unless configured)."""
+    settings = built.settings
+    context_path = settings.root / settings.config.snapshot_path
+    docs = {d.path: d for d in _docs(built)}
+    files = [
+        {
+            "path": path,
+            "section": section,
+            "sha256": hashlib.sha256(docs[path].text.encode("utf-8", "surrogatepass")).hexdigest(),
+            "tokens": tokens,
+        }
+        for section, path, tokens in built.file_tokens()
+        if path in docs
+    ]
+    manifest = {
+        "briefpack_manifest": MANIFEST_VERSION,
+        "snapshot": context_path.name,
+        "model": built.model.id,
+        "encoding": built.model.encoding,
+        "total_tokens": built.total,
+        "files": files,
+    }
+    return Snapshot(
+        context_path=context_path,
+        manifest_path=context_path.with_suffix(".json"),
+        context=built.text,
+        manifest=json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=True) + "\n",
+    )
+
+
+def write_snapshot(snap: Snapshot, *, stage: bool, git_root: Path | None) -> bool:
+    """Write both files (only when they changed); stage them when asked. True if anything changed."""
+    changed = False
+    for path, text in ((snap.context_path, snap.context), (snap.manifest_path, snap.manifest)):
+        data = text.encode("utf-8", "surrogateescape")
+        if _current(path) != data:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(path, data)
+            changed = True
+    if stage and git_root is not None:
+        # -f: a .gitignore that keeps `.briefpack/` (runs, fallback brief) out still lets this in
+        run_git(git_root, "add", "-f", "--", *(str(p) for p in snap.paths()))
+    return changed
+
+
+def check_snapshot(snap: Snapshot) -> None:
+    """Raise StaleSnapshot when a file on disk differs from what it should hold."""
+    for path, text in ((snap.context_path, snap.context), (snap.manifest_path, snap.manifest)):
+        if _current(path) != text.encode("utf-8", "surrogateescape"):
+            state = "missing" if not path.exists() else "stale"
+            raise StaleSnapshot(
+                f"snapshot is {state}: {path}", hint="run `briefpack snapshot` and commit it"
+            )
+
+
+def _current(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+def _docs(built: Built) -> list[Doc]:
+    brief = built.brief
+    about = [brief.about] if brief.about is not None else []
+    return [*about, *brief.notes, *brief.schema, *brief.files]

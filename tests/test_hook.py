@@ -1,0 +1,259 @@
+"""The snapshot and the pre-commit hook, with real `git commit` in temporary repositories."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from typer.testing import Result
+
+from briefpack import hook
+from tests.conftest import git, write_tree
+
+CLI = Callable[..., Result]
+SNAP = ".briefpack/context.md"
+MANIFEST = ".briefpack/context.json"
+
+
+def commit(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """A real `git commit`, hooks and all; returns the finished process."""
+    return subprocess.run(
+        ["git", "commit", "-q", *args], cwd=repo, capture_output=True, text=True, check=False
+    )
+
+
+def at_head(repo: Path, path: str) -> str:
+    return git(repo, "show", f"HEAD:{path}")
+
+
+@pytest.fixture
+def repo(git_repo: Path, cli: CLI) -> Path:
+    write_tree(git_repo, {"app.py": "VERSION = 1\n", "README.md": "# Demo\n"})
+    git(git_repo, "add", "-A")
+    result = cli(["hook", "install"], cwd=git_repo)
+    assert result.exit_code == 0, result.stderr
+    return git_repo
+
+
+def test_commit_writes_and_commits_snapshot_and_manifest(repo: Path) -> None:
+    done = commit(repo, "-m", "first")
+    assert done.returncode == 0, done.stderr
+    text = at_head(repo, SNAP)
+    assert "VERSION = 1" in text and "# Demo" in text
+    manifest = json.loads(at_head(repo, MANIFEST))
+    assert [f["path"] for f in manifest["files"]] == ["README.md", "app.py"]
+    assert manifest["total_tokens"] > sum(f["tokens"] for f in manifest["files"])
+    assert "Goal" not in text  # the context part only
+    assert git(repo, "status", "--porcelain") == ""
+
+
+def test_only_staged_content_is_reflected(repo: Path) -> None:
+    (repo / "app.py").write_text("VERSION = 2  # staged\n")
+    git(repo, "add", "app.py")
+    (repo / "app.py").write_text("VERSION = 3  # not staged\n")
+    (repo / "scratch.py").write_text("untracked = True\n")
+    assert commit(repo, "-m", "partial").returncode == 0
+    text = at_head(repo, SNAP)
+    assert "VERSION = 2" in text
+    assert "VERSION = 3" not in text and "untracked" not in text
+    assert (repo / "app.py").read_text() == "VERSION = 3  # not staged\n"  # the work tree is kept
+
+
+def test_commit_a_and_commit_paths_use_the_index_being_committed(repo: Path) -> None:
+    assert commit(repo, "-m", "first").returncode == 0
+    (repo / "app.py").write_text("VERSION = 4\n")
+    assert commit(repo, "-a", "-m", "all").returncode == 0
+    assert "VERSION = 4" in at_head(repo, SNAP)
+    (repo / "app.py").write_text("VERSION = 5\n")
+    assert commit(repo, "-m", "one path", "app.py").returncode == 0
+    assert "VERSION = 5" in at_head(repo, SNAP)
+
+
+def test_unchanged_tree_keeps_the_snapshot_byte_identical(repo: Path) -> None:
+    assert commit(repo, "-m", "first").returncode == 0
+    first = (repo / SNAP).read_bytes(), (repo / MANIFEST).read_bytes()
+    assert commit(repo, "--allow-empty", "-m", "again").returncode == 0
+    assert commit(repo, "--allow-empty", "-m", "and again").returncode == 0
+    assert ((repo / SNAP).read_bytes(), (repo / MANIFEST).read_bytes()) == first
+    assert git(repo, "diff", "--stat", "HEAD~2", "HEAD") == ""
+
+
+def test_check_detects_a_stale_or_missing_snapshot(repo: Path, cli: CLI) -> None:
+    assert commit(repo, "-m", "first").returncode == 0
+    assert cli(["snapshot", "--check"], cwd=repo).exit_code == 0
+    (repo / "app.py").write_text("VERSION = 9\n")
+    git(repo, "add", "app.py")
+    stale = cli(["snapshot", "--check"], cwd=repo)
+    assert stale.exit_code == 5 and "snapshot is stale" in stale.stderr
+    (repo / SNAP).unlink()
+    missing = cli(["snapshot", "--check"], cwd=repo)
+    assert missing.exit_code == 5 and "snapshot is missing" in missing.stderr
+
+
+def test_a_foreign_hook_is_chained_and_restored(git_repo: Path, cli: CLI) -> None:
+    hooks = git_repo / ".git" / "hooks"
+    hooks.mkdir(exist_ok=True)
+    foreign = '#!/bin/sh\necho ran >> "$(git rev-parse --git-dir)/foreign-ran"\n'
+    (hooks / "pre-commit").write_text(foreign)
+    (hooks / "pre-commit").chmod(0o755)
+    write_tree(git_repo, {"a.py": "x = 1\n"})
+    git(git_repo, "add", "-A")
+    installed = cli(["hook", "install"], cwd=git_repo)
+    assert "runs first" in installed.stderr
+    assert commit(git_repo, "-m", "c").returncode == 0
+    assert (git_repo / ".git" / "foreign-ran").read_text() == "ran\n"
+    assert "x = 1" in at_head(git_repo, SNAP)
+    again = cli(["hook", "install"], cwd=git_repo)
+    assert "already installed" in again.stderr  # idempotent: the chained hook is not chained twice
+    assert cli(["hook", "uninstall"], cwd=git_repo).exit_code == 0
+    assert (hooks / "pre-commit").read_text() == foreign
+    assert not (hooks / hook.CHAINED).exists()
+    assert "not installed" in cli(["hook", "status"], cwd=git_repo).stdout
+
+
+def test_a_failing_foreign_hook_still_blocks_the_commit(git_repo: Path, cli: CLI) -> None:
+    hooks = git_repo / ".git" / "hooks"
+    hooks.mkdir(exist_ok=True)
+    (hooks / "pre-commit").write_text("#!/bin/sh\necho 'lint failed' >&2\nexit 1\n")
+    (hooks / "pre-commit").chmod(0o755)
+    write_tree(git_repo, {"a.py": "x = 1\n"})
+    git(git_repo, "add", "-A")
+    cli(["hook", "install"], cwd=git_repo)
+    done = commit(git_repo, "-m", "c")
+    assert done.returncode != 0 and "lint failed" in done.stderr
+
+
+def test_force_sets_the_foreign_hook_aside(git_repo: Path, cli: CLI) -> None:
+    hooks = git_repo / ".git" / "hooks"
+    hooks.mkdir(exist_ok=True)
+    (hooks / "pre-commit").write_text("#!/bin/sh\nexit 1\n")
+    (hooks / "pre-commit").chmod(0o755)
+    result = cli(["hook", "install", "--force"], cwd=git_repo)
+    assert result.exit_code == 0 and hook.REPLACED in result.stderr
+    assert (hooks / hook.REPLACED).read_text() == "#!/bin/sh\nexit 1\n"
+    assert not os.access(hooks / hook.REPLACED, os.X_OK)
+    write_tree(git_repo, {"a.py": "x = 1\n"})
+    git(git_repo, "add", "-A")
+    assert commit(git_repo, "-m", "c").returncode == 0
+
+
+def test_uninstall_leaves_other_hooks_alone(git_repo: Path, cli: CLI) -> None:
+    hooks = git_repo / ".git" / "hooks"
+    hooks.mkdir(exist_ok=True)
+    (hooks / "pre-commit").write_text("#!/bin/sh\nexit 0\n")
+    result = cli(["hook", "uninstall"], cwd=git_repo)
+    assert result.exit_code == 0 and "nothing changed" in result.stderr
+    assert (hooks / "pre-commit").read_text() == "#!/bin/sh\nexit 0\n"
+
+
+def test_core_hooks_path_is_respected(git_repo: Path, cli: CLI) -> None:
+    git(git_repo, "config", "core.hooksPath", ".githooks")
+    write_tree(git_repo, {"a.py": "x = 1\n"})
+    git(git_repo, "add", "-A")
+    assert cli(["hook", "install"], cwd=git_repo).exit_code == 0
+    assert hook.MARKER in (git_repo / ".githooks" / "pre-commit").read_text()
+    assert commit(git_repo, "-m", "c").returncode == 0
+    assert "x = 1" in at_head(git_repo, SNAP)
+
+
+def test_works_in_a_linked_worktree(repo: Path, tmp_path: Path) -> None:
+    assert commit(repo, "-m", "first").returncode == 0
+    linked = tmp_path / "linked"
+    git(repo, "worktree", "add", "-q", "-b", "side", str(linked))
+    (linked / "app.py").write_text("VERSION = 'side'\n")
+    git(linked, "add", "app.py")
+    assert commit(linked, "-m", "side").returncode == 0
+    assert "VERSION = 'side'" in at_head(linked, SNAP)
+    assert "VERSION = 1" in at_head(repo, SNAP)
+
+
+def test_broken_config_warns_and_the_commit_goes_through(repo: Path) -> None:
+    (repo / ".briefpack.toml").write_text("goal = [broken\n")
+    git(repo, "add", ".briefpack.toml")
+    done = commit(repo, "-m", "broken config")
+    assert done.returncode == 0
+    assert "briefpack snapshot failed, commit goes on" in done.stderr
+    assert "invalid TOML" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_strict_blocks_the_commit_on_failure(repo: Path) -> None:
+    secret = "ghp_" + "A1b2C3d4" * 4 + "Zz9Y"
+    write_tree(
+        repo,
+        {
+            ".briefpack.toml": 'strict = true\nsecrets = "block"\n',
+            "cfg.py": f'TOKEN = "{secret}"\n',
+        },
+    )
+    git(repo, "add", "-A")
+    done = commit(repo, "-m", "leak")
+    assert done.returncode != 0  # git reports any failing hook as 1
+    assert "secret(s) found" in done.stderr and secret not in done.stderr
+    (repo / ".briefpack.toml").write_text('secrets = "block"\n')
+    git(repo, "add", "-A")
+    lenient = commit(repo, "-m", "leak, not strict")
+    assert lenient.returncode == 0 and "commit goes on" in lenient.stderr
+
+
+def test_snapshot_is_redacted_and_never_contains_itself(repo: Path, cli: CLI) -> None:
+    secret = "sk_live_" + "Q7w8E9r0" * 3
+    write_tree(repo, {"pay.py": f'STRIPE = "{secret}"\n'})
+    git(repo, "add", "-A")
+    assert commit(repo, "-m", "c").returncode == 0
+    assert commit(repo, "--allow-empty", "-m", "again").returncode == 0
+    text = at_head(repo, SNAP)
+    assert secret not in text and "[redacted: stripe-key]" in text
+    assert "context.md" not in text and "context.json" not in text
+
+
+def test_snapshot_outside_git_is_a_clean_error(cli: CLI, tmp_path: Path) -> None:
+    result = cli(["snapshot"], cwd=tmp_path)
+    assert result.exit_code == 1 and "not in a git repository" in result.stderr
+    assert cli(["hook", "install"], cwd=tmp_path).exit_code == 1
+
+
+def test_the_pre_commit_framework_runs_the_snapshot(git_repo: Path, tmp_path: Path) -> None:
+    config = (
+        "repos:\n"
+        "  - repo: local\n"
+        "    hooks:\n"
+        "      - id: briefpack-snapshot\n"
+        "        name: briefpack context snapshot\n"
+        f"        entry: {sys.executable} -m briefpack snapshot --hook\n"
+        "        language: system\n"
+        "        pass_filenames: false\n"
+        "        always_run: true\n"
+    )
+    write_tree(git_repo, {".pre-commit-config.yaml": config, "app.py": "VERSION = 1\n"})
+    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home")}
+    pre_commit = [sys.executable, "-m", "pre_commit"]
+    subprocess.run([*pre_commit, "install"], cwd=git_repo, env=env, check=True, capture_output=True)
+    git(git_repo, "add", "-A")
+    (git_repo / "app.py").write_text("VERSION = 2  # unstaged\n")
+    done = subprocess.run(
+        ["git", "commit", "-m", "via pre-commit"],
+        cwd=git_repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    text = at_head(git_repo, SNAP)
+    assert "VERSION = 1" in text and "VERSION = 2" not in text
+    assert (git_repo / "app.py").read_text() == "VERSION = 2  # unstaged\n"
+
+
+def test_this_repository_publishes_a_valid_hook_manifest() -> None:
+    from pre_commit.clientlib import load_manifest
+
+    root = Path(__file__).resolve().parent.parent
+    hooks = load_manifest(str(root / ".pre-commit-hooks.yaml"))
+    assert [h["id"] for h in hooks] == ["briefpack-snapshot"]
+    assert hooks[0]["entry"] == "briefpack snapshot --hook"
