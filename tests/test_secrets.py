@@ -18,7 +18,7 @@ from typer.testing import Result
 
 from briefpack.brief import Brief, Doc
 from briefpack.guard import ScanCache, SecretsError, guard_brief, guard_text
-from briefpack.secrets import Finding, redact, scan_text
+from briefpack.secrets import Finding, redact, scan_text, scanner_id
 from tests.conftest import git, write_tree
 
 ALNUM = string.ascii_letters + string.digits
@@ -338,7 +338,7 @@ def test_a_corrupt_scan_cache_is_discarded(tmp_path: Path, junk: bytes) -> None:
     assert all(isinstance(v, list) for v in cache.entries.values())
     _, found = guard_brief(Brief(files=(Doc("a.py", "x = 1\n"),)), mode="redact", cache=cache)
     assert found == ()
-    assert json.loads(path.read_text())["version"] == 1
+    assert json.loads(path.read_text())["version"] == scanner_id()
 
 
 def test_guard_text_blocks() -> None:
@@ -358,3 +358,9 @@ def test_finding_never_carries_the_value() -> None:
         "start",
         "end",
     }
+
+
+def test_settings_are_not_secrets_but_short_passwords_are() -> None:
+    assert scan_text('secrets = "block"\n', "a.toml") == []
+    assert scan_text('secret_mode: str = "redact"\n', "a.py") == []
+    assert [f.kind for f in scan_text('password = "letmein"\n', "a.py")] == ["secret-assignment"]

@@ -19,7 +19,7 @@ import pathspec
 from briefpack.brief import Brief, Doc
 from briefpack.config import SecretsMode
 from briefpack.errors import BriefpackError, ExitCode
-from briefpack.secrets import SCANNER_VERSION, Finding, describe, redact, scan_text
+from briefpack.secrets import Finding, describe, redact, scan_text, scanner_id
 from briefpack.tokens import cache_dir, digest, write_atomic
 
 _MAX_ENTRIES = 100_000
@@ -66,7 +66,7 @@ class ScanCache:
         merged = {**_read(self.path), **self.entries}
         if len(merged) > _MAX_ENTRIES:
             merged = {k: v for k, v in merged.items() if k in self.used}
-        payload = {"version": SCANNER_VERSION, "entries": merged}
+        payload = {"version": scanner_id(), "entries": merged}
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             write_atomic(self.path, json.dumps(payload, separators=(",", ":")).encode())
@@ -81,7 +81,7 @@ def _read(path: Path) -> dict[str, list[list[Any]]]:
         data: Any = json.loads(path.read_bytes())
     except (OSError, ValueError):
         return {}
-    if not isinstance(data, dict) or data.get("version") != SCANNER_VERSION:
+    if not isinstance(data, dict) or data.get("version") != scanner_id():
         return {}
     entries = data.get("entries")
     if not isinstance(entries, dict):

@@ -10,6 +10,7 @@ value is never printed.
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import math
 import re
@@ -17,6 +18,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from briefpack.secret_rules import (
@@ -36,7 +38,6 @@ from briefpack.secret_rules import (
     Detector,
 )
 
-SCANNER_VERSION = 1
 ALLOW_LINE = "pragma: allowlist secret"
 ALLOW_NEXT_LINE = "pragma: allowlist nextline secret"
 
@@ -54,8 +55,22 @@ class Finding:
     end: int
 
 
+_SHORT_WORD = re.compile(r"[a-z]{1,7}$")
 _TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-+/")
 _UNWIDENED = frozenset({"private-key", "url-password", "slack-webhook", GENERIC})
+
+
+@cache
+def scanner_id() -> str:
+    """Changes whenever the rules or detect-secrets change, so cached findings never go stale."""
+    from importlib import metadata
+
+    from briefpack import secret_rules
+
+    h = hashlib.sha256(metadata.version("detect-secrets").encode())
+    for module in (__file__, secret_rules.__file__):
+        h.update(Path(module).read_bytes())
+    return h.hexdigest()[:16]
 
 
 def scan_text(text: str, path: str) -> list[Finding]:
@@ -147,7 +162,7 @@ def _matches(text: str, detector: Detector) -> Iterator[Span]:
 
 def _is_assigned_secret(match: re.Match[str]) -> bool:
     name, value = match.group("name"), match.group("value")
-    if not SECRET_NAME.search(name) or _names_a_thing(value):
+    if not SECRET_NAME.search(name) or _names_a_thing(value) or _a_mode(value, name):
         return False
     return _looks_secret(name, value, bool(match.group("quote")))
 
@@ -191,6 +206,7 @@ class _KeywordRules:
         return bool(
             len(value) < 4
             or _names_a_thing(value)
+            or _a_mode(value, line)
             or h.is_sequential_string(value)
             or h.is_potential_uuid(value)
             or h.is_likely_id_string(value, line)
@@ -306,6 +322,11 @@ def _names_a_thing(value: str) -> bool:
         or value.startswith("arn:")
         or bool(DOTTED.match(value))
     )
+
+
+def _a_mode(value: str, context: str) -> bool:
+    """A short lowercase word (`secrets = "block"`) is a setting; for a password it is a secret."""
+    return bool(_SHORT_WORD.match(value)) and not PASSWORD_NAME.search(context)
 
 
 def _entropy(value: str) -> float:
