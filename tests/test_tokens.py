@@ -116,3 +116,20 @@ def test_corrupt_cache_is_discarded_not_fatal(git_repo: Path) -> None:
         again = build(git_repo, {})
         assert again.encoded_files == 1
     assert json.loads(cache.path.read_bytes())["version"] == 1
+
+
+def test_parsed_ranks_kept_with_marshal_give_the_same_encoding() -> None:
+    from briefpack import tokens
+
+    sample = "def tender(load):  # ünïcode, emoji 😀, <|endoftext|> as text\n" * 3
+    tokens.load_encoding.cache_clear()
+    first = tokens.load_encoding("o200k_base").encode_ordinary(sample)
+    kept = list((tokens.cache_dir() / "encodings").glob("o200k_base.*.marshal"))
+    assert len(kept) == 1
+    tokens.load_encoding.cache_clear()
+    assert tokens.load_encoding("o200k_base").encode_ordinary(sample) == first
+    for junk in (b"", b"\x00garbage", __import__("marshal").dumps({"name": 1})):
+        kept[0].write_bytes(junk)
+        tokens.load_encoding.cache_clear()
+        assert tokens.load_encoding("o200k_base").encode_ordinary(sample) == first
+    tokens.load_encoding.cache_clear()

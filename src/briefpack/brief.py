@@ -187,9 +187,12 @@ def _md_doc(section: str, doc: Doc, title: str) -> Segment:
     return Segment(section, f"{title}\n\n{_fenced(doc.text, language(doc.path))}", doc.path)
 
 
+_BACKTICKS = re.compile(r"``+")
+
+
 def _fenced(text: str, lang: str) -> str:
     """`text` in a backtick fence longer than any backtick run inside it, so it cannot close early."""
-    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    longest = max((len(run) for run in _BACKTICKS.findall(text)), default=0) if "``" in text else 0
     fence = "`" * max(3, longest + 1)
     newline = "" if text.endswith("\n") or not text else "\n"
     return f"{fence}{lang}\n{text}{newline}{fence}\n"

@@ -40,6 +40,9 @@ def make_brief(flags: BriefFlags, *, unknown_model_ok: bool = False) -> Built:
     for notice in built.notices:
         warn(notice)
     report_secrets(built.findings, built.settings.config.secrets)
+    if built.brief.left_out:
+        listed = ", ".join(display_path(p) for p in built.brief.left_out)
+        warn(f"--fit left out {len(built.brief.left_out)} file(s) for space: {listed}")
     if not built.file_tokens():
         warn(f"no files to brief in {display_path(str(built.settings.root))}")
     return built
@@ -53,8 +56,9 @@ def report_secrets(findings: Sequence[Finding], mode: str) -> None:
 
 
 def check_budget(built: Built) -> None:
-    """Fail with the over-budget exit code (after the summary) when the brief does not fit."""
+    """Fail with the over-budget exit code (after the largest folders and files) if it does not fit."""
     if built.total > built.budget:
+        err.print(report.largest(built))
         raise OverBudgetError(
             f"the brief is {built.total:,} tokens, over the budget of {built.budget:,}",
             hint="leave files out with -x GLOB or .briefpackignore, or pass --fit",
@@ -141,6 +145,8 @@ def stats_command(
         print_json(report.stats_data(built))
         return
     out.print(report.stats_table(built, top=top))
+    out.print()
+    out.print(report.tree(built))
     out.print(report.budget_line(built))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import re
 from collections.abc import Iterable, Sequence
@@ -44,6 +45,19 @@ DEFAULT_RULES: dict[str, tuple[str, ...]] = {
     "env": (".env", ".env.*", "*.env"),
     "briefpack": (".briefpack.toml",),  # its settings are already the brief's goal, format, ...
 }
+
+
+# Every default pattern is a name without a slash (it matches a file or folder of that name at any
+# depth), so one regex over the path's parts tells whether any default rule could apply.
+_DEFAULTS_NAME = re.compile(
+    "|".join(
+        "/"
+        + fnmatch.translate(p).removesuffix(r"\Z").removeprefix("(?s:").removesuffix(")")
+        + "(?:/|$)"
+        for patterns in DEFAULT_RULES.values()
+        for p in patterns
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -123,8 +137,10 @@ def _git_candidates(root: Path) -> tuple[list[str], list[Skip]]:
         root, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--deduplicate"
     )
     paths, skipped = [], []
+    base = str(root)
     for path in split_z(out):
-        if (root / path).is_dir() and not (root / path).is_symlink():
+        full = os.path.join(base, path)  # noqa: PTH118  (plain strings: runs once per file)
+        if os.path.isdir(full) and not os.path.islink(full):  # noqa: PTH112, PTH114
             skipped.append(Skip(path, "submodule", "git"))
         else:
             paths.append(path)
@@ -241,6 +257,8 @@ def _ignored_by(stacked: Sequence[_Rules], path: str) -> str | None:
 
 
 def _first_match(rule_sets: Sequence[_Rules], path: str) -> _Rules | None:
+    if not _DEFAULTS_NAME.search("/" + path):
+        return None  # no part of the path is named like a default rule: skip pathspec entirely
     for rules in rule_sets:
         decision = rules.check(path)
         if decision is not None and decision[0]:

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import pathspec
 
 from briefpack.brief import Brief, Doc, Segment, render, text_of
-from briefpack.config import Settings, load_settings
+from briefpack.config import Config, Settings, load_settings
 from briefpack.discover import Skip, discover, sort_key
-from briefpack.errors import BriefpackError
+from briefpack.errors import BriefpackError, OverBudgetError
+from briefpack.fit import drop_order, next_drops
 from briefpack.guard import ScanCache, guard_brief
 from briefpack.models import ModelInfo, budget_for, resolve_model
 from briefpack.read import SourceFile, read_files
@@ -105,9 +106,11 @@ def build(
     cache = TokenCache.for_root(root) if config.cache else None
     counter = TokenCounter(model.encoding, cache)
     counts = counter.count([s.text for s in segments])
+    budget = budget_for(model, config.effort, reserve=config.reserve, budget=config.budget)
+    if config.fit and sum(counts) > budget:
+        brief, segments, counts = _fit(brief, segments, counts, budget, config, counter)
     if cache is not None:
         cache.save()
-    budget = budget_for(model, config.effort, reserve=config.reserve, budget=config.budget)
     return Built(
         settings=settings,
         model=model,
@@ -140,6 +143,44 @@ class _Reader:
         if self.entries is None:
             return read_files(self.root, paths, max_size=max_size)
         return read_staged(self.root, self.entries, paths, max_size=max_size)
+
+
+def _fit(
+    brief: Brief,
+    segments: tuple[Segment, ...],
+    counts: list[int],
+    budget: int,
+    config: Config,
+    counter: TokenCounter,
+) -> tuple[Brief, tuple[Segment, ...], list[int]]:
+    """Leave code files out until the exact total fits; the brief lists what was left out."""
+    tokens = {
+        s.path: n
+        for s, n in zip(segments, counts, strict=True)
+        if s.section == "files" and s.path is not None
+    }
+    order = drop_order(list(tokens.items()), config.priority)
+    dropped: list[str] = []
+    while sum(counts) > budget:
+        # each path listed in the note costs a few tokens: ask for a little more than the excess
+        taken = next_drops(order, tokens, sum(counts) - budget + 8 * (len(dropped) + 1))
+        if not taken:
+            raise OverBudgetError(
+                f"even with every code file left out the brief is {sum(counts):,} tokens, "
+                f"over the budget of {budget:,}",
+                hint="trim the notes, schema or about file, or raise --budget",
+            )
+        order = order[len(taken) :]
+        dropped += taken
+        gone = set(dropped)
+        brief = replace(
+            brief,
+            files=tuple(d for d in brief.files if d.path not in gone),
+            left_out=tuple(sorted(dropped, key=sort_key)),
+        )
+        segments = render(brief, config.style)
+        counts = counter.count([s.text for s in segments])
+    return brief, segments, counts
 
 
 def _snapshot_files(settings: Settings, root: Path) -> set[str]:

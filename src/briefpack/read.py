@@ -49,15 +49,15 @@ def read_file(
     root: Path, real_root: Path, path: str, *, max_size: int | None
 ) -> SourceFile | Skip | None:
     """One file, or why it is skipped; None when it no longer exists (a worktree deletion)."""
-    full = root / path
+    full = os.path.join(root, path)  # noqa: PTH118  (plain strings: runs once per file)
     try:
-        info = full.lstat()
+        info = os.lstat(full)
     except FileNotFoundError:
         return None
     except OSError as exc:
         return Skip(path, f"unreadable: {exc.strerror}")
     if stat.S_ISLNK(info.st_mode):
-        problem = _link_problem(full, real_root)
+        problem = _link_problem(Path(full), real_root)
         if problem:
             return Skip(path, problem)
     return _read_regular(full, path, max_size=max_size)
@@ -77,7 +77,7 @@ def _link_problem(full: Path, real_root: Path) -> str:
     return ""
 
 
-def _read_regular(full: Path, path: str, *, max_size: int | None) -> SourceFile | Skip | None:
+def _read_regular(full: str, path: str, *, max_size: int | None) -> SourceFile | Skip | None:
     limit = min(max_size, HARD_LIMIT) if max_size is not None else HARD_LIMIT
     try:
         fd = os.open(full, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
@@ -85,8 +85,8 @@ def _read_regular(full: Path, path: str, *, max_size: int | None) -> SourceFile 
         return None
     except OSError as exc:
         return Skip(path, f"unreadable: {exc.strerror}")
-    with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(handle.fileno())
+    try:
+        info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             return Skip(path, "not a regular file")
         if info.st_size > limit:
@@ -95,13 +95,26 @@ def _read_regular(full: Path, path: str, *, max_size: int | None) -> SourceFile 
                 f"size {human_size(info.st_size)} > {human_size(limit)}",
                 "default:size" if limit == max_size else "hard limit",
             )
-        try:
-            data = handle.read(limit + 1)
-        except OSError as exc:
-            return Skip(path, f"unreadable: {exc.strerror}")
+        data = _read_up_to(fd, limit + 1)
+    except OSError as exc:
+        return Skip(path, f"unreadable: {exc.strerror}")
+    finally:
+        os.close(fd)
     if len(data) > limit:
         return Skip(path, f"size {human_size(len(data))}+ > {human_size(limit)} (grew while read)")
     return from_bytes(path, data, max_size=max_size)
+
+
+def _read_up_to(fd: int, size: int) -> bytes:
+    chunks: list[bytes] = []
+    left = size
+    while left > 0:
+        chunk = os.read(fd, min(left, 1 << 24))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
 
 
 def from_bytes(path: str, data: bytes, *, max_size: int | None) -> SourceFile | Skip:

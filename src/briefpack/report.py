@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import fields
 from typing import Any
 
 from rich.table import Table
 from rich.text import Text
+from rich.tree import Tree
 
 from briefpack.brief import display_path
+from briefpack.discover import sort_key
 from briefpack.models import ModelInfo, ModelTable
 from briefpack.pipeline import Built
 
@@ -57,15 +59,64 @@ def summary(built: Built, *, top: int = 5) -> Table:
     return table
 
 
+def folder_tokens(built: Built) -> dict[str, int]:
+    """Tokens of the files under each folder (every ancestor of every file), "" for the root."""
+    totals: dict[str, int] = defaultdict(int)
+    for _, path, tokens in built.file_tokens():
+        parts = path.split("/")[:-1]
+        totals[""] += tokens
+        for depth in range(1, len(parts) + 1):
+            totals["/".join(parts[:depth])] += tokens
+    return dict(totals)
+
+
+def largest(built: Built, *, top: int = 8) -> Table:
+    """The largest folders and files with their share of the total: what to exclude first."""
+    table = Table(title="largest folders and files", box=None, pad_edge=False, title_justify="left")
+    table.add_column("tokens", justify="right")
+    table.add_column("share", justify="right")
+    table.add_column("path")
+    folders = sorted(
+        ((p, n) for p, n in folder_tokens(built).items() if p), key=lambda item: -item[1]
+    )[:top]
+    files = sorted(((p, n) for _, p, n in built.file_tokens()), key=lambda item: -item[1])[:top]
+    for path, tokens in folders:
+        table.add_row(f"{tokens:,}", f"{tokens / built.total:.0%}", display_path(path) + "/")
+    if folders and files:
+        table.add_row("", "", "")
+    for path, tokens in files:
+        table.add_row(f"{tokens:,}", f"{tokens / built.total:.0%}", display_path(path))
+    return table
+
+
+def tree(built: Built) -> Tree:
+    """The included files as a folder tree, each folder with its token total."""
+    totals = folder_tokens(built)
+    root = Tree(f"{built.settings.root.name}/ {totals.get('', 0):,}", guide_style="dim")
+    nodes: dict[str, Tree] = {"": root}
+    for _, path, tokens in sorted(built.file_tokens(), key=lambda item: sort_key(item[1])):
+        parts = path.split("/")
+        for depth in range(1, len(parts)):
+            folder = "/".join(parts[:depth])
+            if folder not in nodes:
+                parent = nodes["/".join(parts[: depth - 1])]
+                label = Text(f"{display_path(parts[depth - 1])}/ ", style="bold")
+                label.append(f"{totals[folder]:,}", style="cyan")
+                nodes[folder] = parent.add(label)
+        leaf = Text(f"{display_path(parts[-1])} ")
+        leaf.append(f"{tokens:,}", style="dim")
+        nodes["/".join(parts[:-1])].add(leaf)
+    return root
+
+
 def skipped_line(built: Built) -> Text | None:
-    """'left out 3 files: binary 1, size 2 (briefpack ls --excluded)', or None."""
+    """'left out 3 files: binary 1, size 2', or None."""
     if not built.skipped:
         return None
     kinds = Counter(skip.reason.split(" ")[0].rstrip(":") for skip in built.skipped)
     detail = ", ".join(f"{kind} {n}" for kind, n in kinds.most_common())
-    return Text(
-        f"left out {len(built.skipped)} files: {detail} (see: briefpack ls --excluded)", style="dim"
-    )
+    files = "file" if len(built.skipped) == 1 else "files"
+    return Text(f"left out {len(built.skipped)} {files}: {detail}", style="dim")
 
 
 def ls_rows(built: Built) -> list[dict[str, Any]]:
@@ -90,6 +141,8 @@ def stats_data(built: Built) -> dict[str, Any]:
             {"path": s.path, "reason": s.reason, "source": s.source} for s in built.skipped
         ],
         "encoded_files": built.encoded_files,
+        "folders": folder_tokens(built),
+        "left_out_for_space": list(built.brief.left_out),
     }
 
 
