@@ -328,7 +328,9 @@ def test_api_errors_are_one_line_with_request_id(
     assert result.exit_code == 6, result.stderr
     assert message in result.stderr and ", request req_" in result.stderr
     assert "Traceback" not in result.stderr
-    assert result.stderr.startswith("model ")  # the summary, then one error line and a hint
+    # the checker's advice, the summary, then one error line and a hint
+    lines = [ln for ln in result.stderr.splitlines() if not ln.startswith("warning: ")]
+    assert lines[0].startswith("model ")
     assert result.stderr.count("error: ") == 1
     calls = [
         r

@@ -60,6 +60,13 @@ def text_of(segments: Sequence[Segment]) -> str:
     return "".join(s.text for s in segments)
 
 
+def _tree_paths(brief: Brief) -> list[str]:
+    """The files the tree shows: every doc that is a file (not a `$ command` dump)."""
+    return [
+        d.path for d in (*brief.notes, *brief.schema, *brief.files) if not d.path.startswith("$ ")
+    ]
+
+
 def tree(paths: Sequence[str]) -> str:
     """A `tree`-style drawing of `paths`, folders first at each level, then files, sorted."""
     root: dict[str, dict] = {}  # type: ignore[type-arg]
@@ -168,7 +175,7 @@ def _render_markdown(brief: Brief) -> list[Segment]:
         out.append(Segment("tried", f"## What was tried\n\n{_prose(brief.tried)}"))
     _md_group(out, "notes", "## Notes\n", brief.notes)
     _md_group(out, "schema", "## Schema\n", brief.schema)
-    every = [d.path for d in (*brief.notes, *brief.schema, *brief.files)]
+    every = _tree_paths(brief)
     if every:
         out.append(Segment("tree", "## Directory tree\n\n" + _fenced(tree(every), "text")))
     if brief.left_out:
@@ -241,7 +248,7 @@ def _render_xml(brief: Brief) -> list[Segment]:
         out.append(Segment("tried", _element("tried", brief.tried.strip())))
     _xml_group(out, "notes", "note", brief.notes)
     _xml_group(out, "schema", "file", brief.schema)
-    every = [d.path for d in (*brief.notes, *brief.schema, *brief.files)]
+    every = _tree_paths(brief)
     if every:
         out.append(Segment("tree", _element("tree", tree(every))))
     if brief.left_out:

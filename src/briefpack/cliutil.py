@@ -53,9 +53,23 @@ class BriefFlags:
     no_default_excludes: bool = False
     no_cache: bool = False
     secrets: str | None = None
+    task: Path | None = None
 
     def overrides(self) -> dict[str, Any]:
-        """Config keys set by these flags (flag > repo > user > default)."""
+        """Config keys set by these flags, then by `--task FILE` (flag > task > repo > user)."""
+        values = self._flag_values()
+        if self.task is not None:
+            from briefpack.task import read_task
+
+            task = read_task(self.task)
+            given = {"goal": task.goal, "format": task.format, "tried": task.tried}
+            given["warnings"] = list(task.warnings)  # type: ignore[assignment]
+            for key, value in given.items():
+                if values[key] is None and value:
+                    values[key] = value
+        return values
+
+    def _flag_values(self) -> dict[str, Any]:
         return {
             "goal": self.goal,
             "format": self.format,
@@ -137,6 +151,12 @@ _BRIEF_OPTIONS: dict[str, Any] = {
         ),
     ],
     "no_cache": Annotated[bool, typer.Option("--no-cache", help="Do not use the token cache.")],
+    "task": Annotated[
+        Path | None,
+        typer.Option(
+            "--task", help="Goal, format, warnings and tried from a task file.", metavar="FILE"
+        ),
+    ],
     "secrets": Annotated[
         str | None,
         typer.Option(

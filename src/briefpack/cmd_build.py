@@ -9,8 +9,9 @@ from typing import Annotated
 
 import typer
 
-from briefpack import emit, report
+from briefpack import emit, explain, report
 from briefpack.brief import display_path
+from briefpack.check import check
 from briefpack.cliutil import (
     BriefFlags,
     app,
@@ -27,7 +28,9 @@ from briefpack.pipeline import Built, build
 from briefpack.secrets import Finding
 
 
-def make_brief(flags: BriefFlags, *, unknown_model_ok: bool = False) -> Built:
+def make_brief(
+    flags: BriefFlags, *, unknown_model_ok: bool = False, goal_needed: bool = True
+) -> Built:
     """Build the brief these flags describe and print its warnings on stderr."""
     built = build(flags.path, flags.overrides(), unknown_model_ok=unknown_model_ok)
     if built.model.source == UNKNOWN_SOURCE:
@@ -35,8 +38,9 @@ def make_brief(flags: BriefFlags, *, unknown_model_ok: bool = False) -> Built:
             f"unknown model '{built.model.id}': {UNKNOWN_SOURCE}, cost unknown "
             f'(describe it under [models."{built.model.id}"] in .briefpack.toml)'
         )
-    if not built.brief.goal.strip():
-        warn('no goal: the model will have to guess what you want (add -g "..." or goal = "...")')
+    if goal_needed:  # the brief checker's advice; `briefpack check --strict` makes it blocking
+        for finding in check(built):
+            warn(f"{finding.message} [{finding.code}]")
     for notice in built.notices:
         warn(notice)
     report_secrets(built.findings, built.settings.config.secrets)
@@ -119,15 +123,29 @@ def ls_command(
     *,
     flags: BriefFlags,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    excluded: Annotated[
+        bool, typer.Option("--excluded", help="List the files left out, with reason and rule.")
+    ] = False,
+    why: Annotated[
+        str | None,
+        typer.Option("--why", help="Say why this path is in the brief or not.", metavar="PATH"),
+    ] = None,
 ) -> None:
     """List the files that would go into the brief, in brief order, with their tokens."""
-    built = make_brief(flags)
-    rows = report.ls_rows(built)
+    built = make_brief(flags, goal_needed=False)
+    if why is not None:
+        answer = explain.why(built, why)
+        print_json(answer) if as_json else sys.stdout.write(explain.why_line(answer) + "\n")
+        return
+    rows = explain.excluded_rows(built) if excluded else report.ls_rows(built)
     if as_json:
         print_json(rows)
-        return
-    for row in rows:
-        sys.stdout.write(f"{row['tokens']:>9,}  {display_path(row['path'])}\n")
+    elif excluded:
+        for row in rows:
+            sys.stdout.write(explain.excluded_line(row) + "\n")
+    else:
+        for row in rows:
+            sys.stdout.write(f"{row['tokens']:>9,}  {display_path(row['path'])}\n")
 
 
 @app.command("stats")

@@ -87,6 +87,7 @@ class Settings:
 
 _HINTS = typing.get_type_hints(Config)
 KEYS: tuple[str, ...] = tuple(f.name for f in fields(Config))
+ADDITIVE = frozenset({"exclude"})  # flags that add to the config's list rather than replace it
 
 
 def find_git_root(start: Path) -> Path | None:
@@ -131,6 +132,8 @@ def load_settings(start: Path, overrides: Mapping[str, Any] | None = None) -> Se
     flags = {k: v for k, v in (overrides or {}).items() if v is not None}
     for key, value in flags.items():
         _check_value(key, value, "flag")
+    for key in ADDITIVE & flags.keys():  # `-x GLOB` leaves out more; it does not undo the config's
+        flags[key] = [*getattr(config, key), *flags[key]]
     config = replace(config, **{k: _freeze(k, v) for k, v in flags.items()})
     root = path.parent if path is not None else start
     return Settings(config=config, root=root, path=path)

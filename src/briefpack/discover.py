@@ -12,7 +12,7 @@ from pathlib import Path
 import pathspec
 
 from briefpack.config import Config, find_git_root
-from briefpack.git import run_git, split_z
+from briefpack.git import run_git_full, split_z
 
 IGNORE_FILE = ".briefpackignore"
 STATE_DIR = ".briefpack"
@@ -58,6 +58,10 @@ _DEFAULTS_NAME = re.compile(
         for p in patterns
     )
 )
+
+
+# git's own warning for a folder it cannot list (LC_ALL=C is set, so the text is stable).
+_UNREADABLE = re.compile(r"warning: could not open directory '(.*)': (.*)")
 
 
 @dataclass(frozen=True)
@@ -118,6 +122,8 @@ def discover(
         listed = list(candidates)
     else:
         listed, skipped = _git_candidates(root) if in_git else _walk_candidates(root)
+        if config.submodules:
+            listed, skipped = _with_submodules(root, listed, skipped)
     paths, more = _apply_own_rules(root, listed, config, default_excludes=default_excludes)
     return Discovery(
         root=root,
@@ -133,10 +139,14 @@ def sort_key(path: str) -> tuple[str, ...]:
 
 
 def _git_candidates(root: Path) -> tuple[list[str], list[Skip]]:
-    out = run_git(
+    out, said = run_git_full(
         root, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--deduplicate"
     )
-    paths, skipped = [], []
+    paths: list[str] = []
+    skipped = [
+        Skip(m.group(1).rstrip("/"), f"unreadable: {m.group(2)}", "git")
+        for m in _UNREADABLE.finditer(said.decode("utf-8", "surrogateescape"))
+    ]
     base = str(root)
     for path in split_z(out):
         full = os.path.join(base, path)  # noqa: PTH118  (plain strings: runs once per file)
@@ -145,6 +155,21 @@ def _git_candidates(root: Path) -> tuple[list[str], list[Skip]]:
         else:
             paths.append(path)
     return paths, skipped
+
+
+def _with_submodules(
+    root: Path, listed: list[str], skipped: list[Skip]
+) -> tuple[list[str], list[Skip]]:
+    """`submodules = true`: each skipped submodule's own files (by its own git rules) instead."""
+    kept: list[Skip] = []
+    for skip in skipped:
+        if skip.reason != "submodule":
+            kept.append(skip)
+            continue
+        inner, more = _git_candidates(root / skip.path)
+        listed = listed + [f"{skip.path}/{p}" for p in inner]
+        kept += [Skip(f"{skip.path}/{s.path}", s.reason, s.source) for s in more]
+    return listed, kept
 
 
 def _walk_candidates(root: Path) -> tuple[list[str], list[Skip]]:

@@ -15,6 +15,11 @@ class GitError(BriefpackError):
 
 def run_git(cwd: Path, *args: str, input_bytes: bytes | None = None) -> bytes:
     """Run `git <args>` in `cwd` and return stdout; any failure is a GitError naming the command."""
+    return run_git_full(cwd, *args, input_bytes=input_bytes)[0]
+
+
+def run_git_full(cwd: Path, *args: str, input_bytes: bytes | None = None) -> tuple[bytes, bytes]:
+    """`run_git`, also returning what git said on stderr (its warnings) when it succeeded."""
     env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
     try:
         proc = subprocess.run(
@@ -33,7 +38,7 @@ def run_git(cwd: Path, *args: str, input_bytes: bytes | None = None) -> bytes:
         detail = proc.stderr.decode("utf-8", "replace").strip().splitlines()
         first = detail[0] if detail else f"exit {proc.returncode}"
         raise GitError(f"git {args[0]} failed: {first}")
-    return proc.stdout
+    return proc.stdout, proc.stderr
 
 
 def split_z(output: bytes) -> list[str]:

@@ -17,7 +17,9 @@ from briefpack.errors import BriefpackError, OverBudgetError
 from briefpack.fit import drop_order, next_drops
 from briefpack.guard import ScanCache, guard_brief
 from briefpack.models import ModelInfo, budget_for, resolve_model
+from briefpack.presets import resolve_format
 from briefpack.read import SourceFile, read_files
+from briefpack.schema import run_schema_commands
 from briefpack.secrets import Finding
 from briefpack.staged import Entry, index_entries, read_staged
 from briefpack.tokens import TokenCache, TokenCounter, digest
@@ -37,6 +39,7 @@ class Built:
     notices: tuple[str, ...]
     encoded_files: int
     findings: tuple[Finding, ...] = ()  # secrets found (redacted unless `secrets = "allow"`)
+    root: Path = Path()  # the folder briefed (paths in the brief are relative to it)
 
     @property
     def text(self) -> str:
@@ -86,6 +89,9 @@ def build(
     """
     root = resolve_root(start)
     settings = load_settings(root, overrides)
+    if settings.config.format.startswith("@"):
+        preset = resolve_format(settings.config.format, settings.config.presets)
+        settings = replace(settings, config=replace(settings.config, format=preset))
     config = settings.config
     model = resolve_model(config.model, config.models, unknown_ok=unknown_model_ok)
     reader = _Reader(root, index_entries(root) if staged else None)
@@ -124,6 +130,7 @@ def build(
             1 for s in segments if s.path is not None and digest(s.text) in counter.encoded
         ),
         findings=findings,
+        root=root,
     )
 
 
@@ -217,6 +224,14 @@ def _gather(
     files, unread = reader.read(list(roles), max_size)
     skipped.extend(unread)
     notices = [f"{f.path}: {f.note}" for f in files if f.note]
+    dumps, failures = run_schema_commands(
+        config.schema_commands, settings.root, config.schema_timeout
+    )
+    for failure in failures:
+        message = f"schema command failed: {failure.command}: {failure.reason}"
+        if config.strict:
+            raise BriefpackError(message, hint="fix the command, or drop it from schema_commands")
+        notices.append(message + " (the brief goes on without it)")
     by_role: dict[str, list[Doc]] = defaultdict(list)
     for f in files:
         by_role[roles[f.path]].append(Doc(f.path, f.text))
@@ -227,7 +242,7 @@ def _gather(
         about=_about(settings, about_path, reader),
         tried=_tried(settings, reader),
         notes=tuple(by_role["notes"]),
-        schema=tuple(by_role["schema"]),
+        schema=(*by_role["schema"], *dumps),
         files=tuple(sorted(by_role["files"], key=lambda d: sort_key(d.path))),
     )
     return brief, skipped, notices

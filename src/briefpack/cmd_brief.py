@@ -1,0 +1,91 @@
+"""Commands that make the brief itself better: `check`, `new` (task files), `presets`."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from briefpack.cliutil import (
+    BriefFlags,
+    app,
+    err,
+    handle_errors,
+    out,
+    print_json,
+    warn,
+    with_brief_options,
+)
+from briefpack.errors import ExitCode
+
+
+@app.command("check")
+@handle_errors
+@with_brief_options
+def check_command(
+    *,
+    flags: BriefFlags,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Exit 5 when there is any finding.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Review the brief against what reasoning models need (no model call)."""
+    from briefpack.check import check
+    from briefpack.cmd_build import make_brief
+
+    findings = check(make_brief(flags, goal_needed=False))
+    if as_json:
+        print_json([{"code": f.code, "message": f.message} for f in findings])
+    else:
+        for finding in findings:
+            warn(f"{finding.message} [{finding.code}]")
+        if not findings:
+            err.print("the brief looks good", style="green")
+    if strict and findings:
+        raise typer.Exit(int(ExitCode.CHECK_FAILED))
+
+
+@app.command("presets")
+@handle_errors
+def presets_command(
+    path: Annotated[Path, typer.Argument(help="Folder whose config adds presets.")] = Path(),
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List the return-format presets for `-f @NAME` (built in, and from config)."""
+    from briefpack.config import load_settings
+    from briefpack.presets import all_presets
+
+    presets = all_presets(load_settings(path.resolve()).config.presets)
+    if as_json:
+        print_json(presets)
+        return
+    for name, text in presets.items():
+        out.print(f"[bold]@{name}[/bold]  {text}", highlight=False)
+
+
+@app.command("new")
+@handle_errors
+def new_command(
+    name: Annotated[str, typer.Argument(help="Task name (the file name).")] = "task",
+    path: Annotated[
+        Path, typer.Option("--root", "-C", help="Repository folder.", metavar="PATH")
+    ] = Path(),
+) -> None:
+    """Write a task file (Goal, Return format, Warnings, What I tried) and open it in $EDITOR."""
+    from briefpack.config import load_settings
+    from briefpack.task import TEMPLATE, new_task_path
+
+    settings = load_settings(path.resolve())
+    target = new_task_path(settings.root / settings.config.tasks_dir, name)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(TEMPLATE, encoding="utf-8")
+    err.print(f"wrote {target}; brief it with: briefpack build --task {target}", markup=False)
+    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+    if editor and sys.stdin.isatty():
+        subprocess.run([*shlex.split(editor), str(target)], check=False)

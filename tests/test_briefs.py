@@ -1,0 +1,157 @@
+"""Better briefs: presets, task files, the checker."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from typer.testing import Result
+
+from briefpack.presets import PRESETS
+from briefpack.task import TEMPLATE, parse_task
+from tests.conftest import git, write_tree
+
+CLI = Callable[..., Result]
+
+
+@pytest.fixture
+def project(git_repo: Path) -> Path:
+    write_tree(git_repo, {"app.py": "def accept(load):\n    return load\n"})
+    git(git_repo, "add", "-A")
+    return git_repo
+
+
+def test_format_preset_is_expanded_and_unknown_ones_listed(cli: CLI, project: Path) -> None:
+    result = cli(["build", "--stdout", "-g", "g", "-f", "@files"], cwd=project)
+    assert result.exit_code == 0
+    assert PRESETS["files"] in result.stdout and "@files" not in result.stdout
+    bad = cli(["build", "--stdout", "-f", "@poem"], cwd=project)
+    assert bad.exit_code == 2
+    assert "unknown return-format preset '@poem'" in bad.stderr and "@alternatives" in bad.stderr
+
+
+def test_presets_lists_built_ins_and_config_ones(cli: CLI, project: Path) -> None:
+    (project / ".briefpack.toml").write_text('[presets]\nsql = "One SQL migration file."\n')
+    data = json.loads(cli(["presets", "--json"], cwd=project).stdout)
+    for name in ("files", "alternatives", "plan", "review", "diagnosis", "explain", "sql"):
+        assert name in data
+    built = cli(["build", "--stdout", "-f", "@sql"], cwd=project)
+    assert "One SQL migration file." in built.stdout
+    assert "@diagnosis" in cli(["presets"], cwd=project).stdout
+
+
+def test_task_file_round_trip() -> None:
+    text = TEMPLATE.replace(
+        "# Goal\n<!-- Exactly what you want back: one specific output (the what, not the how). -->\n",
+        "# Goal\nAdd rate limiting to login.\n",
+    ).replace("## Warnings\n<!-- Constraints", "## Warnings\n- Keep the API\n- No Redis\n<!-- C")
+    task = parse_task(text + "Tried a decorator; it broke the tests.\n")
+    assert task.goal == "Add rate limiting to login."
+    assert task.warnings == ("Keep the API", "No Redis")
+    assert task.tried == "Tried a decorator; it broke the tests."
+    assert task.format == ""  # the hint comment is not content
+    assert parse_task(TEMPLATE) == parse_task("")
+
+
+def test_new_writes_a_task_file_and_build_reads_it(cli: CLI, project: Path) -> None:
+    made = cli(["new", "rate limit"], cwd=project)
+    assert made.exit_code == 0, made.stderr
+    path = project / ".briefpack" / "tasks" / "rate-limit.md"
+    assert path.read_text() == TEMPLATE
+    assert cli(["new", "rate limit"], cwd=project).exit_code == 1  # never overwrites
+    path.write_text(
+        "# Goal\nAdd rate limiting.\n\n## Return format\n@plan\n\n## Warnings\n- Keep the API\n"
+        "\n## What I tried\nA decorator.\n"
+    )
+    result = cli(["build", "--stdout", "--task", str(path)], cwd=project)
+    assert result.exit_code == 0
+    assert "Add rate limiting." in result.stdout and PRESETS["plan"] in result.stdout
+    assert "Keep the API" in result.stdout and "A decorator." in result.stdout
+    flag_wins = cli(["build", "--stdout", "--task", str(path), "-g", "Only this"], cwd=project)
+    assert "Only this" in flag_wins.stdout and "Add rate limiting." not in flag_wins.stdout
+    missing = cli(["build", "--stdout", "--task", "nope.md"], cwd=project)
+    assert missing.exit_code == 1 and "cannot read task file" in missing.stderr
+
+
+@pytest.mark.parametrize(
+    ("flags", "codes"),
+    [
+        ([], {"no-goal", "no-format", "no-warnings", "thin-context"}),
+        (["-g", "Fix login?", "-f", "@files", "-w", "w"], {"thin-context"}),
+        (["-g", "Fix login? And why is it slow?"], {"several-outputs"}),
+        (["-g", "Fix login and also write docs"], {"several-outputs"}),
+        (["-g", "1. fix login\n2. write docs"], {"several-outputs"}),
+        (["-g", "You are an expert. Fix login"], {"how-not-what"}),
+        (["-g", "Fix login", "-w", "Think step by step"], {"how-not-what"}),
+        (["-g", "Fix login", "--budget", "10"], {"over-budget"}),
+    ],
+)
+def test_checker_findings(cli: CLI, project: Path, flags: list[str], codes: set[str]) -> None:
+    result = cli(["check", "--json", *flags], cwd=project)
+    assert result.exit_code == 0
+    found = {f["code"] for f in json.loads(result.stdout)}
+    assert codes <= found
+    if flags[:1] == ["-g"] and "no-goal" not in codes:
+        assert "no-goal" not in found
+
+
+def test_check_strict_blocks_and_build_only_warns(cli: CLI, project: Path) -> None:
+    assert cli(["check", "--strict"], cwd=project).exit_code == 5
+    built = cli(["build", "--stdout"], cwd=project)
+    assert built.exit_code == 0
+    assert "[no-goal]" in built.stderr and "[no-format]" in built.stderr
+    (project / "big.py").write_text("x = 1\n" * 2000)
+    good = cli(
+        ["check", "--strict", "-g", "Fix login", "-f", "@files", "-w", "w", "--budget", "50000"],
+        cwd=project,
+    )
+    assert good.exit_code == 0 and "looks good" in good.stderr
+
+
+def test_live_schema_dump_from_a_real_sqlite_database(cli: CLI, project: Path) -> None:
+    import sqlite3
+
+    db = sqlite3.connect(project / "app.db")
+    db.executescript(
+        "CREATE TABLE loads (id INTEGER PRIMARY KEY, origin TEXT NOT NULL);"
+        "CREATE INDEX loads_origin ON loads(origin);"
+    )
+    db.close()
+    (project / ".briefpack.toml").write_text(
+        'schema_commands = ["sqlite3 app.db .schema", "exit 3", "sleep 30"]\nschema_timeout = 1\n'
+    )
+    result = cli(["build", "--stdout", "-g", "g"], cwd=project)
+    assert result.exit_code == 0, result.stderr
+    assert "$ sqlite3 app.db .schema" in result.stdout
+    assert "CREATE TABLE loads" in result.stdout and "CREATE INDEX loads_origin" in result.stdout
+    assert "schema command failed: exit 3: exit 3" in result.stderr
+    assert "schema command failed: sleep 30: timed out after 1 s" in result.stderr
+    (project / ".briefpack.toml").write_text('schema_commands = ["exit 3"]\nstrict = true\n')
+    strict = cli(["build", "--stdout"], cwd=project)
+    assert strict.exit_code == 1 and "schema command failed" in strict.stderr
+
+
+def test_schema_scrub_drops_churn_and_owners() -> None:
+    from briefpack.schema import scrub
+
+    mysql = (
+        "CREATE TABLE `t` (`id` int NOT NULL AUTO_INCREMENT) ENGINE=InnoDB AUTO_INCREMENT=4711;\n"
+        "CREATE DEFINER=`root`@`localhost` PROCEDURE p() BEGIN END;\n"
+    )
+    assert scrub(mysql) == (
+        "CREATE TABLE `t` (`id` int NOT NULL AUTO_INCREMENT) ENGINE=InnoDB;\n"
+        "CREATE PROCEDURE p() BEGIN END;\n"
+    )
+    pg = (
+        "-- Name: t; Type: TABLE; Schema: public; Owner: alice\n"
+        "CREATE TABLE public.t (id integer);\n"
+        "ALTER TABLE public.t OWNER TO alice;\n"
+        "GRANT ALL ON TABLE public.t TO app;\n"
+        "REVOKE ALL ON SCHEMA public FROM PUBLIC;\n"
+    )
+    assert (
+        scrub(pg)
+        == "-- Name: t; Type: TABLE; Schema: public\nCREATE TABLE public.t (id integer);\n"
+    )

@@ -1,0 +1,238 @@
+"""Discovery: git is the oracle for which files are candidates; each left-out file says why."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import Result
+
+from briefpack.config import Config
+from briefpack.discover import discover
+from tests.conftest import git, write_tree
+
+CLI = Callable[..., Result]
+
+NAMES = ["a", "b.log", "c.txt", "keep.log", "sp ace.md", "ü.py", ".hidden", "x#", "d.py"]
+DIRS = ["", "d1", "d1/d2", "d3", "d1/d2/d4", "build"]
+PATTERNS = [
+    "*.log",
+    "!keep.log",
+    "/a",
+    "d2/",
+    "**/c.txt",
+    "b*",
+    "\\#x",
+    "x\\#",
+    "sp\\ ace.md",
+    "d1/**/d.py",
+    "*.txt",
+    "!d1/*.txt",
+    "[ab]*",
+    "?.py",
+    "build",
+    "!build/keep.log",
+    "d4",
+    "/*.md",
+    "*.py ",
+    "# a comment",
+    "",
+    "**/",
+    "!**/d.py",
+]
+
+
+def oracle(repo: Path, *extra: str) -> set[str]:
+    """What git itself lists: tracked plus untracked-not-ignored, minus worktree deletions."""
+    out = subprocess.run(
+        ["git", *extra, "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=repo,
+        capture_output=True,
+        check=True,
+    ).stdout
+    listed = {os.fsdecode(p) for p in out.split(b"\0") if p}
+    return {p for p in listed if (repo / p).exists() or (repo / p).is_symlink()}
+
+
+def candidates(root: Path) -> set[str]:
+    found = discover(root, Config(), default_excludes=False)
+    return {p for p in found.paths if (root / p).exists() or (root / p).is_symlink()}
+
+
+tree_strategy = st.fixed_dictionaries(
+    {
+        "files": st.lists(st.tuples(st.sampled_from(DIRS), st.sampled_from(NAMES)), max_size=25),
+        "ignores": st.dictionaries(
+            st.sampled_from(DIRS), st.lists(st.sampled_from(PATTERNS), max_size=6), max_size=4
+        ),
+        "info_exclude": st.lists(st.sampled_from(PATTERNS), max_size=3),
+        "global_ignore": st.lists(st.sampled_from(PATTERNS), max_size=3),
+        "tracked_first": st.booleans(),
+        "delete_one": st.booleans(),
+    }
+)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(spec=tree_strategy)
+def test_candidates_are_exactly_what_git_lists(
+    spec: dict, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    repo = tmp_path_factory.mktemp("oracle")
+    git(repo, "init", "-q")
+    files = {f"{d}/{n}".lstrip("/"): f"{d} {n}\n" for d, n in spec["files"]}
+    files = {p: t for p, t in files.items() if not any(o.startswith(p + "/") for o in files)}
+    write_tree(repo, files)
+    if spec["tracked_first"] and files:
+        git(repo, "add", "-f", "-A")  # tracked files stay candidates even once ignored
+    for folder, lines in spec["ignores"].items():
+        target = repo / folder / ".gitignore"
+        if target.parent.is_file():
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text("\n".join(lines) + "\n")
+    (repo / ".git" / "info" / "exclude").write_text("\n".join(spec["info_exclude"]) + "\n")
+    xdg_ignore = Path(os.environ["XDG_CONFIG_HOME"]) / "git" / "ignore"
+    xdg_ignore.parent.mkdir(parents=True, exist_ok=True)
+    xdg_ignore.write_text("\n".join(spec["global_ignore"]) + "\n")
+    if spec["delete_one"] and spec["tracked_first"] and files:
+        (repo / sorted(files)[0]).unlink()
+    assert candidates(repo) == oracle(repo)
+
+    # Outside git, the .gitignore files found are applied the same way git would apply them.
+    plain = tmp_path_factory.mktemp("plain")
+    shutil.copytree(repo, plain, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".git"))
+    check = tmp_path_factory.mktemp("check")
+    shutil.copytree(plain, check, dirs_exist_ok=True)
+    git(check, "init", "-q")
+    assert candidates(plain) == oracle(check, "-c", "core.excludesFile=/dev/null")
+
+
+def test_core_excludes_file_is_honoured(git_repo: Path, tmp_path: Path) -> None:
+    ignore = tmp_path / "my-ignore"
+    ignore.write_text("*.secret-notes\n")
+    git(git_repo, "config", "core.excludesFile", str(ignore))
+    write_tree(git_repo, {"a.py": "x\n", "b.secret-notes": "y\n"})
+    assert candidates(git_repo) == {"a.py"} == oracle(git_repo)
+
+
+def test_a_submodule_is_skipped_and_said(git_repo: Path, tmp_path: Path) -> None:
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    git(sub, "init", "-q")
+    write_tree(sub, {"inner.py": "i\n"})
+    git(sub, "add", "-A")
+    git(sub, "commit", "-qm", "sub")
+    write_tree(git_repo, {"a.py": "x\n"})
+    git(git_repo, "-c", "protocol.file.allow=always", "submodule", "add", "-q", str(sub), "vendor")
+    found = discover(git_repo, Config())
+    assert "vendor" not in found.paths and "a.py" in found.paths
+    assert [(s.path, s.reason) for s in found.skipped] == [("vendor", "submodule")]
+    inside = discover(git_repo, Config(submodules=True))
+    assert "vendor/inner.py" in inside.paths and inside.skipped == ()
+
+
+@pytest.fixture
+def zoo(git_repo: Path, tmp_path: Path) -> Path:
+    """One file for every reason a file can be left out."""
+    outside = tmp_path / "outside.txt"
+    outside.write_text("far away\n")
+    write_tree(
+        git_repo,
+        {
+            ".gitignore": "*.log\n",
+            ".briefpackignore": "docs/\n",
+            ".briefpack.toml": 'exclude = ["generated/"]\n',
+            "app.py": "x = 1\n",
+            "docs/guide.md": "g\n",
+            "generated/out.py": "o\n",
+            "scratch.py": "s\n",
+            "package-lock.json": "{}\n",
+            "web/app.min.js": "m\n",
+            ".env": "K=V\n",
+            "logo.png": b"\x89PNG\r\n\x1a\n\x00\x00",
+            "big.txt": "x" * 1_200_000,
+            "debug.log": "l\n",
+        },
+    )
+    (git_repo / "away.txt").symlink_to(outside)
+    (git_repo / "loop").symlink_to("loop")
+    return git_repo
+
+
+REASONS = {
+    "docs/guide.md": ("excluded", ".briefpackignore:1:docs/"),
+    "generated/out.py": ("excluded", "exclude:1:generated/"),
+    "scratch.py": ("excluded", "exclude:2:scratch.py"),
+    "package-lock.json": ("default: lockfile", "default:lockfile"),
+    "web/app.min.js": ("default: minified", "default:minified"),
+    ".env": ("default: env", "default:env"),
+    "logo.png": ("binary", ""),
+    "big.txt": ("size 1.2 MB > 1.0 MB", "default:size"),
+    "away.txt": ("symlink leaves the root", ""),
+    "loop": ("symlink loop", ""),
+}
+
+
+def test_ls_excluded_gives_every_reason_and_source(cli: CLI, zoo: Path) -> None:
+    result = cli(["ls", "--excluded", "--json", "-x", "scratch.py"], cwd=zoo)
+    assert result.exit_code == 0, result.stderr
+    rows = {r["path"]: (r["reason"], r["source"]) for r in json.loads(result.stdout)}
+    assert {p: rows.get(p) for p in REASONS} == REASONS
+    text = cli(["ls", "--excluded", "-x", "scratch.py"], cwd=zoo).stdout
+    assert "docs/guide.md  excluded  [.briefpackignore:1:docs/]" in text
+    assert "logo.png  binary" in text
+
+
+def test_ls_why_answers_for_one_path(cli: CLI, zoo: Path) -> None:
+    def why(path: str) -> dict:
+        result = cli(["ls", "--why", path, "--json"], cwd=zoo)
+        assert result.exit_code == 0, result.stderr
+        return json.loads(result.stdout)
+
+    assert why("app.py")["included"] is True
+    assert why("debug.log") == {
+        "path": "debug.log",
+        "included": False,
+        "reason": "ignored by git",
+        "source": ".gitignore:1:*.log",
+    }
+    assert why("docs/guide.md")["source"] == ".briefpackignore:1:docs/"
+    assert why("missing.py")["reason"] == "no such file"
+    line = cli(["ls", "--why", "package-lock.json"], cwd=zoo).stdout
+    assert line == "package-lock.json: left out: default: lockfile [default:lockfile]\n"
+    sub = cli(["ls", "--why", "guide.md", str(zoo)], cwd=zoo / "docs")
+    assert "docs/guide.md: left out: excluded" in sub.stdout
+
+
+def test_not_included_by_an_include_glob(cli: CLI, git_repo: Path) -> None:
+    write_tree(git_repo, {"src/a.py": "a\n", "tests/t.py": "t\n"})
+    result = cli(["ls", "--excluded", "--json", "-i", "src/**"], cwd=git_repo)
+    rows = {r["path"]: r["reason"] for r in json.loads(result.stdout)}
+    assert rows == {"tests/t.py": "not included"}
+
+
+def test_build_ls_and_stats_never_import_openai(git_repo: Path) -> None:
+    write_tree(git_repo, {"a.py": "x = 1\n"})
+    probe = (
+        "import sys\n"
+        "from briefpack.cli import main\n"
+        "sys.argv = ['briefpack', *sys.argv[1:]]\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "sys.stderr.write('OPENAI=' + str('openai' in sys.modules))\n"
+    )
+    for args in (["build", "--stdout"], ["ls"], ["stats"], ["snapshot", "--check"]):
+        done = subprocess.run(
+            [sys.executable, "-c", probe, *args], cwd=git_repo, capture_output=True, text=True
+        )
+        assert done.stderr.endswith("OPENAI=False"), (args, done.stderr)
