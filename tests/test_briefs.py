@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -155,3 +156,63 @@ def test_schema_scrub_drops_churn_and_owners() -> None:
         scrub(pg)
         == "-- Name: t; Type: TABLE; Schema: public\nCREATE TABLE public.t (id integer);\n"
     )
+
+
+def test_diff_and_log_are_context_and_changed_files_come_last(cli: CLI, project: Path) -> None:
+    write_tree(project, {"zeta.py": "Z = 1\n", "alpha.py": "A = 1\n"})
+    git(project, "add", "-A")
+    git(project, "commit", "-qm", "Add alpha and zeta\n\nBecause the loads need them.")
+    (project / "alpha.py").write_text("A = 2  # changed\n")
+    result = cli(["build", "--stdout", "-g", "g", "--diff", "--log", "1"], cwd=project)
+    assert result.exit_code == 0, result.stderr
+    out = result.stdout
+    assert "## What changed recently" in out
+    assert "-A = 1\n+A = 2  # changed" in out
+    assert "Add alpha and zeta" in out and "Because the loads need them." in out
+    files = out.split("## Files")[1]
+    assert files.index("### app.py") < files.index("### zeta.py") < files.index("### alpha.py")
+    plain = cli(["build", "--stdout", "-g", "g"], cwd=project).stdout.split("## Files")[1]
+    assert plain.index("### alpha.py") < plain.index("### zeta.py")  # path order otherwise
+
+
+def test_files_named_in_the_goal_and_priority_come_last(cli: CLI, project: Path) -> None:
+    write_tree(project, {"b.py": "b\n", "c.py": "c\n", "core/d.py": "d\n"})
+    (project / ".briefpack.toml").write_text('priority = ["core/**"]\n')
+    out = cli(["build", "--stdout", "-g", "Fix b.py please"], cwd=project).stdout
+    files = out.split("## Files")[1]
+    order = [files.index(f"### {p}") for p in ("app.py", "c.py", "b.py", "core/d.py")]
+    assert order == sorted(order)
+
+
+def test_diff_secrets_are_redacted_too(cli: CLI, project: Path) -> None:
+    git(project, "commit", "-qm", "first")
+    token = "ghp_" + "Zq9" * 12
+    (project / "app.py").write_text(f'TOKEN = "{token}"\n')
+    result = cli(["build", "--stdout", "--diff"], cwd=project)
+    assert token not in result.stdout and "[redacted: github-token]" in result.stdout
+    assert re.search(r"git diff HEAD:\d+: github-token redacted", result.stderr)
+
+
+@pytest.mark.parametrize("style", ["markdown", "xml"])
+def test_restate_repeats_goal_and_format_at_the_end(cli: CLI, project: Path, style: str) -> None:
+    from briefpack.tokens import load_encoding
+
+    args = ["stats", "--json", "-g", "Fix login", "-f", "@files", "--restate", "--style", style]
+    out = cli(["build", "--stdout", *args[2:]], cwd=project).stdout_bytes.decode()
+    tail = out.rsplit("Reminder" if style == "markdown" else "<reminder>", 1)[1]
+    assert "Goal: Fix login" in tail and "Return format: Complete files only" in tail
+    total = __import__("json").loads(cli(args, cwd=project).stdout)["total"]
+    assert total == len(load_encoding("o200k_base").encode_ordinary(out))
+
+
+def test_notes_add_list_and_choose(cli: CLI, project: Path) -> None:
+    added = cli(["note", "add", "lingo"], cwd=project, input="A tender is an offer of a load.\n")
+    assert added.exit_code == 0, added.stderr
+    assert (project / "notes" / "lingo.md").read_text() == "A tender is an offer of a load.\n"
+    cli(["note", "add", "company"], cwd=project, input="We move freight.\n")
+    assert cli(["note", "add", "empty"], cwd=project, input="").exit_code == 1
+    listed = json.loads(cli(["note", "list", "--json"], cwd=project).stdout)
+    assert [n["path"] for n in listed] == ["notes/company.md", "notes/lingo.md"]
+    out = cli(["build", "--stdout", "-g", "g", "--note", "lingo"], cwd=project)
+    assert "A tender is an offer" in out.stdout and "We move freight" not in out.stdout
+    assert "## Notes" in out.stdout

@@ -36,6 +36,8 @@ class Brief:
     schema: tuple[Doc, ...] = ()
     files: tuple[Doc, ...] = ()
     left_out: tuple[str, ...] = ()
+    changes: tuple[Doc, ...] = ()  # `--diff` and `--log N`: what changed recently
+    restate: bool = False  # repeat goal and return format after the context
 
 
 @dataclass(frozen=True)
@@ -175,12 +177,15 @@ def _render_markdown(brief: Brief) -> list[Segment]:
         out.append(Segment("tried", f"## What was tried\n\n{_prose(brief.tried)}"))
     _md_group(out, "notes", "## Notes\n", brief.notes)
     _md_group(out, "schema", "## Schema\n", brief.schema)
+    _md_group(out, "changes", "## What changed recently\n", brief.changes)
     every = _tree_paths(brief)
     if every:
         out.append(Segment("tree", "## Directory tree\n\n" + _fenced(tree(every), "text")))
     if brief.left_out:
         out.append(Segment("left_out", "## Left out for space\n\n" + _bullets(brief.left_out)))
     _md_group(out, "files", "## Files\n", brief.files)
+    if brief.restate and (brief.goal.strip() or brief.format.strip()):
+        out.append(Segment("restate", "# Reminder\n\n" + _reminder(brief)))
     return out
 
 
@@ -229,6 +234,9 @@ _TAGS = (
     "left_out",
     "files",
     "file",
+    "changes",
+    "change",
+    "reminder",
 )
 _CLOSING = re.compile(r"</\s*(?:" + "|".join(_TAGS) + r")\s*>|<!\[CDATA\[|\]\]>", re.IGNORECASE)
 
@@ -248,6 +256,7 @@ def _render_xml(brief: Brief) -> list[Segment]:
         out.append(Segment("tried", _element("tried", brief.tried.strip())))
     _xml_group(out, "notes", "note", brief.notes)
     _xml_group(out, "schema", "file", brief.schema)
+    _xml_group(out, "changes", "change", brief.changes)
     every = _tree_paths(brief)
     if every:
         out.append(Segment("tree", _element("tree", tree(every))))
@@ -255,7 +264,17 @@ def _render_xml(brief: Brief) -> list[Segment]:
         out.append(Segment("left_out", _element("left_out", _bullets(brief.left_out))))
     _xml_group(out, "files", "file", brief.files)
     out.append(Segment("context", "</context>\n"))
+    if brief.restate and (brief.goal.strip() or brief.format.strip()):
+        out.append(Segment("restate", _element("reminder", _reminder(brief).strip())))
     return out
+
+
+def _reminder(brief: Brief) -> str:
+    """Two lines after the context: the goal and the return format again."""
+    lines = [f"Goal: {' '.join(brief.goal.split())}"] if brief.goal.strip() else []
+    if brief.format.strip():
+        lines.append(f"Return format: {' '.join(brief.format.split())}")
+    return "\n".join(lines) + "\n"
 
 
 def _xml_group(out: list[Segment], section: str, tag: str, docs: Sequence[Doc]) -> None:

@@ -54,6 +54,10 @@ class BriefFlags:
     no_cache: bool = False
     secrets: str | None = None
     task: Path | None = None
+    note: list[str] | None = None
+    diff: bool = False
+    log: int | None = None
+    restate: bool = False
 
     def overrides(self) -> dict[str, Any]:
         """Config keys set by these flags, then by `--task FILE` (flag > task > repo > user)."""
@@ -85,6 +89,10 @@ class BriefFlags:
             "default_excludes": False if self.no_default_excludes else None,
             "cache": False if self.no_cache else None,
             "secrets": self.secrets,
+            "use_notes": self.note or None,
+            "diff": self.diff or None,
+            "log": self.log,
+            "restate": self.restate or None,
         }
 
 
@@ -156,6 +164,20 @@ _BRIEF_OPTIONS: dict[str, Any] = {
         typer.Option(
             "--task", help="Goal, format, warnings and tried from a task file.", metavar="FILE"
         ),
+    ],
+    "note": Annotated[
+        list[str] | None,
+        typer.Option("--note", help="Only this note from the notes (repeatable).", metavar="NAME"),
+    ],
+    "diff": Annotated[
+        bool, typer.Option("--diff", help="Add the staged and unstaged diff as context.")
+    ],
+    "log": Annotated[
+        int | None,
+        typer.Option("--log", help="Add the last N commit messages as context.", metavar="N"),
+    ],
+    "restate": Annotated[
+        bool, typer.Option("--restate", help="Repeat goal and format after the context.")
     ],
     "secrets": Annotated[
         str | None,

@@ -21,7 +21,7 @@ from briefpack.cliutil import (
     warn,
     with_brief_options,
 )
-from briefpack.errors import ExitCode
+from briefpack.errors import BriefpackError, ExitCode
 
 
 @app.command("check")
@@ -89,3 +89,60 @@ def new_command(
     editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
     if editor and sys.stdin.isatty():
         subprocess.run([*shlex.split(editor), str(target)], check=False)
+
+
+note_app = typer.Typer(help="Keep reusable notes (company, lingo, transcripts) for every brief.")
+app.add_typer(note_app, name="note")
+
+
+@note_app.command("add")
+@handle_errors
+def note_add(
+    name: Annotated[str, typer.Argument(help="The note's name (its file name).")],
+    path: Annotated[
+        Path, typer.Option("--root", "-C", help="Repository folder.", metavar="PATH")
+    ] = Path(),
+) -> None:
+    """Save stdin (or, at a terminal, what you write in $EDITOR) as a note in the notes folder."""
+    from briefpack.config import load_settings
+    from briefpack.task import new_task_path
+
+    settings = load_settings(path.resolve())
+    target = new_task_path(settings.root / settings.config.notes_dir, name)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+    if sys.stdin.isatty():
+        if not editor:
+            raise BriefpackError(
+                "nothing to save",
+                hint="pipe the note in (briefpack note add NAME < file) or set $EDITOR",
+            )
+        target.write_text(f"# {name}\n\n", encoding="utf-8")
+        subprocess.run([*shlex.split(editor), str(target)], check=False)
+    else:
+        text = sys.stdin.read()
+        if not text.strip():
+            raise BriefpackError("the note is empty: nothing was saved")
+        target.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+    err.print(f"saved {target}", style="green", markup=False)
+
+
+@note_app.command("list")
+@handle_errors
+@with_brief_options
+def note_list(
+    *,
+    flags: BriefFlags,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """The notes that go into the brief, with their tokens."""
+    from briefpack.brief import display_path
+    from briefpack.cmd_build import make_brief
+
+    built = make_brief(flags, goal_needed=False)
+    notes = [(p, n) for s, p, n in built.file_tokens() if s == "notes"]
+    if as_json:
+        print_json([{"path": p, "tokens": n} for p, n in notes])
+        return
+    for note, tokens in notes:
+        sys.stdout.write(f"{tokens:>9,}  {display_path(note)}\n")

@@ -34,6 +34,8 @@ class Config:
     tried_file: str = ""
     style: Style = "markdown"
     restate: bool = False
+    diff: bool = False
+    log: int = 0
     # What goes into the context.
     about: str = ""
     notes: tuple[str, ...] = ()
@@ -71,6 +73,7 @@ class Config:
     # Task files and notes.
     tasks_dir: str = ".briefpack/tasks"
     notes_dir: str = "notes"
+    use_notes: tuple[str, ...] = ()
     # Tables.
     presets: dict[str, str] = field(default_factory=dict)
     models: dict[str, dict[str, Any]] = field(default_factory=dict)

@@ -155,4 +155,5 @@ def _map_texts(brief: Brief, clean: Callable[[str, str], str]) -> Brief:
         notes=docs(brief.notes),
         schema=docs(brief.schema),
         files=docs(brief.files),
+        changes=docs(brief.changes),
     )

@@ -15,6 +15,7 @@ from briefpack.config import Config, Settings, load_settings
 from briefpack.discover import Skip, discover, sort_key
 from briefpack.errors import BriefpackError, OverBudgetError
 from briefpack.fit import drop_order, next_drops
+from briefpack.gitcontext import git_changes
 from briefpack.guard import ScanCache, guard_brief
 from briefpack.models import ModelInfo, budget_for, resolve_model
 from briefpack.presets import resolve_format
@@ -205,7 +206,7 @@ def _gather(
 ) -> tuple[Brief, list[Skip], list[str]]:
     config = settings.config
     about_path = _config_relative(settings, root, config.about)
-    notes_spec = _spec(config.notes)
+    notes_spec = _spec(config.notes or (f"{config.notes_dir.rstrip('/')}/**",))
     schema_spec = _spec(config.schema)
     include_spec = _spec(config.include)
     roles: dict[str, str] = {}
@@ -214,7 +215,10 @@ def _gather(
         if path == about_path:
             continue
         if notes_spec.match_file(path):
-            roles[path] = "notes"
+            if _chosen_note(path, config.use_notes):
+                roles[path] = "notes"
+            else:
+                skipped.append(Skip(path, "note not chosen (--note)", "use_notes"))
         elif schema_spec.match_file(path):
             roles[path] = "schema"
         elif config.include and not include_spec.match_file(path):
@@ -224,6 +228,7 @@ def _gather(
     files, unread = reader.read(list(roles), max_size)
     skipped.extend(unread)
     notices = [f"{f.path}: {f.note}" for f in files if f.note]
+    changes = git_changes(root, diff=config.diff, log=config.log)
     dumps, failures = run_schema_commands(
         config.schema_commands, settings.root, config.schema_timeout
     )
@@ -243,9 +248,31 @@ def _gather(
         tried=_tried(settings, reader),
         notes=tuple(by_role["notes"]),
         schema=(*by_role["schema"], *dumps),
-        files=tuple(sorted(by_role["files"], key=lambda d: sort_key(d.path))),
+        files=_ordered(by_role["files"], config, changes.paths),
+        changes=changes.docs,
+        restate=config.restate,
     )
     return brief, skipped, notices
+
+
+def _chosen_note(path: str, names: Sequence[str]) -> bool:
+    """With `--note NAME`, only notes named so (by path, file name or file stem) go in."""
+    name = path.rsplit("/", 1)[-1]
+    return not names or any(n in (path, name, name.rsplit(".", 1)[0]) for n in names)
+
+
+def _ordered(files: Sequence[Doc], config: Config, changed: frozenset[str]) -> tuple[Doc, ...]:
+    """Path order, except that what matters most comes last, closest to where the model reads
+    best: files matching `priority`, files the goal names, files in `--diff`."""
+    priority = _spec(config.priority)
+    goal = config.goal
+
+    def last(path: str) -> bool:
+        name = path.rsplit("/", 1)[-1]
+        named = path in goal or (len(name) > 3 and name in goal)
+        return bool(config.priority and priority.match_file(path)) or named or path in changed
+
+    return tuple(sorted(files, key=lambda d: (last(d.path), sort_key(d.path))))
 
 
 def _spec(patterns: Sequence[str]) -> pathspec.GitIgnoreSpec:

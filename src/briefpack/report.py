@@ -25,8 +25,10 @@ SECTION_NAMES = {
     "notes": "Notes",
     "schema": "Schema",
     "tree": "Directory tree",
+    "changes": "What changed recently",
     "left_out": "Left out for space",
     "files": "Files",
+    "restate": "Reminder",
 }
 
 
@@ -62,7 +64,7 @@ def summary(built: Built, *, top: int = 5) -> Table:
 def folder_tokens(built: Built) -> dict[str, int]:
     """Tokens of the files under each folder (every ancestor of every file), "" for the root."""
     totals: dict[str, int] = defaultdict(int)
-    for _, path, tokens in built.file_tokens():
+    for _, path, tokens in _files(built):
         parts = path.split("/")[:-1]
         totals[""] += tokens
         for depth in range(1, len(parts) + 1):
@@ -94,7 +96,7 @@ def tree(built: Built) -> Tree:
     totals = folder_tokens(built)
     root = Tree(f"{built.settings.root.name}/ {totals.get('', 0):,}", guide_style="dim")
     nodes: dict[str, Tree] = {"": root}
-    for _, path, tokens in sorted(built.file_tokens(), key=lambda item: sort_key(item[1])):
+    for _, path, tokens in sorted(_files(built), key=lambda item: sort_key(item[1])):
         parts = path.split("/")
         for depth in range(1, len(parts)):
             folder = "/".join(parts[:depth])
@@ -102,11 +104,21 @@ def tree(built: Built) -> Tree:
                 parent = nodes["/".join(parts[: depth - 1])]
                 label = Text(f"{display_path(parts[depth - 1])}/ ", style="bold")
                 label.append(f"{totals[folder]:,}", style="cyan")
+                label.append(f" {_share(totals[folder], built.total)}", style="dim")
                 nodes[folder] = parent.add(label)
         leaf = Text(f"{display_path(parts[-1])} ")
-        leaf.append(f"{tokens:,}", style="dim")
+        leaf.append(f"{tokens:,} {_share(tokens, built.total)}", style="dim")
         nodes["/".join(parts[:-1])].add(leaf)
     return root
+
+
+def _files(built: Built) -> list[tuple[str, str, int]]:
+    """The brief's files (not `$ command` dumps, which have no place in a folder tree)."""
+    return [item for item in built.file_tokens() if not item[1].startswith("$ ")]
+
+
+def _share(tokens: int, total: int) -> str:
+    return f"{tokens / total:.0%}" if total else "0%"
 
 
 def skipped_line(built: Built) -> Text | None:
