@@ -10,6 +10,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from briefpack.brief import Doc
 from briefpack.errors import BriefpackError, ExitCode
@@ -67,8 +68,17 @@ def make_snapshot(built: Built) -> Snapshot:
         context_path=context_path,
         manifest_path=context_path.with_suffix(".json"),
         context=built.text,
-        manifest=json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=True) + "\n",
+        manifest=_manifest_json(manifest),
     )
+
+
+def _manifest_json(manifest: dict[str, Any]) -> str:
+    """Sorted JSON with one file per line: readable in a diff, and written by json's C encoder
+    (an indented dump of thousands of entries takes ~0.2 s in its Python one)."""
+    files = manifest.pop("files")
+    head = json.dumps(manifest, ensure_ascii=False, sort_keys=True)[:-1]
+    rows = ",\n".join("  " + json.dumps(f, ensure_ascii=False, sort_keys=True) for f in files)
+    return f'{head}, "files": [\n{rows}\n]}}\n' if rows else f'{head}, "files": []}}\n'
 
 
 def write_snapshot(snap: Snapshot, *, stage: bool, git_root: Path | None) -> bool:
