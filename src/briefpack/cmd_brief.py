@@ -78,17 +78,32 @@ def new_command(
     ] = Path(),
 ) -> None:
     """Write a task file (Goal, Return format, Warnings, What I tried) and open it in $EDITOR."""
-    from briefpack.config import load_settings
-    from briefpack.task import TEMPLATE, new_task_path
+    from briefpack.task import TEMPLATE
 
-    settings = load_settings(path.resolve())
-    target = new_task_path(settings.root / settings.config.tasks_dir, name)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    target = _fresh_file(path, "tasks_dir", name)
     target.write_text(TEMPLATE, encoding="utf-8")
     err.print(f"wrote {target}; brief it with: briefpack build --task {target}", markup=False)
-    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
-    if editor and sys.stdin.isatty():
-        subprocess.run([*shlex.split(editor), str(target)], check=False)
+    if _editor() and sys.stdin.isatty():
+        _edit(target)
+
+
+def _fresh_file(root: Path, folder_key: str, name: str) -> Path:
+    """A new `<name>.md` in the configured folder `folder_key` (never an existing file)."""
+    from briefpack.config import load_settings
+    from briefpack.task import new_file_path
+
+    settings = load_settings(root.resolve())
+    target = new_file_path(settings.root / getattr(settings.config, folder_key), name)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return target
+
+
+def _editor() -> str | None:
+    return os.environ.get("VISUAL") or os.environ.get("EDITOR")
+
+
+def _edit(target: Path) -> None:
+    subprocess.run([*shlex.split(_editor() or "vi"), str(target)], check=False)
 
 
 note_app = typer.Typer(help="Keep reusable notes (company, lingo, transcripts) for every brief.")
@@ -104,26 +119,20 @@ def note_add(
     ] = Path(),
 ) -> None:
     """Save stdin (or, at a terminal, what you write in $EDITOR) as a note in the notes folder."""
-    from briefpack.config import load_settings
-    from briefpack.task import new_task_path
-
-    settings = load_settings(path.resolve())
-    target = new_task_path(settings.root / settings.config.notes_dir, name)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
-    if sys.stdin.isatty():
-        if not editor:
-            raise BriefpackError(
-                "nothing to save",
-                hint="pipe the note in (briefpack note add NAME < file) or set $EDITOR",
-            )
-        target.write_text(f"# {name}\n\n", encoding="utf-8")
-        subprocess.run([*shlex.split(editor), str(target)], check=False)
-    else:
-        text = sys.stdin.read()
-        if not text.strip():
-            raise BriefpackError("the note is empty: nothing was saved")
+    if sys.stdin.isatty() and not _editor():
+        raise BriefpackError(
+            "nothing to save",
+            hint="pipe the note in (briefpack note add NAME < file) or set $EDITOR",
+        )
+    text = "" if sys.stdin.isatty() else sys.stdin.read()
+    if not sys.stdin.isatty() and not text.strip():
+        raise BriefpackError("the note is empty: nothing was saved")
+    target = _fresh_file(path, "notes_dir", name)
+    if text:
         target.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+    else:
+        target.write_text(f"# {name}\n\n", encoding="utf-8")
+        _edit(target)
     err.print(f"saved {target}", style="green", markup=False)
 
 

@@ -5,13 +5,11 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from briefpack import emit, explain, report
 from briefpack.brief import display_path
-from briefpack.check import check
 from briefpack.cliutil import (
     BriefFlags,
     app,
@@ -23,15 +21,21 @@ from briefpack.cliutil import (
     with_brief_options,
 )
 from briefpack.errors import OverBudgetError
-from briefpack.models import UNKNOWN_SOURCE
-from briefpack.pipeline import Built, build
-from briefpack.secrets import Finding
+
+if TYPE_CHECKING:  # the pipeline is imported when a command runs, so `--help` stays quick
+    from briefpack import emit
+    from briefpack.pipeline import Built
+    from briefpack.secrets import Finding
 
 
 def make_brief(
     flags: BriefFlags, *, unknown_model_ok: bool = False, goal_needed: bool = True
 ) -> Built:
     """Build the brief these flags describe and print its warnings on stderr."""
+    from briefpack.check import check
+    from briefpack.models import UNKNOWN_SOURCE
+    from briefpack.pipeline import build
+
     built = build(flags.path, flags.overrides(), unknown_model_ok=unknown_model_ok)
     if built.model.source == UNKNOWN_SOURCE:
         warn(
@@ -61,6 +65,8 @@ def report_secrets(findings: Sequence[Finding], mode: str) -> None:
 
 def check_budget(built: Built) -> None:
     """Fail with the over-budget exit code (after the largest folders and files) if it does not fit."""
+    from briefpack import report
+
     if built.total > built.budget:
         err.print(report.largest(built))
         raise OverBudgetError(
@@ -85,6 +91,8 @@ def build_command(
     ] = False,
 ) -> None:
     """Build the brief and copy it to the clipboard (or write it to -o FILE / stdout)."""
+    from briefpack import emit, report
+
     built = make_brief(flags)
     err.print(report.summary(built))
     err.print(report.budget_line(built))
@@ -132,6 +140,8 @@ def ls_command(
     ] = None,
 ) -> None:
     """List the files that would go into the brief, in brief order, with their tokens."""
+    from briefpack import explain, report
+
     built = make_brief(flags, goal_needed=False)
     if why is not None:
         answer = explain.why(built, why)
@@ -158,6 +168,8 @@ def stats_command(
     top: Annotated[int, typer.Option("--top", help="How many of the largest files.")] = 10,
 ) -> None:
     """Show tokens per section and per file, the total and the budget."""
+    from briefpack import report
+
     built = make_brief(flags)
     if as_json:
         print_json(report.stats_data(built))
@@ -187,6 +199,7 @@ def models_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Print the model table: windows, efforts, prices and shutdown dates."""
+    from briefpack import report
     from briefpack.models import load_table
 
     table = load_table()

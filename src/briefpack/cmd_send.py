@@ -20,7 +20,6 @@ from briefpack.cliutil import BriefFlags, app, err, handle_errors, out, warn, wi
 from briefpack.config import Settings, load_settings
 from briefpack.errors import BriefpackError, ExitCode, UsageError
 from briefpack.models import UNKNOWN_SOURCE, ModelInfo, load_table, resolve_model
-from briefpack.pipeline import resolve_root
 from briefpack.runs import Run, create_run
 
 if TYPE_CHECKING:
@@ -151,6 +150,8 @@ def outcome(run: Run) -> None:
 
 
 def _outgoing(flags: BriefFlags, brief: Path | None, extra: dict[str, Any]) -> Outgoing:
+    from briefpack.pipeline import resolve_root
+
     settings = load_settings(resolve_root(flags.path), {**flags.overrides(), **extra})
     if brief is None:
         from briefpack.cmd_build import check_budget, make_brief

@@ -80,8 +80,8 @@ def read_task(path: Path) -> Task:
         raise BriefpackError(f"cannot read task file {path}: {exc}") from None
 
 
-def new_task_path(folder: Path, name: str) -> Path:
-    """`<folder>/<name>.md`, refusing to overwrite."""
+def new_file_path(folder: Path, name: str) -> Path:
+    """`<folder>/<name>.md` for a new task file or note, refusing to overwrite."""
     slug = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-") or "task"
     path = folder / (slug if slug.endswith(".md") else f"{slug}.md")
     if path.exists():
