@@ -66,8 +66,12 @@ class BriefFlags:
             from briefpack.task import read_task
 
             task = read_task(self.task)
-            given = {"goal": task.goal, "format": task.format, "tried": task.tried}
-            given["warnings"] = list(task.warnings)  # type: ignore[assignment]
+            given: dict[str, Any] = {
+                "goal": task.goal,
+                "format": task.format,
+                "warnings": list(task.warnings),
+                "tried": task.tried,
+            }
             for key, value in given.items():
                 if values[key] is None and value:
                     values[key] = value
