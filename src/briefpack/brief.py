@@ -23,6 +23,14 @@ class Doc:
     text: str
 
 
+COMMAND_PREFIX = "$ "  # a Doc named `$ sqlite3 app.db .schema` is a command's output, not a file
+
+
+def is_command_output(path: str) -> bool:
+    """Whether a Doc's name is a command line (a live schema dump) rather than a file path."""
+    return path.startswith(COMMAND_PREFIX)
+
+
 @dataclass(frozen=True)
 class Brief:
     """Everything a brief says, before rendering."""
@@ -65,7 +73,7 @@ def text_of(segments: Sequence[Segment]) -> str:
 def _tree_paths(brief: Brief) -> list[str]:
     """The files the tree shows: every doc that is a file (not a `$ command` dump)."""
     return [
-        d.path for d in (*brief.notes, *brief.schema, *brief.files) if not d.path.startswith("$ ")
+        d.path for d in (*brief.notes, *brief.schema, *brief.files) if not is_command_output(d.path)
     ]
 
 

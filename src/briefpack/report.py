@@ -10,7 +10,7 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
-from briefpack.brief import display_path
+from briefpack.brief import display_path, is_command_output
 from briefpack.discover import sort_key
 from briefpack.models import ModelInfo, ModelTable
 from briefpack.pipeline import Built
@@ -114,7 +114,7 @@ def tree(built: Built) -> Tree:
 
 def _files(built: Built) -> list[tuple[str, str, int]]:
     """The brief's files (not `$ command` dumps, which have no place in a folder tree)."""
-    return [item for item in built.file_tokens() if not item[1].startswith("$ ")]
+    return [item for item in built.file_tokens() if not is_command_output(item[1])]
 
 
 def _share(tokens: int, total: int) -> str:

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from briefpack.brief import Doc
+from briefpack.brief import COMMAND_PREFIX, Doc
 from briefpack.read import decode
 
 # What churns between dumps of the same schema, or names people and roles: dropped.
@@ -59,7 +59,7 @@ def run_schema_commands(
         if isinstance(result, Failure):
             failures.append(result)
         else:
-            docs.append(Doc(f"$ {command}", scrub(result)))
+            docs.append(Doc(COMMAND_PREFIX + command, scrub(result)))
     return docs, failures
 
 
