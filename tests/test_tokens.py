@@ -133,3 +133,30 @@ def test_parsed_ranks_kept_with_marshal_give_the_same_encoding() -> None:
         tokens.load_encoding.cache_clear()
         assert tokens.load_encoding("o200k_base").encode_ordinary(sample) == first
     tokens.load_encoding.cache_clear()
+
+
+def test_no_text_is_encoded_twice_in_one_run(
+    git_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Duplicates within a call and every --fit round's re-count reuse the first encoding."""
+    from briefpack import tokens
+
+    seen: list[str] = []
+    real = tokens.load_encoding("o200k_base")
+    batch = real.encode_ordinary_batch
+
+    def recording(texts: list[str], **kwargs: object) -> list[list[int]]:
+        seen.extend(texts)
+        return batch(texts, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(real, "encode_ordinary_batch", recording)
+    counter = tokens.TokenCounter("o200k_base")
+    first = counter.count(["same\n", "same\n", "other\n"])
+    assert counter.count(["other\n", "same\n"]) == [first[2], first[0]]
+    assert sorted(seen) == ["other\n", "same\n"]
+    seen.clear()
+    write_tree(git_repo, {f"m{i}.py": f"value_{i} = {i}\n" * (50 * (i + 1)) for i in range(6)})
+    git(git_repo, "add", ".")
+    fitted = build(git_repo, {"goal": "g", "budget": 1200, "fit": True, "cache": False})
+    assert fitted.brief.left_out  # several rounds of re-rendering and re-counting happened
+    assert len(seen) == len(set(seen))
