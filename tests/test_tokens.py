@@ -160,3 +160,21 @@ def test_no_text_is_encoded_twice_in_one_run(
     fitted = build(git_repo, {"goal": "g", "budget": 1200, "fit": True, "cache": False})
     assert fitted.brief.left_out  # several rounds of re-rendering and re-counting happened
     assert len(seen) == len(set(seen))
+
+
+def test_atomic_writes_keep_the_usual_file_mode(tmp_path: Path) -> None:
+    import os
+    import stat
+
+    from briefpack.tokens import write_atomic
+
+    umask = os.umask(0o022)
+    try:
+        fresh = tmp_path / "brief.md"
+        write_atomic(fresh, b"one")
+        assert stat.S_IMODE(fresh.stat().st_mode) == 0o644
+        fresh.chmod(0o600)  # a mode the user chose is kept
+        write_atomic(fresh, b"two")
+        assert stat.S_IMODE(fresh.stat().st_mode) == 0o600 and fresh.read_bytes() == b"two"
+    finally:
+        os.umask(umask)
