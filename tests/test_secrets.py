@@ -10,6 +10,8 @@ import json
 import os
 import random
 import string
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -364,3 +366,27 @@ def test_settings_are_not_secrets_but_short_passwords_are() -> None:
     assert scan_text('secrets = "block"\n', "a.toml") == []
     assert scan_text('secret_mode: str = "redact"\n', "a.py") == []
     assert [f.kind for f in scan_text('password = "letmein"\n', "a.py")] == ["secret-assignment"]
+
+
+def test_detect_secrets_loads_without_its_network_client() -> None:
+    """Its plugins import `requests` for a verify step briefpack never calls: a stand-in that
+    refuses every use is loaded instead, and removed after, so a later import gets the real one."""
+    probe = (
+        "import sys\n"
+        "from briefpack.secrets import scan_text\n"
+        "found = scan_text('key = AKIAIOSFODNN7EXAMPLQ\\n', 'a.py')\n"
+        "assert [f.kind for f in found] == ['aws-access-key'], found\n"
+        "assert 'requests' not in sys.modules\n"
+        "from detect_secrets.plugins import base\n"
+        "try:\n"
+        "    base.requests.get\n"
+        "except RuntimeError as exc:\n"
+        "    print('refused:', exc)\n"
+        "import requests\n"
+        "print('real:', callable(requests.get))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout
+    assert "refused: briefpack never verifies secrets over the network" in out
+    assert "real: True" in out
