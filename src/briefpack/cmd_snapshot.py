@@ -52,7 +52,13 @@ def _snapshot(flags: BriefFlags, *, check: bool) -> None:
     from briefpack import report
     from briefpack.cmd_build import report_secrets
     from briefpack.pipeline import build, resolve_root
-    from briefpack.snapshot import check_snapshot, make_snapshot, write_snapshot
+    from briefpack.snapshot import (
+        check_snapshot,
+        load_memo,
+        make_snapshot,
+        remember,
+        write_snapshot,
+    )
 
     root = resolve_root(flags.path)
     git_root = find_git_root(root)
@@ -61,18 +67,23 @@ def _snapshot(flags: BriefFlags, *, check: bool) -> None:
             f"not in a git repository: {root}", hint="a snapshot is of what git has staged"
         )
     overrides = flags.overrides()
-    if not load_settings(root, overrides).config.snapshot_brief:
+    settings = load_settings(root, overrides)
+    if not settings.config.snapshot_brief:
         overrides |= {"goal": "", "format": "", "warnings": []}
-    built = build(root, overrides, staged=True)
+    # --check compares with a full build; a snapshot written reuses the last one's unchanged blobs
+    memo = load_memo(settings) if settings.config.cache and not check else None
+    built = build(root, overrides, staged=True, memo=memo)
     for notice in built.notices:
         warn(notice)
     report_secrets(built.findings, built.settings.config.secrets)
-    snap = make_snapshot(built)
+    snap = make_snapshot(built, memo)
     if check:
         check_snapshot(snap)
         err.print(f"snapshot is up to date: {snap.context_path}", markup=False)
         return
     changed = write_snapshot(snap, stage=built.settings.config.snapshot_stage, git_root=root)
+    if memo is not None:
+        remember(memo, built, snap)
     state = "updated" if changed else "unchanged"
     err.print(f"snapshot {state}: {snap.context_path} · {report.budget_line(built)}", markup=False)
 

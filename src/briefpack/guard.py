@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -105,9 +105,12 @@ def guard_brief(
     mode: SecretsMode,
     allow_files: Sequence[str] = (),
     cache: ScanCache | None = None,
+    known: Mapping[str, tuple[str, tuple[Finding, ...]]] | None = None,
 ) -> tuple[Brief, tuple[Finding, ...]]:
     """Scan every part of `brief`; return it redacted (mode `redact`) or as is, with the findings.
 
+    `known`: path -> (text, findings) of docs already scanned and redacted by an earlier build
+    with the same settings (the snapshot memo); a doc with that very text is taken as it is.
     Raises SecretsError in mode `block` when anything is found.
     """
     scanner = cache or ScanCache(path=None)
@@ -121,7 +124,14 @@ def guard_brief(
         findings.extend(found)
         return redact(text, found) if found and mode == "redact" else text
 
-    guarded = _map_texts(brief, clean)
+    def clean_doc(doc: Doc) -> Doc:
+        done = (known or {}).get(doc.path)
+        if done is not None and (done[0] is doc.text or done[0] == doc.text):
+            findings.extend(done[1])
+            return doc
+        return Doc(doc.path, clean(doc.text, doc.path))
+
+    guarded = _map_texts(brief, clean, clean_doc)
     scanner.save()
     if findings and mode == "block":
         raise SecretsError(
@@ -139,11 +149,14 @@ def guard_text(text: str, name: str, *, mode: SecretsMode) -> tuple[str, tuple[F
     return guarded.files[0].text, findings
 
 
-def _map_texts(brief: Brief, clean: Callable[[str, str], str]) -> Brief:
-    """`brief` with `clean(text, name)` applied to every text it carries."""
+def _map_texts(
+    brief: Brief, clean: Callable[[str, str], str], clean_doc: Callable[[Doc], Doc]
+) -> Brief:
+    """`brief` with `clean(text, name)` applied to every text it carries (`clean_doc` to docs
+    read from files)."""
 
     def docs(items: tuple[Doc, ...]) -> tuple[Doc, ...]:
-        return tuple(Doc(d.path, clean(d.text, d.path)) for d in items)
+        return tuple(clean_doc(d) for d in items)
 
     return replace(
         brief,
@@ -155,5 +168,5 @@ def _map_texts(brief: Brief, clean: Callable[[str, str], str]) -> Brief:
         notes=docs(brief.notes),
         schema=docs(brief.schema),
         files=docs(brief.files),
-        changes=docs(brief.changes),
+        changes=tuple(Doc(d.path, clean(d.text, d.path)) for d in brief.changes),
     )

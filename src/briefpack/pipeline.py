@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ from briefpack.errors import BriefpackError, OverBudgetError
 from briefpack.fit import drop_order, next_drops
 from briefpack.gitcontext import git_changes
 from briefpack.guard import ScanCache, guard_brief
+from briefpack.memo import Memo, Read
 from briefpack.models import ModelInfo, budget_for, resolve_model
 from briefpack.presets import resolve_format
 from briefpack.read import SourceFile, read_files
@@ -41,6 +42,9 @@ class Built:
     encoded_files: int
     findings: tuple[Finding, ...] = ()  # secrets found (redacted unless `secrets = "allow"`)
     root: Path = Path()  # the folder briefed (paths in the brief are relative to it)
+    reads: Mapping[str, tuple[str, Read]] = field(
+        default_factory=dict
+    )  # staged: path -> blob, read
 
     @property
     def text(self) -> str:
@@ -83,10 +87,12 @@ def build(
     *,
     unknown_model_ok: bool = False,
     staged: bool = False,
+    memo: Memo | None = None,
 ) -> Built:
     """Build the brief for the folder `start` with flag `overrides` over its config.
 
-    `staged`: from the files and content in git's index (a snapshot of the commit being made).
+    `staged`: from the files and content in git's index (a snapshot of the commit being made);
+    `memo`: the last snapshot's blobs, taken instead of read again when unchanged.
     """
     root = resolve_root(start)
     settings = load_settings(root, overrides)
@@ -95,7 +101,7 @@ def build(
         settings = replace(settings, config=replace(settings.config, format=preset))
     config = settings.config
     model = resolve_model(config.model, config.models, unknown_ok=unknown_model_ok)
-    reader = _Reader(root, index_entries(root) if staged else None)
+    reader = _Reader(root, index_entries(root) if staged else None, memo)
     found = discover(
         root, config, default_excludes=config.default_excludes, candidates=reader.candidates()
     )
@@ -108,6 +114,7 @@ def build(
         mode=config.secrets,
         allow_files=config.secrets_allow_files,
         cache=ScanCache.for_root(root) if config.cache else None,
+        known=memo.known() if memo is not None else None,
     )
     segments = render(brief, config.style)
     cache = TokenCache.for_root(root) if config.cache else None
@@ -132,15 +139,19 @@ def build(
         ),
         findings=findings,
         root=root,
+        reads=reader.reads,
     )
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Reader:
-    """Reads from the work tree, or (with `entries`) from git's index."""
+    """Reads from the work tree, or (with `entries`) from git's index, taking what the memo
+    holds; for a staged build it logs each path's blob and read (for the next memo)."""
 
     root: Path
     entries: dict[str, Entry] | None
+    memo: Memo | None = None
+    reads: dict[str, tuple[str, Read]] = field(default_factory=dict)
 
     def candidates(self) -> list[str] | None:
         return None if self.entries is None else list(self.entries)
@@ -150,7 +161,20 @@ class _Reader:
     ) -> tuple[list[SourceFile], list[Skip]]:
         if self.entries is None:
             return read_files(self.root, paths, max_size=max_size)
-        return read_staged(self.root, self.entries, paths, max_size=max_size)
+        results: dict[str, Read] = {}
+        for path in paths:
+            held = self.memo.take(path, self.entries[path].ident) if self.memo else None
+            if held is not None:
+                results[path] = held.read
+        rest = [p for p in paths if p not in results]
+        files, skipped = read_staged(self.root, self.entries, rest, max_size=max_size)
+        results |= {f.path: f for f in files} | {k.path: k for k in skipped}
+        self.reads |= {p: (self.entries[p].ident, r) for p, r in results.items()}
+        ordered = [results[p] for p in paths if p in results]  # paths' order, as read_files
+        return (
+            [r for r in ordered if isinstance(r, SourceFile)],
+            [r for r in ordered if isinstance(r, Skip)],
+        )
 
 
 def _fit(

@@ -13,8 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from briefpack.brief import Doc
+from briefpack.config import Settings
 from briefpack.errors import BriefpackError, ExitCode
 from briefpack.git import run_git
+from briefpack.memo import Memo, code_id, memo_key, save_memo
 from briefpack.pipeline import Built
 from briefpack.tokens import write_atomic
 
@@ -35,27 +37,43 @@ class Snapshot:
     manifest_path: Path
     context: str
     manifest: str
+    shas: dict[str, str]  # path -> sha256 of its text, as in the manifest
 
     def paths(self) -> tuple[Path, Path]:
         """Both files."""
         return self.context_path, self.manifest_path
 
 
-def make_snapshot(built: Built) -> Snapshot:
-    """The snapshot of a built brief (built without goal/format/warnings unless configured)."""
-    settings = built.settings
-    context_path = settings.root / settings.config.snapshot_path
-    docs = {d.path: d for d in _docs(built)}
-    files = [
+def snapshot_path(settings: Settings) -> Path:
+    """Where the snapshot's context goes (its manifest is beside it, as .json)."""
+    return settings.root / settings.config.snapshot_path
+
+
+def load_memo(settings: Settings) -> Memo:
+    """The memo of the last snapshot, usable only with the same reading and scanning settings."""
+    config = settings.config
+    key = memo_key(
+        code_id(),
         {
-            "path": path,
-            "section": section,
-            "sha256": hashlib.sha256(docs[path].text.encode("utf-8", "surrogatepass")).hexdigest(),
-            "tokens": tokens,
-        }
-        for section, path, tokens in built.file_tokens()
-        if path in docs
-    ]
+            "max_size": config.max_file_size if config.default_excludes else None,
+            "secrets": config.secrets,
+            "allow": list(config.secrets_allow_files),
+        },
+    )
+    return Memo.load(snapshot_path(settings), key)
+
+
+def make_snapshot(built: Built, memo: Memo | None = None) -> Snapshot:
+    """The snapshot of a built brief (built without goal/format/warnings unless configured)."""
+    context_path = snapshot_path(built.settings)
+    docs = {d.path: d for d in _docs(built)}
+    shas: dict[str, str] = {}
+    files = []
+    for section, path, tokens in built.file_tokens():
+        if path in docs:
+            text = docs[path].text
+            shas[path] = memo.sha256(path, text) if memo is not None else _sha256(text)
+            files.append({"path": path, "section": section, "sha256": shas[path], "tokens": tokens})
     manifest = {
         "briefpack_manifest": MANIFEST_VERSION,
         "snapshot": context_path.name,
@@ -69,7 +87,25 @@ def make_snapshot(built: Built) -> Snapshot:
         manifest_path=context_path.with_suffix(".json"),
         context=built.text,
         manifest=_manifest_json(manifest),
+        shas=shas,
     )
+
+
+def remember(memo: Memo, built: Built, snap: Snapshot) -> None:
+    """Save where each blob of this snapshot sits in it, for the next one."""
+    save_memo(
+        memo,
+        context=snap.context,
+        segments=built.segments,
+        docs={d.path: d for d in _docs(built)},
+        reads=built.reads,
+        findings=built.findings,
+        shas=snap.shas,
+    )
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _manifest_json(manifest: dict[str, Any]) -> str:

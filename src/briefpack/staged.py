@@ -25,6 +25,11 @@ class Entry:
     mode: str
     blob: str
 
+    @property
+    def ident(self) -> str:
+        """Mode and blob id: what the staged file is, for the snapshot memo."""
+        return f"{self.mode} {self.blob}"
+
 
 def index_entries(root: Path) -> dict[str, Entry]:
     """Path (relative to `root`) -> entry, for every file staged under `root`."""

@@ -1,0 +1,164 @@
+"""The snapshot memo: a snapshot that reuses the last one's unchanged blobs is byte-identical to a
+full build, and the memo is used only when it can be trusted."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from typer.testing import Result
+
+from briefpack.config import load_settings
+from briefpack.pipeline import build
+from briefpack.snapshot import load_memo, snapshot_path
+from briefpack.tokens import cache_dir
+from tests.conftest import git, write_tree
+
+CLI = Callable[..., Result]
+SNAP = ".briefpack/context.md"
+# built at run time so no scanner flags this file itself
+CANARY = "ghp_" + "Zq8" * 12
+
+
+def snapshot(cli: CLI, repo: Path, *args: str) -> Result:
+    git(repo, "add", "-A")
+    result = cli(["snapshot", *args], cwd=repo)
+    assert result.exit_code == 0, result.stderr
+    return result
+
+
+def assert_equal_to_a_full_build(cli: CLI, repo: Path, *args: str) -> None:
+    """`snapshot --check` builds everything again, without the memo, and compares bytes."""
+    result = cli(["snapshot", "--check", *args], cwd=repo)
+    assert result.exit_code == 0, result.stderr
+
+
+def taken_on_next_build(repo: Path) -> set[str]:
+    """Which paths the memo would serve to a snapshot build of what is staged now."""
+    settings = load_settings(repo)
+    memo = load_memo(settings)
+    build(repo, {"goal": "", "format": "", "warnings": []}, staged=True, memo=memo)
+    return memo.taken
+
+
+@pytest.fixture
+def repo(git_repo: Path) -> Path:
+    write_tree(
+        git_repo,
+        {
+            "app.py": "VERSION = 1\n",
+            "docs/guide.md": "Use ```fences``` freely.\n",
+            "notes/glossary.md": "Tender: an offered load.\n",
+            "db/schema.sql": "CREATE TABLE load (id int);\n",
+            "config/settings.py": f'GITHUB_TOKEN = "{CANARY}"\n',
+            "legacy.txt": "caf\xe9 cr\xe8me".encode("cp1252"),
+            "logo.png": b"\x89PNG\r\n\x1a\n\0\0\0binary",
+        },
+    )
+    (git_repo / ".briefpack.toml").write_text('schema = ["db/*.sql"]\n')
+    return git_repo
+
+
+@pytest.mark.parametrize("style", ["markdown", "xml"])
+def test_reused_blobs_give_the_same_bytes_as_a_full_build(repo: Path, cli: CLI, style: str) -> None:
+    (repo / ".briefpack.toml").write_text(f'schema = ["db/*.sql"]\nstyle = "{style}"\n')
+    snapshot(cli, repo)
+    steps: list[Callable[[], None]] = [
+        lambda: (repo / "app.py").write_text("VERSION = 2\n"),
+        lambda: (repo / "new/module.py").parent.mkdir() or None,
+        lambda: (repo / "new/module.py").write_text("def f():\n    return '</file>'\n"),
+        lambda: (repo / "notes/glossary.md").write_text(
+            "Tender: an offered load.\nLane: a route.\n"
+        ),
+        lambda: (repo / "legacy.txt").unlink(),
+        lambda: git(repo, "mv", "docs/guide.md", "docs/handbook.md") and None,
+        lambda: (repo / "config/settings.py").write_text(f'TOKEN = "{CANARY}"\nDEBUG = 1\n'),
+        lambda: (repo / "db/schema.sql").write_text("CREATE TABLE load (id int, lane text);\n"),
+    ]
+    for step in steps:
+        step()
+        snapshot(cli, repo)
+        assert_equal_to_a_full_build(cli, repo)
+    text = (repo / SNAP).read_text()
+    assert CANARY not in text and "[redacted: github-token]" in text
+
+
+def test_a_random_walk_of_changes_matches_full_builds(git_repo: Path, cli: CLI) -> None:
+    rng = random.Random(20261123)
+    files = {f"pkg{i % 3}/m{i}.py": f"X = {i}\n" for i in range(12)}
+    write_tree(git_repo, files)
+    snapshot(cli, git_repo)
+    for step in range(15):
+        path = rng.choice(sorted(files))
+        action = rng.choice(["edit", "edit", "add", "remove"])
+        if action == "remove" and len(files) > 2:
+            (git_repo / path).unlink()
+            del files[path]
+        else:
+            target = path if action == "edit" else f"pkg{step % 4}/n{step}.py"
+            files[target] = f"Y = {rng.random()!r}\n" * rng.randint(1, 5)
+            write_tree(git_repo, {target: files[target]})
+        snapshot(cli, git_repo)
+        assert_equal_to_a_full_build(cli, git_repo)
+
+
+def test_only_the_changed_blob_is_read_again(repo: Path, cli: CLI) -> None:
+    snapshot(cli, repo)
+    (repo / "app.py").write_text("VERSION = 3\n")
+    git(repo, "add", "app.py")
+    taken = taken_on_next_build(repo)
+    assert "app.py" not in taken
+    assert {"docs/guide.md", "notes/glossary.md", "config/settings.py", "logo.png"} <= taken
+
+
+def test_findings_of_reused_blobs_are_still_reported(repo: Path, cli: CLI) -> None:
+    first = snapshot(cli, repo)
+    (repo / "app.py").write_text("VERSION = 4\n")
+    again = snapshot(cli, repo)
+    for result in (first, again):
+        assert "config/settings.py:1: github-token redacted" in result.stderr
+    assert "legacy.txt: not UTF-8" in again.stderr  # the read note comes back too
+
+
+def test_an_edited_snapshot_file_is_not_trusted(repo: Path, cli: CLI) -> None:
+    snapshot(cli, repo)
+    snap = repo / SNAP
+    snap.write_text(snap.read_text().replace("VERSION = 1", "VERSION = 9"))
+    git(repo, "add", "-A")
+    assert taken_on_next_build(repo) == set()
+    snapshot(cli, repo)
+    assert "VERSION = 1" in snap.read_text()
+    assert_equal_to_a_full_build(cli, repo)
+
+
+def test_a_corrupt_or_foreign_memo_is_ignored(repo: Path, cli: CLI) -> None:
+    snapshot(cli, repo)
+    (memo_file,) = (cache_dir() / "snapshots").iterdir()
+    for junk in ("{not json", json.dumps({"briefpack_memo": 1, "files": []}), "[]"):
+        memo_file.write_text(junk)
+        (repo / "app.py").write_text(f"VERSION = {len(junk)}\n")
+        snapshot(cli, repo)
+        assert_equal_to_a_full_build(cli, repo)
+    row = json.loads(memo_file.read_text())
+    row["files"]["app.py"][3] = 10**9  # a span outside the snapshot
+    memo_file.write_text(json.dumps(row))
+    git(repo, "add", "-A")
+    assert taken_on_next_build(repo) == set()
+
+
+def test_other_settings_do_not_reuse_blobs(repo: Path, cli: CLI) -> None:
+    snapshot(cli, repo)
+    allowed = snapshot(cli, repo, "--secrets", "allow")
+    assert CANARY in (repo / SNAP).read_text()  # scanned again under the new mode, not reused
+    assert "github-token" in allowed.stderr
+    snapshot(cli, repo)
+    assert CANARY not in (repo / SNAP).read_text()
+
+
+def test_no_cache_writes_no_memo(repo: Path, cli: CLI) -> None:
+    snapshot(cli, repo, "--no-cache")
+    assert not (cache_dir() / "snapshots").exists()
+    assert snapshot_path(load_settings(repo)).exists()
