@@ -1,15 +1,18 @@
 """What the pre-commit hook costs a commit: real `git commit` of a one-file change, with and without.
 
 Corpus: --files generated Python modules in a temporary git repo (the same generator as
-cold_warm.py). The hook is installed with `briefpack hook install`; a first commit fills the
-caches. Then each run edits one file and commits it; medians of --runs are printed for a commit
-without the hook, with it, and the difference (the hook's time).
-Run: .venv/bin/python bench/hook.py [--files N] [--runs N]
+cold_warm.py), or --repo PATH: a clone of that repository (e.g. the Django corpus that
+discovery.py builds under /work/corpora/django), whose first tracked .py file is the one edited.
+The hook is installed with `briefpack hook install`; a first commit fills the caches. Then each
+run edits one file and commits it; medians of --runs are printed for a commit without the hook,
+with it, and the difference (the hook's time), with the snapshot's size.
+Run: .venv/bin/python bench/hook.py [--files N | --repo PATH] [--runs N]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import subprocess
@@ -23,9 +26,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from cold_warm import make_corpus
 
 
-def commit_one_change(repo: Path, env: dict[str, str], n: int) -> float:
-    (repo / "pkg1" / "mod1.py").write_text(f"CHANGED = {n}\n")
-    subprocess.run(["git", "add", "pkg1/mod1.py"], cwd=repo, env=env, check=True)
+def commit_one_change(repo: Path, env: dict[str, str], n: int, edited: str) -> float:
+    with (repo / edited).open("a") as f:
+        f.write(f"CHANGED = {n}\n")
+    subprocess.run(["git", "add", edited], cwd=repo, env=env, check=True)
     start = time.perf_counter()
     subprocess.run(
         ["git", "commit", "-q", "-m", f"change {n}"],
@@ -40,11 +44,19 @@ def commit_one_change(repo: Path, env: dict[str, str], n: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--files", type=int, default=5000)
+    parser.add_argument("--repo", type=Path, help="clone this repository instead of generating")
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         repo = Path(tmp) / "repo"
-        make_corpus(repo, args.files)
+        if args.repo:
+            subprocess.run(["git", "clone", "-q", str(args.repo), str(repo)], check=True)
+        else:
+            make_corpus(repo, args.files)
+        tracked = subprocess.run(
+            ["git", "ls-files", "*.py"], cwd=repo, capture_output=True, text=True, check=True
+        ).stdout.split("\n")
+        edited = tracked[0] if args.repo else "pkg1/mod1.py"
         env = {
             **os.environ,
             "BRIEFPACK_CACHE_DIR": str(Path(tmp) / "cache"),
@@ -53,14 +65,20 @@ def main() -> None:
             "GIT_COMMITTER_NAME": "bench",
             "GIT_COMMITTER_EMAIL": "bench@example.com",
         }
-        subprocess.run(["git", "commit", "-q", "-m", "corpus"], cwd=repo, env=env, check=True)
-        without = [commit_one_change(repo, env, n) for n in range(args.runs)]
+        if not args.repo:
+            subprocess.run(["git", "commit", "-q", "-m", "corpus"], cwd=repo, env=env, check=True)
+        without = [commit_one_change(repo, env, n, edited) for n in range(args.runs)]
         briefpack = [sys.executable, "-m", "briefpack"]
         subprocess.run([*briefpack, "hook", "install"], cwd=repo, env=env, check=True)
-        commit_one_change(repo, env, -1)  # first snapshot: caches filled
-        with_hook = [commit_one_change(repo, env, 100 + n) for n in range(args.runs)]
+        commit_one_change(repo, env, -1, edited)  # first snapshot: caches filled
+        with_hook = [commit_one_change(repo, env, 100 + n, edited) for n in range(args.runs)]
         a, b = statistics.median(without), statistics.median(with_hook)
-        print(f"corpus: {args.files} files; one file changed per commit; medians of {args.runs}")
+        files = len(tracked) if args.repo else args.files
+        manifest = json.loads((repo / ".briefpack" / "context.json").read_text())
+        size = (repo / ".briefpack" / "context.md").stat().st_size / 1e6
+        print(f"corpus: {args.repo or 'generated'}, {files} .py files; snapshot {size:.1f} MB,")
+        print(f"  {len(manifest['files'])} files, {manifest['total_tokens']:,} tokens")
+        print(f"one file changed per commit; medians of {args.runs}")
         print(f"git commit without the hook {a:7.3f} s")
         print(f"git commit with the hook    {b:7.3f} s")
         print(f"hook time                   {b - a:7.3f} s")

@@ -3,7 +3,7 @@ full build, and the memo is used only when it can be trusted."""
 
 from __future__ import annotations
 
-import json
+import marshal
 import random
 from collections.abc import Callable
 from pathlib import Path
@@ -41,7 +41,7 @@ def taken_on_next_build(repo: Path) -> set[str]:
     settings = load_settings(repo)
     memo = load_memo(settings)
     build(repo, {"goal": "", "format": "", "warnings": []}, staged=True, memo=memo)
-    return memo.taken
+    return set(memo.taken)
 
 
 @pytest.fixture
@@ -137,16 +137,23 @@ def test_an_edited_snapshot_file_is_not_trusted(repo: Path, cli: CLI) -> None:
 def test_a_corrupt_or_foreign_memo_is_ignored(repo: Path, cli: CLI) -> None:
     snapshot(cli, repo)
     (memo_file,) = (cache_dir() / "snapshots").iterdir()
-    for junk in ("{not json", json.dumps({"briefpack_memo": 1, "files": []}), "[]"):
-        memo_file.write_text(junk)
+    good = marshal.loads(memo_file.read_bytes())
+    foreign = marshal.dumps({"briefpack_memo": 1, "files": []})
+    for junk in (b"{not marshal", foreign, marshal.dumps([]), b""):
+        memo_file.write_bytes(junk)
         (repo / "app.py").write_text(f"VERSION = {len(junk)}\n")
         snapshot(cli, repo)
         assert_equal_to_a_full_build(cli, repo)
-    row = json.loads(memo_file.read_text())
-    row["files"]["app.py"][3] = 10**9  # a span outside the snapshot
-    memo_file.write_text(json.dumps(row))
-    git(repo, "add", "-A")
-    assert taken_on_next_build(repo) == set()
+    row = marshal.loads(memo_file.read_bytes())
+    assert row["key"] == good["key"]
+    row["files"]["docs/guide.md"][3] = 10**9  # a span outside the snapshot
+    row["files"]["notes/glossary.md"][5:] = ["too", "few"]  # a damaged row
+    memo_file.write_bytes(marshal.dumps(row))
+    taken = taken_on_next_build(repo)
+    assert "docs/guide.md" not in taken and "notes/glossary.md" not in taken
+    assert "db/schema.sql" in taken
+    snapshot(cli, repo)
+    assert_equal_to_a_full_build(cli, repo)
 
 
 def test_other_settings_do_not_reuse_blobs(repo: Path, cli: CLI) -> None:

@@ -12,6 +12,10 @@ import sys
 def run() -> None:
     """Entry point: run the CLI; Ctrl-C at any moment exits 130 without a traceback."""
     try:
+        if sys.argv[1:] == ["snapshot", "--hook"]:  # what git runs at every commit: no CLI to load
+            from briefpack.hookrun import main as hook
+
+            hook()
         from briefpack.cli import main
 
         main()

@@ -24,6 +24,7 @@ from briefpack.errors import OverBudgetError
 
 if TYPE_CHECKING:  # the pipeline is imported when a command runs, so `--help` stays quick
     from briefpack import emit
+    from briefpack.config import SecretsMode
     from briefpack.pipeline import Built
     from briefpack.secrets import Finding
 
@@ -56,11 +57,12 @@ def make_brief(
     return built
 
 
-def report_secrets(findings: Sequence[Finding], mode: str) -> None:
+def report_secrets(findings: Sequence[Finding], mode: SecretsMode) -> None:
     """One stderr line per secret found: where and what kind, never the value."""
-    for f in findings:
-        action = "left in (--secrets allow)" if mode == "allow" else "redacted"
-        warn(f"{f.path}:{f.line}: {f.kind} {action}")
+    from briefpack.guard import finding_lines
+
+    for line in finding_lines(findings, mode):
+        warn(line)
 
 
 def check_budget(built: Built) -> None:

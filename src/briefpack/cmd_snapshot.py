@@ -9,8 +9,8 @@ from typing import Annotated
 import typer
 
 from briefpack.cliutil import BriefFlags, app, err, handle_errors, warn, with_brief_options
-from briefpack.config import find_git_root, load_settings
-from briefpack.errors import BriefpackError, ExitCode
+from briefpack.config import find_git_root
+from briefpack.errors import BriefpackError
 
 hook_app = typer.Typer(
     help="Install or remove the git pre-commit hook that keeps the snapshot fresh.",
@@ -33,66 +33,28 @@ def snapshot_command(
     ] = False,
 ) -> None:
     """Write the context snapshot and its manifest from what is staged, and stage them."""
-    if not hook:
-        handle_errors(_snapshot)(flags, check=check)
-        return
-    try:
-        _snapshot(flags, check=check)
-    except KeyboardInterrupt:
-        raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
-    except Exception as exc:  # the hook must never block a commit by its own failure
-        message = exc.message if isinstance(exc, BriefpackError) else f"{type(exc).__name__}: {exc}"
-        if _strict(flags.path):
-            err.print(f"error: briefpack snapshot: {message}", style="red", markup=False)
-            raise typer.Exit(int(getattr(exc, "exit_code", ExitCode.ERROR))) from None
-        warn(f"briefpack snapshot failed, commit goes on: {message} (strict = true blocks it)")
+    if hook:
+        from briefpack.hookrun import run_hook
+
+        raise typer.Exit(run_hook(flags.path, flags.overrides, check=check))
+    handle_errors(_snapshot)(flags, check=check)
 
 
 def _snapshot(flags: BriefFlags, *, check: bool) -> None:
     from briefpack import report
     from briefpack.cmd_build import report_secrets
-    from briefpack.pipeline import build, resolve_root
-    from briefpack.snapshot import (
-        check_snapshot,
-        load_memo,
-        make_snapshot,
-        remember,
-        write_snapshot,
-    )
+    from briefpack.snapshot import take_snapshot
 
-    root = resolve_root(flags.path)
-    git_root = find_git_root(root)
-    if git_root is None:
-        raise BriefpackError(
-            f"not in a git repository: {root}", hint="a snapshot is of what git has staged"
-        )
-    overrides = flags.overrides()
-    settings = load_settings(root, overrides)
-    if not settings.config.snapshot_brief:
-        overrides |= {"goal": "", "format": "", "warnings": []}
-    # --check compares with a full build; a snapshot written reuses the last one's unchanged blobs
-    memo = load_memo(settings) if settings.config.cache and not check else None
-    built = build(root, overrides, staged=True, memo=memo)
+    outcome = take_snapshot(flags.path, flags.overrides(), check=check)
+    built, snap = outcome.built, outcome.snapshot
     for notice in built.notices:
         warn(notice)
     report_secrets(built.findings, built.settings.config.secrets)
-    snap = make_snapshot(built, memo)
     if check:
-        check_snapshot(snap)
         err.print(f"snapshot is up to date: {snap.context_path}", markup=False)
         return
-    changed = write_snapshot(snap, stage=built.settings.config.snapshot_stage, git_root=root)
-    if memo is not None:
-        remember(memo, built, snap)
-    state = "updated" if changed else "unchanged"
+    state = "updated" if outcome.changed else "unchanged"
     err.print(f"snapshot {state}: {snap.context_path} · {report.budget_line(built)}", markup=False)
-
-
-def _strict(path: Path) -> bool:
-    try:
-        return load_settings(path.resolve()).config.strict
-    except BriefpackError:
-        return False  # a config too broken to read cannot ask for strictness
 
 
 @hook_app.command("install")

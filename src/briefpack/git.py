@@ -18,6 +18,24 @@ def run_git(cwd: Path, *args: str, input_bytes: bytes | None = None) -> bytes:
     return run_git_full(cwd, *args, input_bytes=input_bytes)[0]
 
 
+def start_git(cwd: Path, *args: str) -> subprocess.Popen[bytes]:
+    """Start `git <args>` in the background (output discarded); the caller waits for it."""
+    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
+    try:
+        return subprocess.Popen(
+            ["git", *args],
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    except FileNotFoundError:
+        raise GitError(
+            "git is not installed or not on PATH", hint="install git, or run outside a repository"
+        ) from None
+
+
 def run_git_full(cwd: Path, *args: str, input_bytes: bytes | None = None) -> tuple[bytes, bytes]:
     """`run_git`, also returning what git said on stderr (its warnings) when it succeeded."""
     env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}

@@ -142,6 +142,12 @@ def guard_brief(
     return guarded, tuple(findings)
 
 
+def finding_lines(findings: Sequence[Finding], mode: SecretsMode) -> list[str]:
+    """One line per secret found: where and what kind, never the value."""
+    action = "left in (--secrets allow)" if mode == "allow" else "redacted"
+    return [f"{f.path}:{f.line}: {f.kind} {action}" for f in findings]
+
+
 def guard_text(text: str, name: str, *, mode: SecretsMode) -> tuple[str, tuple[Finding, ...]]:
     """The same for one finished text (`send --brief FILE`)."""
     doc = Brief(files=(Doc(name, text),))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import marshal
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,50 +43,57 @@ class Held:
 
 @dataclass
 class Memo:
-    """The blobs of the last snapshot, for a snapshot of the same repository with the same key."""
+    """The blobs of the last snapshot, for a snapshot of the same repository with the same key.
+
+    Rows are turned into `Held` values only when taken: a commit touches few of thousands."""
 
     path: Path | None
     key: str
-    held: dict[str, Held] = field(default_factory=dict)
-    taken: set[str] = field(default_factory=set)
+    rows: dict[str, list[Any]] = field(default_factory=dict)
+    text: str = ""  # the snapshot the rows point into
+    taken: dict[str, Held] = field(default_factory=dict)
 
     @classmethod
     def load(cls, context_path: Path, key: str) -> Memo:
         """The memo for the snapshot at `context_path`; empty when missing, stale or corrupt."""
-        path = cache_dir() / "snapshots" / f"{_name(context_path)}.json"
+        path = cache_dir() / "snapshots" / f"{_name(context_path)}.marshal"
         memo = cls(path=path, key=key)
         try:
-            data = json.loads(path.read_bytes())
-            if data.get("briefpack_memo") != MEMO_VERSION or data.get("key") != key:
+            data = marshal.loads(path.read_bytes())
+            if data["briefpack_memo"] != MEMO_VERSION or data["key"] != key:
                 return memo
             raw = context_path.read_bytes()
             if hashlib.sha256(raw).hexdigest() != data["context_sha256"]:
                 return memo  # the snapshot file changed since (edited, another branch)
-            text = raw.decode("utf-8", "surrogateescape")
-            memo.held = dict(_parse(data["files"], text))
-        except (OSError, ValueError, TypeError, KeyError, IndexError, AttributeError):
-            memo.held = {}
+            memo.text = raw.decode("utf-8", "surrogateescape")
+            memo.rows = dict(data["files"])
+        except (OSError, ValueError, TypeError, KeyError, IndexError, EOFError):
+            memo.rows = {}
         return memo
 
     def take(self, path: str, blob: str) -> Held | None:
         """What the last snapshot had for `path`, if it was this very blob."""
-        held = self.held.get(path)
-        if held is None or held.blob != blob:
+        row = self.rows.get(path)
+        if row is None or row[0] != blob:
             return None
-        self.taken.add(path)
+        try:
+            held = _held(path, row, self.text)
+        except (ValueError, TypeError, IndexError):
+            return None  # a damaged row: read the blob again
+        self.taken[path] = held
         return held
 
     def known(self) -> dict[str, tuple[str, tuple[Finding, ...]]]:
         """Path -> (text, findings) of every text taken: already scanned, not to scan again."""
         return {
             p: (h.read.text, h.findings)
-            for p in self.taken
-            if isinstance((h := self.held[p]).read, SourceFile)
+            for p, h in self.taken.items()
+            if isinstance(h.read, SourceFile)
         }
 
     def sha256(self, path: str, text: str) -> str:
         """The sha256 of a doc's text, from the memo when the text is the one it holds."""
-        held = self.held.get(path) if path in self.taken else None
+        held = self.taken.get(path)
         if held is not None and isinstance(held.read, SourceFile) and held.read.text == text:
             return held.sha256
         return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
@@ -121,9 +129,9 @@ def save_memo(
     """Remember where each blob's text sits in `context` (the snapshot just written)."""
     if memo.path is None:
         return
-    found: dict[str, list[list[Any]]] = {}
+    found: dict[str, list[tuple[int, str, int, int]]] = {}
     for f in findings:
-        found.setdefault(f.path, []).append([f.line, f.kind, f.start, f.end])
+        found.setdefault(f.path, []).append((f.line, f.kind, f.start, f.end))
     files: dict[str, list[Any]] = {}
     for path, (blob, result) in reads.items():
         if isinstance(result, Skip):
@@ -141,7 +149,7 @@ def save_memo(
         "files": files,
     }
     memo.path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(memo.path, json.dumps(data, ensure_ascii=False).encode("utf-8", "surrogatepass"))
+    write_atomic(memo.path, marshal.dumps(data))
 
 
 def _doc_offsets(
@@ -159,18 +167,15 @@ def _doc_offsets(
         at += len(segment.text)
 
 
-def _parse(files: dict[str, list[Any]], text: str) -> Iterator[tuple[str, Held]]:
-    for path, row in files.items():
-        blob, kind = row[0], row[1]
-        if kind == "skip":
-            yield path, Held(blob, Skip(path, row[2], row[3]))
-            continue
-        start, end, size, sha, note, found = row[2:8]
-        if not (0 <= start <= end <= len(text)):
-            raise ValueError("span outside the snapshot")
-        read = SourceFile(path=path, text=text[start:end], size=size, note=note)
-        findings = tuple(Finding(path, line, what, a, b) for line, what, a, b in found)
-        yield path, Held(blob, read, sha, findings)
+def _held(path: str, row: list[Any], text: str) -> Held:
+    blob, kind = row[0], row[1]
+    if kind == "skip":
+        return Held(blob, Skip(path, str(row[2]), str(row[3])))
+    start, end, size, sha, note, found = row[2:8]
+    if not (0 <= start <= end <= len(text)):
+        raise ValueError("span outside the snapshot")
+    read = SourceFile(path=path, text=text[start:end], size=size, note=note)
+    return Held(blob, read, sha, tuple(Finding(path, *f) for f in found))
 
 
 def _name(context_path: Path) -> str:

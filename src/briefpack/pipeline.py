@@ -24,7 +24,7 @@ from briefpack.read import SourceFile, read_files
 from briefpack.schema import run_schema_commands
 from briefpack.secrets import Finding
 from briefpack.staged import Entry, index_entries, read_staged
-from briefpack.tokens import TokenCache, TokenCounter, digest
+from briefpack.tokens import TokenCache, TokenCounter
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,14 @@ class Built:
     def total(self) -> int:
         """Exact token count of the emitted brief (the sum of its segments' counts)."""
         return sum(self.counts)
+
+    def budget_summary(self) -> str:
+        """'total 45,251 / 872,000 tokens (5% of budget) · gpt-5.6-sol · o200k_base'."""
+        share = self.total / self.budget if self.budget else 1.0
+        return (
+            f"total {self.total:,} / {self.budget:,} tokens ({share:.0%} of budget)"
+            f" · {self.model.id} · {self.model.encoding}"
+        )
 
     def section_tokens(self) -> dict[str, int]:
         """Tokens per section, in brief order."""
@@ -94,6 +102,40 @@ def build(
     `staged`: from the files and content in git's index (a snapshot of the commit being made);
     `memo`: the last snapshot's blobs, taken instead of read again when unchanged.
     """
+    return count(
+        assemble(start, overrides, unknown_model_ok=unknown_model_ok, staged=staged, memo=memo)
+    )
+
+
+@dataclass(frozen=True)
+class Assembled:
+    """A brief read, scanned and rendered, not yet counted."""
+
+    settings: Settings
+    model: ModelInfo
+    brief: Brief
+    segments: tuple[Segment, ...]
+    skipped: tuple[Skip, ...]
+    notices: tuple[str, ...]
+    findings: tuple[Finding, ...]
+    root: Path
+    reads: Mapping[str, tuple[str, Read]]
+
+    @property
+    def text(self) -> str:
+        """The brief as it stands before counting (`--fit` may still leave files out)."""
+        return text_of(self.segments)
+
+
+def assemble(
+    start: Path,
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    unknown_model_ok: bool = False,
+    staged: bool = False,
+    memo: Memo | None = None,
+) -> Assembled:
+    """Config, discover, read, scan and render: everything but counting (see `build`)."""
     root = resolve_root(start)
     settings = load_settings(root, overrides)
     if settings.config.format.startswith("@"):
@@ -116,8 +158,24 @@ def build(
         cache=ScanCache.for_root(root) if config.cache else None,
         known=memo.known() if memo is not None else None,
     )
-    segments = render(brief, config.style)
-    cache = TokenCache.for_root(root) if config.cache else None
+    return Assembled(
+        settings=settings,
+        model=model,
+        brief=brief,
+        segments=render(brief, config.style),
+        skipped=tuple(found.skipped) + tuple(skipped),
+        notices=tuple(notices),
+        findings=findings,
+        root=root,
+        reads=reader.reads,
+    )
+
+
+def count(done: Assembled) -> Built:
+    """Count the assembled brief exactly (cached by content), leaving files out if `--fit`."""
+    config, model = done.settings.config, done.model
+    brief, segments = done.brief, done.segments
+    cache = TokenCache.for_root(done.root) if config.cache else None
     counter = TokenCounter(model.encoding, cache)
     counts = counter.count([s.text for s in segments])
     budget = budget_for(model, config.effort, reserve=config.reserve, budget=config.budget)
@@ -126,20 +184,20 @@ def build(
     if cache is not None:
         cache.save()
     return Built(
-        settings=settings,
+        settings=done.settings,
         model=model,
         brief=brief,
         segments=segments,
         counts=tuple(counts),
         budget=budget,
-        skipped=tuple(found.skipped) + tuple(skipped),
-        notices=tuple(notices),
+        skipped=done.skipped,
+        notices=done.notices,
         encoded_files=sum(
-            1 for s in segments if s.path is not None and digest(s.text) in counter.encoded
+            1 for s in segments if s.path is not None and counter.was_encoded(s.text)
         ),
-        findings=findings,
-        root=root,
-        reads=reader.reads,
+        findings=done.findings,
+        root=done.root,
+        reads=done.reads,
     )
 
 

@@ -36,10 +36,10 @@ def budget_line(built: Built) -> Text:
     """'total 45,251 / 872,000 tokens (5%) · gpt-5.6-sol · o200k_base', coloured by how full."""
     share = built.total / built.budget if built.budget else 1.0
     colour = "green" if share < 0.75 else "yellow" if share <= 1.0 else "bold red"
-    line = Text("total ")
-    line.append(f"{built.total:,}", style=colour)
-    line.append(f" / {built.budget:,} tokens ({share:.0%} of budget) · {built.model.id}")
-    line.append(f" · {built.model.encoding}", style="dim")
+    line = Text(built.budget_summary())
+    start = len("total ")
+    line.stylize(colour, start, start + len(f"{built.total:,}"))
+    line.stylize("dim", len(line) - len(built.model.encoding) - len(" · "))
     return line
 
 

@@ -295,10 +295,22 @@ class TokenCounter:
         self.cache = cache or TokenCache(path=None)
         self.encoded: set[str] = set()  # digests of the texts this run actually encoded
         self._encoding: tiktoken.Encoding | None = None
+        self._keys: dict[str, str] = {}  # text -> digest, so no text is hashed twice in a run
+
+    def key(self, text: str) -> str:
+        """The digest of `text` (computed once per run)."""
+        key = self._keys.get(text)
+        if key is None:
+            key = self._keys[text] = digest(text)
+        return key
+
+    def was_encoded(self, text: str) -> bool:
+        """Whether this run encoded `text` (rather than finding its count in the cache)."""
+        return self.key(text) in self.encoded
 
     def count(self, texts: Sequence[str]) -> list[int]:
         """The token count of each text (tiktoken `encode_ordinary`: special tokens are text)."""
-        keys = [digest(text) for text in texts]
+        keys = [self.key(text) for text in texts]
         found: dict[str, int] = {}
         todo: dict[str, str] = {}
         for key, text in zip(keys, texts, strict=True):
