@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -48,8 +49,9 @@ class ScanCache:
         return cls(path=path, entries=_read(path))
 
     def scan(self, text: str, path: str) -> list[Finding]:
-        """`scan_text`, remembered by content (and extension, which picks the keyword rules)."""
-        key = f"{Path(path).suffix.lower()}:{digest(text)}"
+        """`scan_text`, remembered by content (and extension, which picks the keyword rules,
+        split off as detect-secrets does: plain strings, no Path per file)."""
+        key = f"{os.path.splitext(path)[1].lower()}:{digest(text)}"  # noqa: PTH122
         self.used.add(key)
         cached = self.entries.get(key)
         if cached is not None:

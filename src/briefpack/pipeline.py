@@ -301,7 +301,7 @@ def _gather(
                 roles[path] = "notes"
             else:
                 skipped.append(Skip(path, "note not chosen (--note)", "use_notes"))
-        elif schema_spec.match_file(path):
+        elif config.schema and schema_spec.match_file(path):
             roles[path] = "schema"
         elif config.include and not include_spec.match_file(path):
             skipped.append(Skip(path, "not included", "include"))

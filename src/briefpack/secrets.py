@@ -13,13 +13,14 @@ from __future__ import annotations
 import hashlib
 import importlib
 import math
+import os
 import re
 import sys
 import types
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -116,24 +117,33 @@ def describe(findings: Sequence[Finding], limit: int = 3) -> str:
 
 
 def _detector_spans(text: str) -> Iterator[Span]:
-    library, _ = _library()
-    detectors = (*RULES, *library)  # ours first: a tie between spans goes to the first
-    present = {literal for literal in _literals(detectors) if literal in text}
-    for detector in detectors:
-        if not present.isdisjoint(detector.literals):
-            yield from _matches(text, detector)
+    detectors, by_literal = _gated()
+    wanted: set[int] = set()
+    for literal, indexes in by_literal.items():
+        if literal in text:
+            wanted.update(indexes)
+    for index in sorted(wanted):  # in detector order: a tie between spans goes to the first
+        yield from _matches(text, detectors[index])
 
 
 @cache
-def _literals(detectors: tuple[Detector, ...]) -> frozenset[str]:
-    return frozenset(literal for d in detectors for literal in d.literals)
+def _gated() -> tuple[tuple[Detector, ...], dict[str, tuple[int, ...]]]:
+    """Every detector (ours first), and for each literal the detectors it lets run."""
+    library, _ = _library()
+    detectors = (*RULES, *library)
+    by_literal: dict[str, list[int]] = {}
+    for index, detector in enumerate(detectors):
+        for literal in detector.literals:
+            by_literal.setdefault(literal, []).append(index)
+    return detectors, {literal: tuple(found) for literal, found in by_literal.items()}
 
 
 def _named_spans(text: str, path: str) -> Iterator[Span]:
     """Values given to secret-sounding names, looked for only on lines that hold such a name."""
     _, keyword = _library()
-    rules = keyword.rules_for(path)
+    rules = None
     for start, end in _candidate_lines(text):
+        rules = rules or keyword.rules_for(path)
         line = text[start:end]
         if end - start > 5000:
             continue  # minified or generated: the keyword regexes would crawl
@@ -197,10 +207,17 @@ class _KeywordRules:
     heuristic: Any
     quoted: tuple[Any, ...]  # the rule sets that only match quoted values
     words: tuple[str, ...]  # its keywords spelt out (`api_?key` -> api_key, apikey), lowercase
+    by_extension: dict[str, Any] = field(default_factory=dict)
 
     def rules_for(self, path: str) -> Any:
-        """The keyword regexes for this file's type (quotes required in code)."""
-        return self.by_file_type.get(self.file_type(path), self.default)
+        """The keyword regexes for this file's type (quotes required in code); detect-secrets
+        tells the type by the extension alone, so its answer is kept per extension."""
+        extension = os.path.splitext(path)[1]  # noqa: PTH122  (as detect-secrets splits it)
+        rules = self.by_extension.get(extension)
+        if rules is None:
+            rules = self.by_file_type.get(self.file_type(path), self.default)
+            self.by_extension[extension] = rules
+        return rules
 
     def values(self, line: str, rules: Any) -> Iterator[tuple[int, int]]:
         """Spans of the secret values this one line assigns or compares."""

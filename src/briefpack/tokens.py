@@ -13,6 +13,7 @@ import os
 import stat
 import tempfile
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -41,7 +42,6 @@ _BLOBS = {
 }
 
 CACHE_VERSION = 1
-_BATCH = 256
 _MAX_CACHE_ENTRIES = 200_000
 
 
@@ -329,13 +329,47 @@ class TokenCounter:
             return {}
         if self._encoding is None:
             self._encoding = load_encoding(self.encoding_name)
-        items = list(todo.items())
-        counts: dict[str, int] = {}
-        for start in range(0, len(items), _BATCH):
-            chunk = items[start : start + _BATCH]
-            batch = self._encoding.encode_ordinary_batch([text for _, text in chunk])
-            for (key, _), tokens in zip(chunk, batch, strict=True):
-                counts[key] = len(tokens)
-                self.cache.put(self.encoding_name, key, len(tokens))
+        keys = list(todo)
+        counts = dict(zip(keys, count_texts(self._encoding, list(todo.values())), strict=True))
+        for key, n in counts.items():
+            self.cache.put(self.encoding_name, key, n)
         self.encoded.update(counts)
         return counts
+
+
+def count_texts(encoding: tiktoken.Encoding, texts: list[str]) -> list[int]:
+    """The token count of each text, on every core: a few threads each encode a run of texts
+    in a loop (tiktoken releases the GIL while it encodes). tiktoken's `encode_ordinary_batch`
+    makes one future per text, which costs more than encoding a small file: 4.98 s against
+    0.21 s for 100,000 two-line files, the same counts (bench/discovery.py's corpus)."""
+    workers = min(_cores(), 8)
+    if workers == 1 or len(texts) < 2:
+        return [len(encoding.encode_ordinary(t)) for t in texts]
+    runs = _runs(texts, workers * 4)  # several runs per thread: a long file does not stall one
+
+    def count_run(run: list[str]) -> list[int]:
+        return [len(encoding.encode_ordinary(t)) for t in run]
+
+    with ThreadPoolExecutor(workers) as pool:
+        return [n for counted in pool.map(count_run, runs) for n in counted]
+
+
+def _runs(texts: list[str], pieces: int) -> list[list[str]]:
+    """`texts` cut, in order, into about `pieces` runs of similar total length."""
+    share = sum(map(len, texts)) / pieces
+    runs: list[list[str]] = [[]]
+    size = 0
+    for text in texts:
+        if size >= share and runs[-1]:
+            runs.append([])
+            size = 0
+        runs[-1].append(text)
+        size += len(text)
+    return runs
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
