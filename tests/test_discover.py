@@ -118,6 +118,31 @@ def test_candidates_are_exactly_what_git_lists(
     assert candidates(plain) == oracle(check, "-c", "core.excludesFile=/dev/null")
 
 
+@pytest.mark.parametrize("in_git", [True, False])
+def test_wildcards_match_bytes_as_git_does(tmp_path: Path, in_git: bool) -> None:
+    """`?` is one byte in git's wildmatch: `?.py` leaves `ü.py` (two bytes) in; `??.py` takes
+    it out; `.briefpackignore` follows the same rule. Found by the property test above."""
+    root = tmp_path / "tree"
+    write_tree(
+        root,
+        {
+            ".gitignore": "?.py\n",
+            "sub/.gitignore": "??.txt\n",
+            ".briefpackignore": "?.md\n[é].md\n",  # a class is one byte too
+            "a.py": "x\n",
+            "ü.py": "x\n",
+            "sub/ü.txt": "x\n",
+            "sub/ab.txt": "x\n",
+            "é.md": "x\n",
+            "e.md": "x\n",
+        },
+    )
+    if in_git:
+        git(root, "init", "-q")
+    kept = {".gitignore", "sub/.gitignore", ".briefpackignore", "ü.py", "é.md"}
+    assert candidates(root) == kept
+
+
 def test_core_excludes_file_is_honoured(git_repo: Path, tmp_path: Path) -> None:
     ignore = tmp_path / "my-ignore"
     ignore.write_text("*.secret-notes\n")

@@ -98,7 +98,7 @@ class _Rules:
             if not path.startswith(self.base + "/"):
                 return None
             path = path[len(self.base) + 1 :]
-        result = self.spec.check_file(path)
+        result = self.spec.check_file(path if path.isascii() else as_bytes(path))
         if result.include is None or result.index is None:
             return None
         where = f"{self.base}/{self.origin}" if self.base else self.origin
@@ -255,12 +255,21 @@ def _load_rules(root: Path, rel_dir: str, name: str) -> _Rules | None:
 
 
 def compile_rules(lines: Sequence[str]) -> pathspec.GitIgnoreSpec:
-    """Gitignore rules; a line git would not understand (a lone `\\`) is ignored, as git does."""
+    """Gitignore rules; a line git would not understand (a lone `\\`) is ignored, as git does.
+
+    Rules and paths are matched byte by byte, as git's wildmatch does (`?` is one byte, so
+    `?.py` does not match `ü.py`): both go through `as_bytes` first."""
+    lines = [ln if ln.isascii() else as_bytes(ln) for ln in lines]
     try:
         return pathspec.GitIgnoreSpec.from_lines(lines)
     except (ValueError, re.error):  # pathspec's GitIgnorePatternError, or `[z-a]`
         # blank, not dropped: rule i stays on line i
         return pathspec.GitIgnoreSpec.from_lines([ln if _valid(ln) else "" for ln in lines])
+
+
+def as_bytes(text: str) -> str:
+    """`text`'s UTF-8 bytes, one character per byte (so pathspec's patterns see bytes)."""
+    return text.encode("utf-8", "surrogateescape").decode("latin-1")
 
 
 def _valid(line: str) -> bool:
