@@ -178,6 +178,35 @@ def test_every_canary_is_redacted_and_named(
     assert 'AWS_ACCESS_KEY_ID = "[redacted: aws-access-key]"' in result.stdout
 
 
+def test_scanning_on_every_core_finds_the_same(
+    planted: tuple[Path, dict[str, str]],
+    cli: Callable[..., Result],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Much text is scanned in forked worker processes: same brief, same findings, byte for
+    byte, as scanning in this process."""
+    from briefpack import secrets
+
+    repo, c = planted
+    args = ["build", "--stdout", "-g", "Audit", "--no-cache"]
+    serial = cli(args, cwd=repo)
+    monkeypatch.setattr(secrets, "PARALLEL_SCAN_CHARS", 0)
+    monkeypatch.setattr(secrets, "cores", lambda: 2)  # also on a one-core machine
+    calls: list[int] = []
+    real = secrets.ProcessPoolExecutor
+
+    def pool(*a: object, **k: object) -> object:
+        calls.append(1)
+        return real(*a, **k)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(secrets, "ProcessPoolExecutor", pool)
+    parallel = cli(args, cwd=repo)
+    assert calls, "the worker processes were not used"
+    assert parallel.exit_code == serial.exit_code == 0, parallel.stderr
+    assert parallel.stdout == serial.stdout and parallel.stderr == serial.stderr
+    assert leaks(c, parallel.stdout, parallel.stderr) == []
+
+
 def test_block_refuses_and_writes_nothing(
     planted: tuple[Path, dict[str, str]], cli: Callable[..., Result], tmp_path: Path
 ) -> None:

@@ -185,6 +185,7 @@ def test_counting_on_every_core_gives_tiktokens_own_counts() -> None:
     import random
 
     from briefpack import tokens
+    from briefpack.parallel import split_runs
 
     rng = random.Random(7)
     alphabet = "ab \n\t{}()#<>éü漢字😀\ud800'\"0123456789"
@@ -194,5 +195,7 @@ def test_counting_on_every_core_gives_tiktokens_own_counts() -> None:
     encoding = tokens.load_encoding("o200k_base")
     expected = [len(t) for t in encoding.encode_ordinary_batch(texts)]
     assert tokens.count_texts(encoding, texts) == expected
-    runs = tokens._runs(texts, 8)
-    assert [t for run in runs for t in run] == texts and 4 <= len(runs) <= 9
+    items = [(str(i), t) for i, t in enumerate(texts)]
+    runs = split_runs(items, 8, lambda item: len(item[1]))
+    assert [item for run in runs for item in run] == items and 4 <= len(runs) <= 9
+    assert split_runs([], 8, len) == [] and tokens.count_texts(encoding, []) == []

@@ -20,7 +20,14 @@ import pathspec
 from briefpack.brief import Brief, Doc
 from briefpack.config import SecretsMode
 from briefpack.errors import BriefpackError, ExitCode
-from briefpack.secrets import Finding, describe, redact, scan_text, scanner_id
+from briefpack.secrets import (
+    Finding,
+    describe,
+    redact,
+    scan_text,
+    scan_texts,
+    scanner_id,
+)
 from briefpack.tokens import cache_dir, digest, write_atomic
 
 _MAX_ENTRIES = 100_000
@@ -48,10 +55,32 @@ class ScanCache:
         path = cache_dir() / "secrets" / f"{key}.json"
         return cls(path=path, entries=_read(path))
 
+    keys: dict[tuple[str, str], str] = field(default_factory=dict, repr=False)
+
+    def key(self, text: str, path: str) -> str:
+        """The extension (which picks the keyword rules; split off as detect-secrets does, with
+        no Path per file) and the text's digest: computed once per text and name in a run."""
+        key = self.keys.get((text, path))
+        if key is None:
+            extension = os.path.splitext(path)[1].lower()  # noqa: PTH122
+            key = self.keys[text, path] = f"{extension}:{digest(text)}"
+        return key
+
+    def prescan(self, items: Sequence[tuple[str, str]]) -> None:
+        """Scan ahead the (text, name) pairs the cache lacks, all at once, so that much text is
+        scanned on every core (`scan_texts` decides); `scan` then finds them here."""
+        todo: dict[str, tuple[str, str]] = {}
+        for text, name in items:
+            key = self.key(text, name)
+            if key not in self.entries:
+                todo.setdefault(key, (text, name))
+        for key, found in zip(todo, scan_texts(list(todo.values())), strict=True):
+            self.entries[key] = [[f.line, f.kind, f.start, f.end] for f in found]
+            self.dirty = True
+
     def scan(self, text: str, path: str) -> list[Finding]:
-        """`scan_text`, remembered by content (and extension, which picks the keyword rules,
-        split off as detect-secrets does: plain strings, no Path per file)."""
-        key = f"{os.path.splitext(path)[1].lower()}:{digest(text)}"  # noqa: PTH122
+        """`scan_text`, remembered by content and extension."""
+        key = self.key(text, path)
         self.used.add(key)
         cached = self.entries.get(key)
         if cached is not None:
@@ -133,6 +162,18 @@ def guard_brief(
             return doc
         return Doc(doc.path, clean(doc.text, doc.path))
 
+    scanner.prescan(
+        [
+            (d.text, d.path)
+            for d in (
+                *([brief.about] if brief.about else []),
+                *brief.notes,
+                *brief.schema,
+                *brief.files,
+            )
+            if d.path not in (known or {}) and not allowed.match_file(d.path)
+        ]
+    )
     guarded = _map_texts(brief, clean, clean_doc)
     scanner.save()
     if findings and mode == "block":
