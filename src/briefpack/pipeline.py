@@ -28,28 +28,33 @@ from briefpack.tokens import TokenCache, TokenCounter
 
 
 @dataclass(frozen=True)
-class Built:
-    """A brief rendered and counted, with everything the summary and `ls`/`stats` need."""
+class Assembled:
+    """A brief read, scanned and rendered, not yet counted."""
 
     settings: Settings
     model: ModelInfo
     brief: Brief
     segments: tuple[Segment, ...]
-    counts: tuple[int, ...]
-    budget: int
     skipped: tuple[Skip, ...]
     notices: tuple[str, ...]
-    encoded_files: int
-    findings: tuple[Finding, ...] = ()  # secrets found (redacted unless `secrets = "allow"`)
-    root: Path = Path()  # the folder briefed (paths in the brief are relative to it)
-    reads: Mapping[str, tuple[str, Read]] = field(
-        default_factory=dict
-    )  # staged: path -> blob, read
+    findings: tuple[Finding, ...]
+    root: Path
+    reads: Mapping[str, tuple[str, Read]]
 
     @property
     def text(self) -> str:
-        """The emitted brief."""
+        """The brief as rendered (once counted with `--fit`, what is emitted)."""
         return text_of(self.segments)
+
+
+@dataclass(frozen=True)
+class Built(Assembled):
+    """A brief rendered and counted, with everything the summary and `ls`/`stats` need
+    (`--fit` may have left files out of what was assembled)."""
+
+    counts: tuple[int, ...]
+    budget: int
+    encoded_files: int
 
     @property
     def total(self) -> int:
@@ -105,26 +110,6 @@ def build(
     return count(
         assemble(start, overrides, unknown_model_ok=unknown_model_ok, staged=staged, memo=memo)
     )
-
-
-@dataclass(frozen=True)
-class Assembled:
-    """A brief read, scanned and rendered, not yet counted."""
-
-    settings: Settings
-    model: ModelInfo
-    brief: Brief
-    segments: tuple[Segment, ...]
-    skipped: tuple[Skip, ...]
-    notices: tuple[str, ...]
-    findings: tuple[Finding, ...]
-    root: Path
-    reads: Mapping[str, tuple[str, Read]]
-
-    @property
-    def text(self) -> str:
-        """The brief as it stands before counting (`--fit` may still leave files out)."""
-        return text_of(self.segments)
 
 
 def assemble(
