@@ -119,14 +119,15 @@ def memo_key(code_id: str, settings: Mapping[str, Any]) -> str:
 def save_memo(
     memo: Memo,
     *,
-    context: str,
+    context_sha256: str,
     segments: tuple[Segment, ...],
     docs: Mapping[str, Doc],
     reads: Mapping[str, tuple[str, Read]],
     findings: tuple[Finding, ...],
     shas: Mapping[str, str],
 ) -> None:
-    """Remember where each blob's text sits in `context` (the snapshot just written)."""
+    """Remember where each blob's text sits in the snapshot just written (its `segments`),
+    and that snapshot's sha256."""
     if memo.path is None:
         return
     found: dict[str, list[tuple[int, str, int, int]]] = {}
@@ -145,7 +146,7 @@ def save_memo(
     data = {
         "briefpack_memo": MEMO_VERSION,
         "key": memo.key,
-        "context_sha256": hashlib.sha256(context.encode("utf-8", "surrogateescape")).hexdigest(),
+        "context_sha256": context_sha256,
         "files": files,
     }
     memo.path.parent.mkdir(parents=True, exist_ok=True)

@@ -40,11 +40,7 @@ class Assembled:
     findings: tuple[Finding, ...]
     root: Path
     reads: Mapping[str, tuple[str, Read]]
-
-    @property
-    def text(self) -> str:
-        """The brief as rendered (once counted with `--fit`, what is emitted)."""
-        return text_of(self.segments)
+    text: str  # the segments joined: made once (a join of a large brief is not free)
 
 
 @dataclass(frozen=True)
@@ -143,16 +139,18 @@ def assemble(
         cache=ScanCache.for_root(root) if config.cache else None,
         known=memo.known() if memo is not None else None,
     )
+    segments = render(brief, config.style)
     return Assembled(
         settings=settings,
         model=model,
         brief=brief,
-        segments=render(brief, config.style),
+        segments=segments,
         skipped=tuple(found.skipped) + tuple(skipped),
         notices=tuple(notices),
         findings=findings,
         root=root,
         reads=reader.reads,
+        text=text_of(segments),
     )
 
 
@@ -183,6 +181,7 @@ def count(done: Assembled) -> Built:
         findings=done.findings,
         root=done.root,
         reads=done.reads,
+        text=done.text if segments is done.segments else text_of(segments),
     )
 
 

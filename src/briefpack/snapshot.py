@@ -38,6 +38,7 @@ class Snapshot:
     manifest_path: Path
     context: str
     manifest: str
+    data: bytes  # the context as written (UTF-8), encoded once
     shas: dict[str, str]  # path -> sha256 of its text, as in the manifest
 
     def paths(self) -> tuple[Path, Path]:
@@ -74,7 +75,7 @@ def take_snapshot(start: Path, overrides: dict[str, Any], *, check: bool) -> Out
     stage = not check and settings.config.snapshot_stage
     early = write_early(snapshot_path(settings), done.text, root) if stage else None
     built = count(done)
-    snap = make_snapshot(built, memo)
+    snap = make_snapshot(built, memo, early)
     if check:
         check_snapshot(snap)
         return Outcome(built, snap, changed=False)
@@ -103,7 +104,7 @@ def load_memo(settings: Settings) -> Memo:
     return Memo.load(snapshot_path(settings), key)
 
 
-def make_snapshot(built: Built, memo: Memo | None = None) -> Snapshot:
+def make_snapshot(built: Built, memo: Memo | None = None, early: Early | None = None) -> Snapshot:
     """The snapshot of a built brief (built without goal/format/warnings unless configured)."""
     context_path = snapshot_path(built.settings)
     docs = {d.path: d for d in _docs(built)}
@@ -127,6 +128,7 @@ def make_snapshot(built: Built, memo: Memo | None = None) -> Snapshot:
         manifest_path=context_path.with_suffix(".json"),
         context=built.text,
         manifest=_manifest_json(manifest),
+        data=early.data if early is not None and early.text is built.text else _utf8(built.text),
         shas=shas,
     )
 
@@ -135,7 +137,7 @@ def remember(memo: Memo, built: Built, snap: Snapshot) -> None:
     """Save where each blob of this snapshot sits in it, for the next one."""
     save_memo(
         memo,
-        context=snap.context,
+        context_sha256=hashlib.sha256(snap.data).hexdigest(),
         segments=built.segments,
         docs={d.path: d for d in _docs(built)},
         reads=built.reads,
@@ -162,6 +164,7 @@ class Early:
     """The context written before counting, and git storing it meanwhile (see `write_early`)."""
 
     text: str
+    data: bytes
     changed: bool
     storing: subprocess.Popen[bytes] | None
 
@@ -171,10 +174,11 @@ def write_early(context_path: Path, text: str, git_root: Path) -> Early:
     store while tokens are counted (on another core: ~0.2 s for a 16 MB snapshot). The final
     `git add` then only hashes it. With `--fit` the text may still change: `write_snapshot`
     writes whatever is final, and an unused object is git's garbage to collect."""
-    if not _write_if_changed(context_path, text):
-        return Early(text, changed=False, storing=None)
+    data = _utf8(text)
+    if not _write_if_changed(context_path, data):
+        return Early(text, data, changed=False, storing=None)
     storing = start_git(git_root, "hash-object", "-w", "--", str(context_path))
-    return Early(text, changed=True, storing=storing)
+    return Early(text, data, changed=True, storing=storing)
 
 
 def write_snapshot(
@@ -182,9 +186,9 @@ def write_snapshot(
 ) -> bool:
     """Write both files (only when they changed); stage them when asked. True if anything changed."""
     changed = early is not None and early.changed
-    if early is None or early.text != snap.context:  # else written already
-        changed = _write_if_changed(snap.context_path, snap.context) or changed
-    changed = _write_if_changed(snap.manifest_path, snap.manifest) or changed
+    if early is None or early.text is not snap.context:  # else written already
+        changed = _write_if_changed(snap.context_path, snap.data) or changed
+    changed = _write_if_changed(snap.manifest_path, _utf8(snap.manifest)) or changed
     if early is not None and early.storing is not None:
         early.storing.wait()
     if stage and git_root is not None:
@@ -193,8 +197,11 @@ def write_snapshot(
     return changed
 
 
-def _write_if_changed(path: Path, text: str) -> bool:
-    data = text.encode("utf-8", "surrogateescape")
+def _utf8(text: str) -> bytes:
+    return text.encode("utf-8", "surrogateescape")
+
+
+def _write_if_changed(path: Path, data: bytes) -> bool:
     if _current(path) == data:
         return False
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -204,8 +211,8 @@ def _write_if_changed(path: Path, text: str) -> bool:
 
 def check_snapshot(snap: Snapshot) -> None:
     """Raise StaleSnapshot when a file on disk differs from what it should hold."""
-    for path, text in ((snap.context_path, snap.context), (snap.manifest_path, snap.manifest)):
-        if _current(path) != text.encode("utf-8", "surrogateescape"):
+    for path, data in ((snap.context_path, snap.data), (snap.manifest_path, _utf8(snap.manifest))):
+        if _current(path) != data:
             state = "missing" if not path.exists() else "stale"
             raise StaleSnapshot(
                 f"snapshot is {state}: {path}", hint="run `briefpack snapshot` and commit it"
