@@ -185,21 +185,21 @@ def test_scanning_on_every_core_finds_the_same(
 ) -> None:
     """Much text is scanned in forked worker processes: same brief, same findings, byte for
     byte, as scanning in this process."""
-    from briefpack import secrets
+    from briefpack import guard
 
     repo, c = planted
     args = ["build", "--stdout", "-g", "Audit", "--no-cache"]
     serial = cli(args, cwd=repo)
-    monkeypatch.setattr(secrets, "PARALLEL_SCAN_CHARS", 0)
-    monkeypatch.setattr(secrets, "cores", lambda: 2)  # also on a one-core machine
+    monkeypatch.setattr(guard, "PARALLEL_SCAN_CHARS", 0)
+    monkeypatch.setattr(guard, "cores", lambda: 2)  # also on a one-core machine
     calls: list[int] = []
-    real = secrets.ProcessPoolExecutor
+    real = guard.ProcessPoolExecutor
 
     def pool(*a: object, **k: object) -> object:
         calls.append(1)
         return real(*a, **k)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(secrets, "ProcessPoolExecutor", pool)
+    monkeypatch.setattr(guard, "ProcessPoolExecutor", pool)
     parallel = cli(args, cwd=repo)
     assert calls, "the worker processes were not used"
     assert parallel.exit_code == serial.exit_code == 0, parallel.stderr

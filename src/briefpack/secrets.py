@@ -13,22 +13,18 @@ from __future__ import annotations
 import hashlib
 import importlib
 import math
-import multiprocessing as mp
 import os
 import re
-import signal
 import sys
 import types
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from briefpack.parallel import cores, split_runs
 from briefpack.secret_rules import (
     ASSIGNMENT,
     CONSTANT,
@@ -102,34 +98,9 @@ def scan_text(text: str, path: str) -> list[Finding]:
     return findings
 
 
-PARALLEL_SCAN_CHARS = 4_000_000  # below this, a second process costs more than it saves
-
-
-def scan_texts(items: Sequence[tuple[str, str]]) -> list[list[Finding]]:
-    """`scan_text` of each (text, name), on every core when there is much to scan.
-
-    The scan is pure-Python regex work, which holds the GIL, so threads would not help: forked
-    worker processes (which inherit the loaded rules) each take batches of about 1 MB. Only
-    where `fork` exists (Linux); elsewhere, and for little text, it runs in this process.
-    Workers ignore Ctrl-C: the parent stops, and they finish their batch and go."""
-    workers = min(cores(), 8)
-    size = sum(len(text) for text, _ in items)
-    if workers < 2 or size < PARALLEL_SCAN_CHARS or "fork" not in mp.get_all_start_methods():
-        return [scan_text(text, name) for text, name in items]
-    _library()  # loaded once here, inherited by every worker
-    batches = split_runs(items, max(1, size // (1 << 20)), lambda item: len(item[0]))
-    context = mp.get_context("fork")
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_quiet_worker) as pool:
-        done = list(pool.map(_scan_batch, batches))
-    return [found for batch in done for found in batch]
-
-
-def _scan_batch(batch: list[tuple[str, str]]) -> list[list[Finding]]:
-    return [scan_text(text, name) for text, name in batch]
-
-
-def _quiet_worker() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+def preload() -> None:
+    """Load detect-secrets' rules now (before forking workers that should inherit them)."""
+    _library()
 
 
 def redact(text: str, findings: Sequence[Finding]) -> str:
