@@ -5,6 +5,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
+import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -147,10 +148,13 @@ def _git_candidates(root: Path) -> tuple[list[str], list[Skip]]:
         Skip(m.group(1).rstrip("/"), f"unreadable: {m.group(2)}", "git")
         for m in _UNREADABLE.finditer(said.decode("utf-8", "surrogateescape"))
     ]
-    base = str(root)
+    base = str(root) + "/"
     for path in split_z(out):
-        full = os.path.join(base, path)  # noqa: PTH118  (plain strings: runs once per file)
-        if os.path.isdir(full) and not os.path.islink(full):  # noqa: PTH112, PTH114
+        try:  # one lstat per path (plain strings: this runs once per file)
+            folder = stat.S_ISDIR(os.lstat(base + path).st_mode)
+        except OSError:
+            folder = False  # a worktree deletion: the reader says so
+        if folder:  # a submodule (a link to a folder is a file to git)
             skipped.append(Skip(path, "submodule", "git"))
         else:
             paths.append(path)

@@ -181,11 +181,15 @@ def guard_brief(
     Raises SecretsError in mode `block` when anything is found.
     """
     scanner = cache or ScanCache(path=None)
-    allowed = pathspec.GitIgnoreSpec.from_lines(allow_files)
+    spec = pathspec.GitIgnoreSpec.from_lines(allow_files)
+
+    def allowed(name: str) -> bool:
+        return bool(allow_files) and spec.match_file(name)
+
     findings: list[Finding] = []
 
     def clean(text: str, name: str) -> str:
-        if allowed.match_file(name):
+        if allowed(name):
             return text
         found = scanner.scan(text, name)
         findings.extend(found)
@@ -207,7 +211,7 @@ def guard_brief(
                 *brief.schema,
                 *brief.files,
             )
-            if d.path not in (known or {}) and not allowed.match_file(d.path)
+            if d.path not in (known or {}) and not allowed(d.path)
         ]
     )
     guarded = _map_texts(brief, clean, clean_doc)
