@@ -4,7 +4,7 @@ For each staged blob the last snapshot carried, the memo keeps where its text (s
 sits in the snapshot file, with its sha256, size, read note and secret findings, or why it was
 skipped. A snapshot build takes a blob that is unchanged (same path, same blob id, same settings)
 from there instead of asking git for it and decoding, scanning and hashing it again; the result is
-byte-identical to a full build (tests/test_hook.py compares them). The memo lives in the cache
+byte-identical to a full build (tests/test_memo.py compares them). The memo lives in the cache
 folder, beside the token cache, and is used only while the snapshot file on disk is the one it
 describes (checked by sha256) and the code and settings that made it are the same.
 """
