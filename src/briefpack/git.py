@@ -20,38 +20,38 @@ def run_git(cwd: Path, *args: str, input_bytes: bytes | None = None) -> bytes:
 
 def start_git(cwd: Path, *args: str) -> subprocess.Popen[bytes]:
     """Start `git <args>` in the background (output discarded); the caller waits for it."""
-    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
+    quiet = subprocess.DEVNULL
     try:
         return subprocess.Popen(
-            ["git", *args],
-            cwd=cwd,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            ["git", *args], cwd=cwd, env=_env(), stdin=quiet, stdout=quiet, stderr=quiet
         )
     except FileNotFoundError:
-        raise GitError(
-            "git is not installed or not on PATH", hint="install git, or run outside a repository"
-        ) from None
+        raise _missing() from None
+
+
+def _env() -> dict[str, str]:
+    return {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
+
+
+def _missing() -> GitError:
+    return GitError(
+        "git is not installed or not on PATH", hint="install git, or run outside a repository"
+    )
 
 
 def run_git_full(cwd: Path, *args: str, input_bytes: bytes | None = None) -> tuple[bytes, bytes]:
     """`run_git`, also returning what git said on stderr (its warnings) when it succeeded."""
-    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
     try:
         proc = subprocess.run(
             ["git", *args],
             cwd=cwd,
             input=input_bytes,
             capture_output=True,
-            env=env,
+            env=_env(),
             check=False,
         )
     except FileNotFoundError:
-        raise GitError(
-            "git is not installed or not on PATH", hint="install git, or run outside a repository"
-        ) from None
+        raise _missing() from None
     if proc.returncode != 0:
         detail = proc.stderr.decode("utf-8", "replace").strip().splitlines()
         first = detail[0] if detail else f"exit {proc.returncode}"

@@ -181,6 +181,7 @@ def guard_brief(
     Raises SecretsError in mode `block` when anything is found.
     """
     scanner = cache or ScanCache(path=None)
+    known = known or {}
     spec = pathspec.GitIgnoreSpec.from_lines(allow_files)
 
     def allowed(name: str) -> bool:
@@ -196,24 +197,14 @@ def guard_brief(
         return redact(text, found) if found and mode == "redact" else text
 
     def clean_doc(doc: Doc) -> Doc:
-        done = (known or {}).get(doc.path)
+        done = known.get(doc.path)
         if done is not None and (done[0] is doc.text or done[0] == doc.text):
             findings.extend(done[1])
             return doc
         return Doc(doc.path, clean(doc.text, doc.path))
 
-    scanner.prescan(
-        [
-            (d.text, d.path)
-            for d in (
-                *([brief.about] if brief.about else []),
-                *brief.notes,
-                *brief.schema,
-                *brief.files,
-            )
-            if d.path not in (known or {}) and not allowed(d.path)
-        ]
-    )
+    read = (*([brief.about] if brief.about else []), *brief.notes, *brief.schema, *brief.files)
+    scanner.prescan([(d.text, d.path) for d in read if d.path not in known and not allowed(d.path)])
     guarded = _map_texts(brief, clean, clean_doc)
     scanner.save()
     if findings and mode == "block":

@@ -1,6 +1,6 @@
 """The secret scan: find credentials in a text, name their kind, replace them by a marker.
 
-Detection uses detect-secrets' own detectors (imported lazily: ~0.3 s, paid only when some text
+Detection uses detect-secrets' own detectors (imported lazily: ~0.08 s, paid only when some text
 is not in the scan cache) run over whole texts, plus rules for kinds it does not know (Anthropic
 and new-style OpenAI keys, whole private-key blocks, Azure client secrets, GCP keys, values
 assigned to secret-sounding names). Each regex runs only on texts holding one of its literals: a
@@ -282,11 +282,12 @@ def _library() -> tuple[tuple[Detector, ...], _KeywordRules]:
         from detect_secrets.plugins.base import RegexBasedDetector
         from detect_secrets.util.filetype import determine_file_type
 
-        for name in PLUGINS:
-            importlib.import_module(f"detect_secrets.plugins.{name}")
+        modules = {
+            name: importlib.import_module(f"detect_secrets.plugins.{name}") for name in PLUGINS
+        }
     detectors: list[Detector] = []
     for name, literals in PLUGINS.items():
-        module = importlib.import_module(f"detect_secrets.plugins.{name}")
+        module = modules[name]
         for value in vars(module).values():
             if (
                 isinstance(value, type)
