@@ -201,6 +201,52 @@ def test_strict_blocks_the_commit_on_failure(repo: Path) -> None:
     assert lenient.returncode == 0 and "commit goes on" in lenient.stderr
 
 
+def test_a_failure_after_staging_leaves_the_last_snapshot_committed(repo: Path) -> None:
+    assert commit(repo, "-m", "first").returncode == 0
+    before = at_head(repo, SNAP), at_head(repo, MANIFEST)
+    # the context is written and staged before it is counted; the count then fails: it cannot fit
+    write_tree(
+        repo,
+        {".briefpack.toml": "fit = true\nbudget = 5\n", "notes/long.md": "A long note. " * 50},
+    )
+    git(repo, "add", "-A")
+    done = commit(repo, "-m", "over budget")
+    assert done.returncode == 0 and "commit goes on" in done.stderr
+    assert "over the budget" in done.stderr
+    assert (at_head(repo, SNAP), at_head(repo, MANIFEST)) == before  # a consistent pair
+    assert "A long note" in (repo / SNAP).read_text()  # written, then left unstaged
+
+
+def test_a_failed_first_snapshot_stages_nothing(repo: Path) -> None:
+    write_tree(
+        repo,
+        {".briefpack.toml": "fit = true\nbudget = 5\n", "notes/long.md": "A long note. " * 50},
+    )
+    git(repo, "add", "-A")
+    done = commit(repo, "-m", "over budget")
+    assert done.returncode == 0 and "over the budget" in done.stderr
+    assert git(repo, "ls-files", ".briefpack") == ""
+
+
+def test_the_hook_lists_new_secrets_and_counts_the_rest(repo: Path) -> None:
+    keys = {f"svc{i:02}.py": f'GITHUB_TOKEN = "ghp_{chr(65 + i) * 36}"\n' for i in range(12)}
+    write_tree(repo, keys)
+    git(repo, "add", "-A")
+    first = commit(repo, "-m", "keys").stderr
+    assert first.count("github-token redacted") == 10  # listed one per line, up to ten
+    assert "12 secret(s) redacted in 12 file(s) of the snapshot (12 new)" in first
+    (repo / "app.py").write_text("VERSION = 2\n")
+    git(repo, "add", "app.py")
+    quiet = commit(repo, "-m", "one file").stderr
+    assert "github-token redacted" not in quiet  # reported when those files changed, not again
+    assert "12 secret(s) redacted in 12 file(s) of the snapshot (0 new)" in quiet
+    (repo / "app.py").write_text(f'TOKEN = "ghp_{"z" * 36}"\n')
+    git(repo, "add", "app.py")
+    again = commit(repo, "-m", "a new key").stderr
+    assert "app.py:1: github-token redacted" in again and "(1 new)" in again
+    assert again.count("github-token redacted") == 1
+
+
 def test_snapshot_is_redacted_and_never_contains_itself(repo: Path, cli: CLI) -> None:
     secret = "sk_live_" + "Q7w8E9r0" * 3
     write_tree(repo, {"pay.py": f'STRIPE = "{secret}"\n'})

@@ -77,6 +77,9 @@ def test_reused_blobs_give_the_same_bytes_as_a_full_build(repo: Path, cli: CLI, 
         lambda: git(repo, "mv", "docs/guide.md", "docs/handbook.md") and None,
         lambda: (repo / "config/settings.py").write_text(f'TOKEN = "{CANARY}"\nDEBUG = 1\n'),
         lambda: (repo / "db/schema.sql").write_text("CREATE TABLE load (id int, lane text);\n"),
+        # the last segment (no blank line after it in Markdown) changes hands, and back
+        lambda: (repo / "zz_last.py").write_text("LAST = True\n"),
+        lambda: (repo / "zz_last.py").unlink(),
     ]
     for step in steps:
         step()
@@ -112,6 +115,21 @@ def test_only_the_changed_blob_is_read_again(repo: Path, cli: CLI) -> None:
     taken = taken_on_next_build(repo)
     assert "app.py" not in taken
     assert {"docs/guide.md", "notes/glossary.md", "config/settings.py", "logo.png"} <= taken
+
+
+def test_unchanged_segments_are_reused_with_their_counts(repo: Path, cli: CLI) -> None:
+    snapshot(cli, repo)
+    (repo / "app.py").write_text("VERSION = 5\n")
+    git(repo, "add", "app.py")
+    memo = load_memo(load_settings(repo))
+    built = build(repo, {"goal": "", "format": "", "warnings": []}, staged=True, memo=memo)
+    again = {s.path for s in built.segments if s.path is not None and s.tokens is None}
+    # the changed file, and the last segment (no blank line after it: its count differs)
+    assert again == {"app.py", built.segments[-1].path}
+    reused = {s.path for s in built.segments if s.tokens is not None}
+    assert reused | again == {s.path for s in built.segments if s.path is not None}
+    assert len(reused) == 4  # the rest, taken as they were
+    assert built.encoded_files == 1  # only app.py's new text met the tokenizer
 
 
 def test_findings_of_reused_blobs_are_still_reported(repo: Path, cli: CLI) -> None:

@@ -8,8 +8,8 @@ of the whole brief is exactly the sum of its segments' counts (tests/test_tokens
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Literal
 
 Style = Literal["markdown", "xml"]
@@ -55,14 +55,50 @@ class Segment:
     section: str
     text: str
     path: str | None = None
+    tokens: int | None = None  # its count when known already: taken from the last snapshot
 
 
-def render(brief: Brief, style: Style) -> tuple[Segment, ...]:
-    """The brief as segments, in order: goal, return format, warnings, then the context."""
-    parts = _render_xml(brief) if style == "xml" else _render_markdown(brief)
-    if style == "markdown":
-        parts = [Segment(s.section, s.text + "\n", s.path) for s in parts[:-1]] + parts[-1:]
-    return tuple(parts)
+@dataclass(frozen=True)
+class Prior:
+    """A doc's segment as the last snapshot rendered it (see memo.py): used as is when the doc
+    has the same text in the same section. In Markdown it ends with the blank line that
+    separates it from the next segment, and `tokens` counts that too."""
+
+    section: str
+    doc_text: str
+    text: str
+    tokens: int
+
+
+def render(
+    brief: Brief, style: Style, prior: Mapping[str, Prior] | None = None
+) -> tuple[Segment, ...]:
+    """The brief as segments, in order: goal, return format, warnings, then the context.
+    `prior`: path -> the doc's segment in the last snapshot, reused when still the same."""
+    reuse = _Reuse(prior or {})
+    if style == "xml":
+        return tuple(_render_xml(brief, reuse))
+    return tuple(_separated(_render_markdown(brief, reuse)))
+
+
+@dataclass(frozen=True)
+class _Reuse:
+    prior: Mapping[str, Prior]
+
+    def get(self, section: str, doc: Doc) -> Segment | None:
+        found = self.prior.get(doc.path)
+        if found is None or found.section != section or found.doc_text != doc.text:
+            return None
+        return Segment(section, found.text, doc.path, found.tokens)
+
+
+def _separated(parts: list[Segment]) -> list[Segment]:
+    """A blank line after every Markdown segment but the last. A reused one has it already."""
+    out = [s if s.tokens is not None else replace(s, text=s.text + "\n") for s in parts[:-1]]
+    last = parts[-1]
+    if last.tokens is not None:  # was followed by another segment last time, now is not
+        last = Segment(last.section, last.text[:-1], last.path)
+    return [*out, last]
 
 
 def text_of(segments: Sequence[Segment]) -> str:
@@ -169,7 +205,7 @@ def language(path: str) -> str:
 # --- Markdown ---------------------------------------------------------------------------------
 
 
-def _render_markdown(brief: Brief) -> list[Segment]:
+def _render_markdown(brief: Brief, reuse: _Reuse) -> list[Segment]:
     out: list[Segment] = []
     if brief.goal.strip():
         out.append(Segment("goal", f"# Goal\n\n{_prose(brief.goal)}"))
@@ -180,27 +216,32 @@ def _render_markdown(brief: Brief) -> list[Segment]:
     out.append(Segment("context", "# Context\n"))
     if brief.about is not None:
         title = f"## About the project ({display_path(brief.about.path)})"
-        out.append(_md_doc("about", brief.about, title))
+        out.append(reuse.get("about", brief.about) or _md_doc("about", brief.about, title))
     if brief.tried.strip():
         out.append(Segment("tried", f"## What was tried\n\n{_prose(brief.tried)}"))
-    _md_group(out, "notes", "## Notes\n", brief.notes)
-    _md_group(out, "schema", "## Schema\n", brief.schema)
-    _md_group(out, "changes", "## What changed recently\n", brief.changes)
+    _md_group(out, "notes", "## Notes\n", brief.notes, reuse)
+    _md_group(out, "schema", "## Schema\n", brief.schema, reuse)
+    _md_group(out, "changes", "## What changed recently\n", brief.changes, reuse)
     every = _tree_paths(brief)
     if every:
         out.append(Segment("tree", "## Directory tree\n\n" + _fenced(tree(every), "text")))
     if brief.left_out:
         out.append(Segment("left_out", "## Left out for space\n\n" + _bullets(brief.left_out)))
-    _md_group(out, "files", "## Files\n", brief.files)
+    _md_group(out, "files", "## Files\n", brief.files, reuse)
     if brief.restate and (brief.goal.strip() or brief.format.strip()):
         out.append(Segment("restate", "# Reminder\n\n" + _reminder(brief)))
     return out
 
 
-def _md_group(out: list[Segment], section: str, heading: str, docs: Sequence[Doc]) -> None:
+def _md_group(
+    out: list[Segment], section: str, heading: str, docs: Sequence[Doc], reuse: _Reuse
+) -> None:
     if docs:
         out.append(Segment(section, heading))
-        out.extend(_md_doc(section, doc, f"### {display_path(doc.path)}") for doc in docs)
+        out.extend(
+            reuse.get(section, doc) or _md_doc(section, doc, f"### {display_path(doc.path)}")
+            for doc in docs
+        )
 
 
 def _md_doc(section: str, doc: Doc, title: str) -> Segment:
@@ -249,7 +290,7 @@ _TAGS = (
 _CLOSING = re.compile(r"</\s*(?:" + "|".join(_TAGS) + r")\s*>|<!\[CDATA\[|\]\]>", re.IGNORECASE)
 
 
-def _render_xml(brief: Brief) -> list[Segment]:
+def _render_xml(brief: Brief, reuse: _Reuse) -> list[Segment]:
     out: list[Segment] = []
     if brief.goal.strip():
         out.append(Segment("goal", _element("goal", brief.goal.strip())))
@@ -259,18 +300,18 @@ def _render_xml(brief: Brief) -> list[Segment]:
         out.append(Segment("warnings", _element("warnings", _bullets(brief.warnings))))
     out.append(Segment("context", "<context>\n"))
     if brief.about is not None:
-        out.append(_xml_doc("about", "about", brief.about))
+        out.append(reuse.get("about", brief.about) or _xml_doc("about", "about", brief.about))
     if brief.tried.strip():
         out.append(Segment("tried", _element("tried", brief.tried.strip())))
-    _xml_group(out, "notes", "note", brief.notes)
-    _xml_group(out, "schema", "file", brief.schema)
-    _xml_group(out, "changes", "change", brief.changes)
+    _xml_group(out, "notes", "note", brief.notes, reuse)
+    _xml_group(out, "schema", "file", brief.schema, reuse)
+    _xml_group(out, "changes", "change", brief.changes, reuse)
     every = _tree_paths(brief)
     if every:
         out.append(Segment("tree", _element("tree", tree(every))))
     if brief.left_out:
         out.append(Segment("left_out", _element("left_out", _bullets(brief.left_out))))
-    _xml_group(out, "files", "file", brief.files)
+    _xml_group(out, "files", "file", brief.files, reuse)
     out.append(Segment("context", "</context>\n"))
     if brief.restate and (brief.goal.strip() or brief.format.strip()):
         out.append(Segment("restate", _element("reminder", _reminder(brief).strip())))
@@ -285,10 +326,12 @@ def _reminder(brief: Brief) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _xml_group(out: list[Segment], section: str, tag: str, docs: Sequence[Doc]) -> None:
+def _xml_group(
+    out: list[Segment], section: str, tag: str, docs: Sequence[Doc], reuse: _Reuse
+) -> None:
     if docs:
         out.append(Segment(section, f"<{section}>\n"))
-        out.extend(_xml_doc(section, tag, doc) for doc in docs)
+        out.extend(reuse.get(section, doc) or _xml_doc(section, tag, doc) for doc in docs)
         out.append(Segment(section, f"</{section}>\n"))
 
 

@@ -13,9 +13,12 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from briefpack.errors import BriefpackError, ExitCode
+
+if TYPE_CHECKING:
+    from briefpack.snapshot import Outcome
 
 
 def main() -> NoReturn:
@@ -31,7 +34,6 @@ def main() -> NoReturn:
 def run_hook(path: Path, overrides: Callable[[], dict[str, Any]], *, check: bool = False) -> int:
     """Write and stage the snapshot (or check it); say what happened on stderr; return the
     exit code."""
-    from briefpack.guard import finding_lines
     from briefpack.snapshot import take_snapshot
 
     try:
@@ -49,11 +51,36 @@ def run_hook(path: Path, overrides: Callable[[], dict[str, Any]], *, check: bool
         )
         return 0
     built = outcome.built
-    for line in (*built.notices, *finding_lines(built.findings, built.settings.config.secrets)):
+    for line in built.notices:
+        _say(f"warning: {line}")
+    for line in _secrets_lines(outcome):
         _say(f"warning: {line}")
     state = "up to date" if check else "updated" if outcome.changed else "unchanged"
     _say(f"snapshot {state}: {outcome.snapshot.context_path} · {built.budget_summary()}")
     return 0
+
+
+SHOWN = 10  # secrets listed one per line at a commit; the rest are counted
+
+
+def _secrets_lines(outcome: Outcome) -> list[str]:
+    """The secrets found in the files this commit changed, one per line (up to SHOWN), and a
+    count of all the snapshot holds: those in files unchanged since the last snapshot were
+    listed then, and a repository with hundreds would repeat them at every commit."""
+    from briefpack.guard import finding_lines
+
+    findings = outcome.built.findings
+    mode = outcome.built.settings.config.secrets
+    new = [f for f in findings if f.path not in outcome.reused]
+    lines = finding_lines(new[:SHOWN], mode)
+    if len(findings) > len(lines):
+        action = "left in" if mode == "allow" else "redacted"
+        files = len({f.path for f in findings})
+        lines.append(
+            f"{len(findings)} secret(s) {action} in {files} file(s) of the snapshot ({len(new)}"
+            " new); `briefpack snapshot --check` lists them all"
+        )
+    return lines
 
 
 def _strict(path: Path) -> bool:

@@ -1,12 +1,15 @@
 """What the last snapshot already holds, so a commit that changes one file reads one file.
 
-For each staged blob the last snapshot carried, the memo keeps where its text (scanned, redacted)
-sits in the snapshot file, with its sha256, size, read note and secret findings, or why it was
-skipped. A snapshot build takes a blob that is unchanged (same path, same blob id, same settings)
-from there instead of asking git for it and decoding, scanning and hashing it again; the result is
-byte-identical to a full build (tests/test_memo.py compares them). The memo lives in the cache
-folder, beside the token cache, and is used only while the snapshot file on disk is the one it
-describes (checked by sha256) and the code and settings that made it are the same.
+For each staged blob the last snapshot carried, the memo keeps where its segment sits in the
+snapshot file (by byte offset) and where its text (scanned, redacted) sits in that segment, with
+the segment's token count, the text's sha256, size, read note and secret findings, or why the blob
+was skipped. A snapshot build takes a blob that is unchanged (same path, same blob id, same
+settings) from there instead of asking git for it and decoding, scanning, rendering, counting and
+hashing it again; the result is byte-identical to a full build (tests/test_memo.py compares them).
+Only the segments taken are decoded: the snapshot as one string would be four bytes a character as
+soon as one file holds an emoji. The memo lives in the cache folder, beside the token cache, and
+is used only while the snapshot file on disk is the one it describes (checked by sha256) and the
+code and settings that made it are the same.
 """
 
 from __future__ import annotations
@@ -14,18 +17,18 @@ from __future__ import annotations
 import hashlib
 import json
 import marshal
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from briefpack.brief import Doc, Segment
+from briefpack.brief import Doc, Prior, Segment
 from briefpack.discover import Skip
 from briefpack.read import SourceFile
 from briefpack.secrets import Finding, scanner_id
 from briefpack.tokens import cache_dir, write_atomic
 
-MEMO_VERSION = 1
+MEMO_VERSION = 2
 
 Read = SourceFile | Skip  # what reading one staged blob gave
 
@@ -39,6 +42,9 @@ class Held:
     read: Read
     sha256: str = ""
     findings: tuple[Finding, ...] = ()
+    prior: Prior | None = None  # its segment, when it can be used again as it is
+    data: bytes = b""  # that segment's bytes in the snapshot file
+    inside: int = -1  # where the text starts in the segment
 
 
 @dataclass
@@ -50,7 +56,7 @@ class Memo:
     path: Path | None
     key: str
     rows: dict[str, list[Any]] = field(default_factory=dict)
-    text: str = ""  # the snapshot the rows point into
+    raw: bytes | None = None  # the snapshot file the rows point into, as read and checked
     taken: dict[str, Held] = field(default_factory=dict)
 
     @classmethod
@@ -65,8 +71,8 @@ class Memo:
             raw = context_path.read_bytes()
             if hashlib.sha256(raw).hexdigest() != data["context_sha256"]:
                 return memo  # the snapshot file changed since (edited, another branch)
-            memo.text = raw.decode("utf-8", "surrogateescape")
             memo.rows = dict(data["files"])
+            memo.raw = raw
         except (OSError, ValueError, TypeError, KeyError, IndexError, EOFError):
             memo.rows = {}
         return memo
@@ -77,7 +83,7 @@ class Memo:
         if row is None or row[0] != blob:
             return None
         try:
-            held = _held(path, row, self.text)
+            held = _held(path, row, self.raw or b"")
         except (ValueError, TypeError, IndexError):
             return None  # a damaged row: read the blob again
         self.taken[path] = held
@@ -91,6 +97,17 @@ class Memo:
             if isinstance(h.read, SourceFile)
         }
 
+    def prior(self) -> dict[str, Prior]:
+        """Path -> the segment of every text taken that can be used again as it is."""
+        return {p: h.prior for p, h in self.taken.items() if h.prior is not None}
+
+    def reused(self, segment: Segment) -> Held | None:
+        """What the memo holds for `segment`, if it is the very segment taken from it."""
+        held = self.taken.get(segment.path or "")
+        if held is None or held.prior is None or held.prior.text is not segment.text:
+            return None
+        return held
+
     def sha256(self, path: str, text: str) -> str:
         """The sha256 of a doc's text, from the memo when the text is the one it holds."""
         held = self.taken.get(path)
@@ -101,17 +118,18 @@ class Memo:
 
 def code_id() -> str:
     """Changes whenever the code that reads and scans a blob changes."""
-    from briefpack import guard, read, staged
+    from briefpack import brief, guard, read, staged
 
     h = hashlib.sha256(scanner_id().encode())
-    for module in (__file__, read.__file__, staged.__file__, guard.__file__):
+    for module in (__file__, read.__file__, staged.__file__, guard.__file__, brief.__file__):
         h.update(Path(module).read_bytes())
     return h.hexdigest()[:16]
 
 
 def memo_key(code_id: str, settings: Mapping[str, Any]) -> str:
-    """The key under which blobs are reused: the reading and scanning code, and the settings
-    that change what a blob reads as (size cap, secrets mode, allowed files)."""
+    """The key under which blobs are reused: the reading, scanning and rendering code, and the
+    settings that change what a blob reads, renders or counts as (size cap, secrets mode,
+    allowed files, style, encoding)."""
     blob = json.dumps([MEMO_VERSION, code_id, settings], sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:32]
 
@@ -120,14 +138,19 @@ def save_memo(
     memo: Memo,
     *,
     context_sha256: str,
-    segments: tuple[Segment, ...],
+    segments: Sequence[Segment],
+    counts: Sequence[int],
+    sizes: Sequence[int],
+    separated: bool,
     docs: Mapping[str, Doc],
     reads: Mapping[str, tuple[str, Read]],
     findings: tuple[Finding, ...],
     shas: Mapping[str, str],
 ) -> None:
-    """Remember where each blob's text sits in the snapshot just written (its `segments`),
-    and that snapshot's sha256."""
+    """Remember where each blob's segment sits in the snapshot just written (`sizes`: each
+    segment's length in bytes there), where its text sits in the segment, and the snapshot's
+    sha256. `separated`: Markdown, where a segment ends with a blank line unless it is the last
+    (which is then not reused: its count would not hold once another segment follows it)."""
     if memo.path is None:
         return
     found: dict[str, list[tuple[int, str, int, int]]] = {}
@@ -137,12 +160,17 @@ def save_memo(
     for path, (blob, result) in reads.items():
         if isinstance(result, Skip):
             files[path] = [blob, "skip", result.reason, result.source]
-    for path, start in _doc_offsets(segments, docs):
+    last = len(segments) - 1
+    for i, (segment, start, inside) in enumerate(_doc_spans(memo, segments, sizes, docs)):
+        path = segment.path or ""
+        if inside < 0 or path not in reads:
+            continue
         blob, result = reads[path]
         if isinstance(result, SourceFile) and path in shas:
-            end = start + len(docs[path].text)
+            tokens = -1 if separated and i == last else counts[i]
+            span = [start, start + sizes[i], inside, len(docs[path].text)]
             row = [result.size, shas[path], result.note, found.get(path, [])]
-            files[path] = [blob, "text", start, end, *row]
+            files[path] = [blob, "text", *span, *row, segment.section, tokens]
     data = {
         "briefpack_memo": MEMO_VERSION,
         "key": memo.key,
@@ -153,30 +181,39 @@ def save_memo(
     write_atomic(memo.path, marshal.dumps(data))
 
 
-def _doc_offsets(
-    segments: tuple[Segment, ...], docs: Mapping[str, Doc]
-) -> Iterator[tuple[str, int]]:
-    """(path, offset in the text) of each doc whose text appears verbatim in its segment (in
-    XML, a text wrapped in CDATA does not: it is read again next time)."""
+def _doc_spans(
+    memo: Memo, segments: Sequence[Segment], sizes: Sequence[int], docs: Mapping[str, Doc]
+) -> Iterator[tuple[Segment, int, int]]:
+    """Every segment, with its byte offset in the snapshot and, when it carries a doc read from
+    the index, where the doc's text starts in it (when it is there verbatim: in XML a text
+    wrapped in CDATA is not, and is read again next time); (segment, offset, -1) otherwise."""
     at = 0
-    for segment in segments:
+    for segment, size in zip(segments, sizes, strict=True):
         doc = docs.get(segment.path) if segment.path is not None else None
-        if doc is not None:
-            inside = segment.text.find(doc.text)
-            if inside >= 0:
-                yield doc.path, at + inside
-        at += len(segment.text)
+        held = memo.reused(segment)
+        if held is not None:
+            yield segment, at, held.inside
+        else:
+            yield segment, at, segment.text.find(doc.text) if doc is not None else -1
+        at += size
 
 
-def _held(path: str, row: list[Any], text: str) -> Held:
+def _held(path: str, row: list[Any], raw: bytes) -> Held:
     blob, kind = row[0], row[1]
     if kind == "skip":
         return Held(blob, Skip(path, str(row[2]), str(row[3])))
-    start, end, size, sha, note, found = row[2:8]
-    if not (0 <= start <= end <= len(text)):
+    start, end, inside, length, size, sha, note, found, section, tokens = row[2:12]
+    if not (0 <= start <= end <= len(raw)):
         raise ValueError("span outside the snapshot")
-    read = SourceFile(path=path, text=text[start:end], size=size, note=note)
-    return Held(blob, read, sha, tuple(Finding(path, *f) for f in found))
+    data = raw[start:end]
+    segment = data.decode("utf-8", "surrogateescape")
+    if not (0 <= inside <= inside + length <= len(segment)):
+        raise ValueError("span outside the segment")
+    text = segment[inside : inside + length]
+    read = SourceFile(path=path, text=text, size=size, note=note)
+    prior = Prior(section, text, segment, tokens) if tokens >= 0 else None
+    found_here = tuple(Finding(path, *f) for f in found)
+    return Held(blob, read, sha, found_here, prior, data, inside)
 
 
 def _name(context_path: Path) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -40,7 +41,12 @@ class Assembled:
     findings: tuple[Finding, ...]
     root: Path
     reads: Mapping[str, tuple[str, Read]]
-    text: str  # the segments joined: made once (a join of a large brief is not free)
+
+    @functools.cached_property
+    def text(self) -> str:
+        """The segments joined, made once and only when asked for: a snapshot writes their
+        UTF-8 instead, and joining a large brief is not free."""
+        return text_of(self.segments)
 
 
 @dataclass(frozen=True)
@@ -139,7 +145,7 @@ def assemble(
         cache=ScanCache.for_root(root) if config.cache else None,
         known=memo.known() if memo is not None else None,
     )
-    segments = render(brief, config.style)
+    segments = render(brief, config.style, memo.prior() if memo is not None else None)
     return Assembled(
         settings=settings,
         model=model,
@@ -150,7 +156,6 @@ def assemble(
         findings=findings,
         root=root,
         reads=reader.reads,
-        text=text_of(segments),
     )
 
 
@@ -160,7 +165,7 @@ def count(done: Assembled) -> Built:
     brief, segments = done.brief, done.segments
     cache = TokenCache.for_root(done.root) if config.cache else None
     counter = TokenCounter(model.encoding, cache)
-    counts = counter.count([s.text for s in segments])
+    counts = _count(counter, segments)
     budget = budget_for(model, config.effort, reserve=config.reserve, budget=config.budget)
     if config.fit and sum(counts) > budget:
         brief, segments, counts = _fit(brief, segments, counts, budget, config, counter)
@@ -176,13 +181,21 @@ def count(done: Assembled) -> Built:
         skipped=done.skipped,
         notices=done.notices,
         encoded_files=sum(
-            1 for s in segments if s.path is not None and counter.was_encoded(s.text)
+            1
+            for s in segments
+            if s.path is not None and s.tokens is None and counter.was_encoded(s.text)
         ),
         findings=done.findings,
         root=done.root,
         reads=done.reads,
-        text=done.text if segments is done.segments else text_of(segments),
     )
+
+
+def _count(counter: TokenCounter, segments: Sequence[Segment]) -> list[int]:
+    """Each segment's count: known already (reused from the last snapshot), or counted."""
+    todo = [s.text for s in segments if s.tokens is None]
+    counted = iter(counter.count(todo))
+    return [s.tokens if s.tokens is not None else next(counted) for s in segments]
 
 
 @dataclass
@@ -253,7 +266,7 @@ def _fit(
             left_out=tuple(sorted(dropped, key=sort_key)),
         )
         segments = render(brief, config.style)
-        counts = counter.count([s.text for s in segments])
+        counts = _count(counter, segments)
     return brief, segments, counts
 
 

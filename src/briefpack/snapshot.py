@@ -6,14 +6,16 @@ layout), so a snapshot never makes a diff by itself.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from briefpack.brief import Doc
+from briefpack.brief import Doc, Segment
 from briefpack.config import Settings
 from briefpack.errors import BriefpackError, ExitCode
 from briefpack.git import run_git, start_git
@@ -36,9 +38,8 @@ class Snapshot:
 
     context_path: Path
     manifest_path: Path
-    context: str
     manifest: str
-    data: bytes  # the context as written (UTF-8), encoded once
+    data: bytes  # the context, as written (UTF-8)
     shas: dict[str, str]  # path -> sha256 of its text, as in the manifest
 
     def paths(self) -> tuple[Path, Path]:
@@ -48,11 +49,13 @@ class Snapshot:
 
 @dataclass(frozen=True)
 class Outcome:
-    """What a snapshot run did: the brief built, the snapshot, whether a file changed."""
+    """What a snapshot run did: the brief built, the snapshot, whether a file changed, and
+    which paths were taken from the last snapshot (their findings were reported then)."""
 
     built: Built
     snapshot: Snapshot
     changed: bool
+    reused: frozenset[str] = frozenset()
 
 
 def take_snapshot(start: Path, overrides: dict[str, Any], *, check: bool) -> Outcome:
@@ -73,16 +76,46 @@ def take_snapshot(start: Path, overrides: dict[str, Any], *, check: bool) -> Out
     memo = load_memo(settings) if settings.config.cache and not check else None
     done = assemble(root, overrides, staged=True, memo=memo)
     stage = not check and settings.config.snapshot_stage
-    early = write_early(snapshot_path(settings), done.text, root) if stage else None
-    built = count(done)
-    snap = make_snapshot(built, memo, early)
-    if check:
-        check_snapshot(snap)
-        return Outcome(built, snap, changed=False)
-    changed = write_snapshot(snap, stage=stage, git_root=root, early=early)
-    if memo is not None:
-        remember(memo, built, snap)
-    return Outcome(built, snap, changed)
+    written = Written.of(done.segments, memo)
+    early = None
+    if stage:
+        current = memo.raw if memo is not None else None
+        early = write_early(snapshot_path(settings), written.data, root, current=current)
+    try:
+        built = count(done)
+        if built.segments is not done.segments:  # --fit left files out
+            written = Written.of(built.segments, memo)
+        snap = make_snapshot(built, written.data, memo)
+        if check:
+            check_snapshot(snap)
+            return Outcome(built, snap, changed=False)
+        changed = write_snapshot(snap, stage=stage, git_root=root, early=early)
+    except BaseException:
+        if early is not None:
+            early.undo()
+        raise
+    if memo is None:
+        return Outcome(built, snap, changed)
+    remember(memo, built, snap, written.sizes)
+    return Outcome(built, snap, changed, frozenset(memo.taken))
+
+
+@dataclass(frozen=True)
+class Written:
+    """A snapshot's bytes: each segment's UTF-8, joined (cheaper than joining the text first,
+    which is four bytes a character as soon as one file holds an emoji)."""
+
+    data: bytes
+    sizes: tuple[int, ...]  # each segment's length in bytes, for the memo
+
+    @classmethod
+    def of(cls, segments: Sequence[Segment], memo: Memo | None) -> Written:
+        """A segment taken from the last snapshot brings its bytes along."""
+        pieces = []
+        for segment in segments:
+            held = memo.reused(segment) if memo is not None else None
+            pieces.append(held.data if held is not None else _utf8(segment.text))
+        return cls(b"".join(pieces), tuple(len(p) for p in pieces))
 
 
 def snapshot_path(settings: Settings) -> Path:
@@ -99,12 +132,14 @@ def load_memo(settings: Settings) -> Memo:
             "max_size": config.max_file_size if config.default_excludes else None,
             "secrets": config.secrets,
             "allow": list(config.secrets_allow_files),
+            "style": config.style,
+            "model": [config.model, config.models],
         },
     )
     return Memo.load(snapshot_path(settings), key)
 
 
-def make_snapshot(built: Built, memo: Memo | None = None, early: Early | None = None) -> Snapshot:
+def make_snapshot(built: Built, data: bytes, memo: Memo | None = None) -> Snapshot:
     """The snapshot of a built brief (built without goal/format/warnings unless configured)."""
     context_path = snapshot_path(built.settings)
     docs = {d.path: d for d in _docs(built)}
@@ -126,19 +161,21 @@ def make_snapshot(built: Built, memo: Memo | None = None, early: Early | None = 
     return Snapshot(
         context_path=context_path,
         manifest_path=context_path.with_suffix(".json"),
-        context=built.text,
         manifest=_manifest_json(manifest),
-        data=early.data if early is not None and early.text is built.text else _utf8(built.text),
+        data=data,
         shas=shas,
     )
 
 
-def remember(memo: Memo, built: Built, snap: Snapshot) -> None:
+def remember(memo: Memo, built: Built, snap: Snapshot, sizes: Sequence[int]) -> None:
     """Save where each blob of this snapshot sits in it, for the next one."""
     save_memo(
         memo,
         context_sha256=hashlib.sha256(snap.data).hexdigest(),
         segments=built.segments,
+        counts=built.counts,
+        sizes=sizes,
+        separated=built.settings.config.style == "markdown",
         docs={d.path: d for d in _docs(built)},
         reads=built.reads,
         findings=built.findings,
@@ -161,24 +198,50 @@ def _manifest_json(manifest: dict[str, Any]) -> str:
 
 @dataclass(frozen=True)
 class Early:
-    """The context written before counting, and git storing it meanwhile (see `write_early`)."""
+    """The context written before counting, and git staging it meanwhile (see `write_early`)."""
 
-    text: str
+    path: Path
     data: bytes
     changed: bool
-    storing: subprocess.Popen[bytes] | None
+    git_root: Path
+    staging: subprocess.Popen[bytes] | None = None
+    was: bytes = b""  # the index entry it replaces (`git ls-files -s` output), or b""
+
+    def wait(self) -> None:
+        """Let git finish staging it."""
+        if self.staging is not None:
+            self.staging.wait()
+
+    def undo(self) -> None:
+        """Put the index entry back as it was: a snapshot that fails after this (Ctrl-C, a
+        broken encoding file) must not leave the new context staged beside the old manifest."""
+        if self.staging is None:
+            return
+        self.staging.wait()
+        with contextlib.suppress(BriefpackError):
+            if self.was:
+                meta = self.was.split(b"\t", 1)[0].decode("ascii").split(" ")
+                info = f"{meta[0]},{meta[1]},{self._name()}"
+                run_git(self.git_root, "update-index", "--cacheinfo", info)
+            else:
+                run_git(self.git_root, "rm", "-q", "--cached", "--", self._name())
+
+    def _name(self) -> str:
+        return str(self.path.relative_to(self.git_root))
 
 
-def write_early(context_path: Path, text: str, git_root: Path) -> Early:
-    """Write the context as soon as it is rendered, and have git compress it into its object
-    store while tokens are counted (on another core: ~0.2 s for a 16 MB snapshot). The final
-    `git add` then only hashes it. With `--fit` the text may still change: `write_snapshot`
-    writes whatever is final, and an unused object is git's garbage to collect."""
-    data = _utf8(text)
-    if not _write_if_changed(context_path, data):
-        return Early(text, data, changed=False, storing=None)
-    storing = start_git(git_root, "hash-object", "-w", "--", str(context_path))
-    return Early(text, data, changed=True, storing=storing)
+def write_early(context_path: Path, data: bytes, git_root: Path, *, current: bytes | None) -> Early:
+    """Write the context as soon as it is rendered, and have git compress and stage it while
+    tokens are counted (on another core: ~0.55 s for Django's 37 MB snapshot, most of what a
+    commit's hook costs there). `current`: the file's bytes, known already (checked by the memo).
+    With `--fit` the text may still change: `write_snapshot` writes and stages whatever is final,
+    and an unused object is git's garbage to collect."""
+    if not _write_if_changed(context_path, data, current):
+        return Early(context_path, data, changed=False, git_root=git_root)
+    name = str(context_path.relative_to(git_root))
+    was = run_git(git_root, "ls-files", "-s", "--", name).strip()
+    staging = start_git(git_root, "add", "-f", "--", name)
+    return Early(context_path, data, changed=True, git_root=git_root, staging=staging, was=was)
 
 
 def write_snapshot(
@@ -186,13 +249,14 @@ def write_snapshot(
 ) -> bool:
     """Write both files (only when they changed); stage them when asked. True if anything changed."""
     changed = early is not None and early.changed
-    if early is None or early.text is not snap.context:  # else written already
+    if early is None or early.data is not snap.data:  # else written already
         changed = _write_if_changed(snap.context_path, snap.data) or changed
     changed = _write_if_changed(snap.manifest_path, _utf8(snap.manifest)) or changed
-    if early is not None and early.storing is not None:
-        early.storing.wait()
+    if early is not None:
+        early.wait()
     if stage and git_root is not None:
-        # -f: a .gitignore that keeps `.briefpack/` (runs, fallback brief) out still lets this in
+        # -f: a .gitignore that keeps `.briefpack/` (runs, fallback brief) out still lets this in;
+        # a context staged early is not hashed again (its index entry matches the file)
         run_git(git_root, "add", "-f", "--", *(str(p) for p in snap.paths()))
     return changed
 
@@ -201,8 +265,8 @@ def _utf8(text: str) -> bytes:
     return text.encode("utf-8", "surrogateescape")
 
 
-def _write_if_changed(path: Path, data: bytes) -> bool:
-    if _current(path) == data:
+def _write_if_changed(path: Path, data: bytes, current: bytes | None = None) -> bool:
+    if (current if current is not None else _current(path)) == data:
         return False
     path.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(path, data)
