@@ -217,6 +217,17 @@ def test_a_failure_after_staging_leaves_the_last_snapshot_committed(repo: Path) 
     assert "A long note" in (repo / SNAP).read_text()  # written, then left unstaged
 
 
+def test_a_snapshot_of_a_subfolder_is_staged_from_the_top(repo: Path, cli: CLI) -> None:
+    write_tree(repo, {"svc/api.py": "ROUTES = []\n", "svc/.briefpack.toml": ""})
+    git(repo, "add", "-A")
+    result = cli(["snapshot"], cwd=repo / "svc")
+    assert result.exit_code == 0, result.stderr
+    staged = git(repo, "diff", "--cached", "--name-only").split()
+    assert {"svc/.briefpack/context.md", "svc/.briefpack/context.json"} <= set(staged)
+    assert "ROUTES = []" in git(repo, "show", ":svc/.briefpack/context.md")
+    assert "VERSION" not in (repo / "svc/.briefpack/context.md").read_text()
+
+
 def test_a_failed_first_snapshot_stages_nothing(repo: Path) -> None:
     write_tree(
         repo,

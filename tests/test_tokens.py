@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import signal
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from briefpack.brief import Brief, Doc, render, text_of
+from briefpack.errors import BriefpackError
 from briefpack.pipeline import build
 from briefpack.tokens import TokenCache, TokenCounter, load_encoding
 from tests.conftest import git, write_tree
@@ -199,3 +203,46 @@ def test_counting_on_every_core_gives_tiktokens_own_counts() -> None:
     runs = split_runs(items, 8, lambda item: len(item[1]))
     assert [item for run in runs for item in run] == items and 4 <= len(runs) <= 9
     assert split_runs([], 8, len) == [] and tokens.count_texts(encoding, []) == []
+
+
+@pytest.fixture
+def child() -> Iterator[None]:
+    from briefpack import tokenchild
+
+    yield
+    tokenchild.stop()
+
+
+TRICKY = ["", "plain text\n", "emoji 🧪 and ümlauts", "lone \udcff surrogate", "x" * 70_000]
+
+
+def test_a_forked_child_counts_as_tiktoken_does(child: None) -> None:
+    from briefpack import tokenchild
+
+    started = tokenchild.start("o200k_base")
+    assert started is not None
+    counter = TokenCounter("o200k_base")
+    encoding = load_encoding("o200k_base")
+    expected = [len(encoding.encode_ordinary(t)) for t in TRICKY]
+    assert counter.count(TRICKY) == expected
+    assert started.served == len(TRICKY)  # the child counted them, not this process
+    assert TokenCounter("o200k_base").count(["one more"]) == [2]
+    assert started.served == len(TRICKY) + 1
+
+
+def test_a_child_that_cannot_count_leaves_it_to_this_process(child: None) -> None:
+    from briefpack import tokenchild
+
+    broken = tokenchild.start("no_such_encoding")
+    assert broken is not None
+    assert tokenchild.counts("no_such_encoding", ["text"]) is None  # it said it could not load
+    with pytest.raises(BriefpackError, match="unknown encoding 'no_such_encoding'"):
+        TokenCounter("no_such_encoding").count(["text"])  # the error comes from here
+    tokenchild.stop()
+    dead = tokenchild.start("o200k_base")
+    assert dead is not None
+    assert TokenCounter("o200k_base").count(["warm up"]) == [2]
+    os.kill(dead.pid, signal.SIGKILL)
+    os.waitpid(dead.pid, 0)
+    assert TokenCounter("o200k_base").count(["after the child died"]) == [4]
+    assert dead.served == 1 and dead.ready is False

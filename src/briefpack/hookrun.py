@@ -25,10 +25,24 @@ def main() -> NoReturn:
     """The hook with no flags, in the current folder. Exits without tearing the interpreter
     down: freeing a large snapshot's strings and caches one by one takes ~0.1 s, and every file
     written is closed by then."""
+    _start_counter(Path())
     code = run_hook(Path(), dict)
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)
+
+
+def _start_counter(path: Path) -> None:
+    """Have a child load the tokenizer while the snapshot is gathered (see tokenchild.py)."""
+    from briefpack import tokenchild
+    from briefpack.config import load_settings
+    from briefpack.models import resolve_model
+
+    try:
+        config = load_settings(path.resolve()).config
+        tokenchild.start(resolve_model(config.model, config.models).encoding)
+    except (BriefpackError, OSError):
+        pass  # run_hook meets the same problem and reports it
 
 
 def run_hook(path: Path, overrides: Callable[[], dict[str, Any]], *, check: bool = False) -> int:

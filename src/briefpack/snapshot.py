@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
 import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -65,7 +66,8 @@ def take_snapshot(start: Path, overrides: dict[str, Any], *, check: bool) -> Out
     from briefpack.pipeline import assemble, count, resolve_root
 
     root = resolve_root(start)
-    if find_git_root(root) is None:
+    top = find_git_root(root)
+    if top is None:
         raise BriefpackError(
             f"not in a git repository: {root}", hint="a snapshot is of what git has staged"
         )
@@ -80,7 +82,7 @@ def take_snapshot(start: Path, overrides: dict[str, Any], *, check: bool) -> Out
     early = None
     if stage:
         current = memo.raw if memo is not None else None
-        early = write_early(snapshot_path(settings), written.data, root, current=current)
+        early = write_early(snapshot_path(settings), written.data, top, current=current)
     try:
         built = count(done)
         if built.segments is not done.segments:  # --fit left files out
@@ -89,15 +91,16 @@ def take_snapshot(start: Path, overrides: dict[str, Any], *, check: bool) -> Out
         if check:
             check_snapshot(snap)
             return Outcome(built, snap, changed=False)
-        changed = write_snapshot(snap, stage=stage, git_root=root, early=early)
+        changed = write_snapshot(snap, early)
+        if memo is not None:  # while git may still be storing the context
+            remember(memo, built, snap, written.sizes)
+        if stage:
+            stage_snapshot(snap, root, early)
     except BaseException:
         if early is not None:
             early.undo()
         raise
-    if memo is None:
-        return Outcome(built, snap, changed)
-    remember(memo, built, snap, written.sizes)
-    return Outcome(built, snap, changed, frozenset(memo.taken))
+    return Outcome(built, snap, changed, frozenset(memo.taken) if memo else frozenset())
 
 
 @dataclass(frozen=True)
@@ -200,10 +203,10 @@ def _manifest_json(manifest: dict[str, Any]) -> str:
 class Early:
     """The context written before counting, and git staging it meanwhile (see `write_early`)."""
 
-    path: Path
     data: bytes
     changed: bool
-    git_root: Path
+    top: Path = Path()  # the work tree's top folder, where git runs
+    name: str = ""  # the context's path from there
     staging: subprocess.Popen[bytes] | None = None
     was: bytes = b""  # the index entry it replaces (`git ls-files -s` output), or b""
 
@@ -220,45 +223,43 @@ class Early:
         self.staging.wait()
         with contextlib.suppress(BriefpackError):
             if self.was:
-                meta = self.was.split(b"\t", 1)[0].decode("ascii").split(" ")
-                info = f"{meta[0]},{meta[1]},{self._name()}"
-                run_git(self.git_root, "update-index", "--cacheinfo", info)
+                mode, blob = self.was.split(b"\t", 1)[0].decode("ascii").split(" ")[:2]
+                run_git(self.top, "update-index", "--cacheinfo", f"{mode},{blob},{self.name}")
             else:
-                run_git(self.git_root, "rm", "-q", "--cached", "--", self._name())
-
-    def _name(self) -> str:
-        return str(self.path.relative_to(self.git_root))
+                run_git(self.top, "rm", "-q", "--cached", "--", self.name)
 
 
-def write_early(context_path: Path, data: bytes, git_root: Path, *, current: bytes | None) -> Early:
+def write_early(context_path: Path, data: bytes, top: Path, *, current: bytes | None) -> Early:
     """Write the context as soon as it is rendered, and have git compress and stage it while
     tokens are counted (on another core: ~0.55 s for Django's 37 MB snapshot, most of what a
-    commit's hook costs there). `current`: the file's bytes, known already (checked by the memo).
-    With `--fit` the text may still change: `write_snapshot` writes and stages whatever is final,
-    and an unused object is git's garbage to collect."""
+    commit's hook costs there). `top`: the work tree's top folder; `current`: the file's bytes,
+    known already (checked by the memo). With `--fit` the text may still change: what is final
+    is written and staged after, and an unused object is git's garbage to collect."""
     if not _write_if_changed(context_path, data, current):
-        return Early(context_path, data, changed=False, git_root=git_root)
-    name = str(context_path.relative_to(git_root))
-    was = run_git(git_root, "ls-files", "-s", "--", name).strip()
-    staging = start_git(git_root, "add", "-f", "--", name)
-    return Early(context_path, data, changed=True, git_root=git_root, staging=staging, was=was)
+        return Early(data, changed=False)
+    name = os.path.relpath(context_path, top)
+    if name.startswith(".."):  # outside the work tree: staging it fails later, and says so
+        return Early(data, changed=True)
+    was = run_git(top, "ls-files", "-s", "--", name).strip()
+    staging = start_git(top, "add", "-f", "--", name)
+    return Early(data, changed=True, top=top, name=name, staging=staging, was=was)
 
 
-def write_snapshot(
-    snap: Snapshot, *, stage: bool, git_root: Path | None, early: Early | None = None
-) -> bool:
-    """Write both files (only when they changed); stage them when asked. True if anything changed."""
+def write_snapshot(snap: Snapshot, early: Early | None = None) -> bool:
+    """Write both files, only where they changed. True if anything changed."""
     changed = early is not None and early.changed
     if early is None or early.data is not snap.data:  # else written already
         changed = _write_if_changed(snap.context_path, snap.data) or changed
-    changed = _write_if_changed(snap.manifest_path, _utf8(snap.manifest)) or changed
+    return _write_if_changed(snap.manifest_path, _utf8(snap.manifest)) or changed
+
+
+def stage_snapshot(snap: Snapshot, git_root: Path, early: Early | None = None) -> None:
+    """Stage both files, once git is done with the context staged early. `-f`: a .gitignore
+    that keeps `.briefpack/` (runs, fallback brief) out still lets them in; the context staged
+    early is not hashed again (its index entry matches the file)."""
     if early is not None:
         early.wait()
-    if stage and git_root is not None:
-        # -f: a .gitignore that keeps `.briefpack/` (runs, fallback brief) out still lets this in;
-        # a context staged early is not hashed again (its index entry matches the file)
-        run_git(git_root, "add", "-f", "--", *(str(p) for p in snap.paths()))
-    return changed
+    run_git(git_root, "add", "-f", "--", *(str(p) for p in snap.paths()))
 
 
 def _utf8(text: str) -> bytes:

@@ -334,7 +334,13 @@ class TokenCounter:
     def _encode(self, todo: dict[str, str]) -> dict[str, int]:
         if not todo:
             return {}
-        counts = _Counting(self._load(), list(todo.items())).wait()
+        from briefpack import tokenchild
+
+        remote = tokenchild.counts(self.encoding_name, list(todo.values()))
+        if remote is not None:
+            counts = dict(zip(todo, remote, strict=True))
+        else:
+            counts = _Counting(self._load(), list(todo.items())).wait()
         for key, n in counts.items():
             self.cache.put(self.encoding_name, key, n)
         self.encoded.update(counts)
