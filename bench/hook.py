@@ -5,8 +5,10 @@ cold_warm.py), or --repo PATH: a clone of that repository (e.g. the Django corpu
 discovery.py builds under /work/corpora/django), whose first tracked .py file is the one edited.
 The hook is installed with `briefpack hook install`; a first commit fills the caches. Then each
 run edits one file and commits it; medians of --runs are printed for a commit without the hook,
-with it, and the difference (the hook's time), with the snapshot's size.
-Run: .venv/bin/python bench/hook.py [--files N | --repo PATH] [--runs N]
+with it, and the difference (the hook's time), with the snapshot's size. With --phases, as many
+more changes are snapshotted by bench/hook_phases.py, and the median start and end of each stage
+are printed (seconds from the process start).
+Run: .venv/bin/python bench/hook.py [--files N | --repo PATH] [--runs N] [--phases]
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=5000)
     parser.add_argument("--repo", type=Path, help="clone this repository instead of generating")
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--phases", action="store_true", help="also time each stage of the hook")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         repo = Path(tmp) / "repo"
@@ -82,6 +85,30 @@ def main() -> None:
         print(f"git commit without the hook {a:7.3f} s")
         print(f"git commit with the hook    {b:7.3f} s")
         print(f"hook time                   {b - a:7.3f} s")
+        if args.phases:
+            print_phases([hook_phases(repo, env, 200 + n, edited) for n in range(args.runs)])
+
+
+def hook_phases(repo: Path, env: dict[str, str], n: int, edited: str) -> dict[str, list[float]]:
+    """One one-file change snapshotted by hook_phases.py (not committed: the next change adds to it)."""
+    with (repo / edited).open("a") as f:
+        f.write(f"CHANGED = {n}\n")
+    subprocess.run(["git", "add", edited], cwd=repo, env=env, check=True)
+    script = Path(__file__).resolve().parent / "hook_phases.py"
+    done = subprocess.run(
+        [sys.executable, str(script)], cwd=repo, env=env, check=True, capture_output=True
+    )
+    timeline: dict[str, list[float]] = json.loads(done.stdout)
+    return timeline
+
+
+def print_phases(runs: list[dict[str, list[float]]]) -> None:
+    print(f"stages of the hook, medians of {len(runs)} (seconds from the process start):")
+    names = sorted(runs[0], key=lambda name: runs[0][name][0])
+    for name in names:
+        start = statistics.median(r[name][0] for r in runs if name in r)
+        end = statistics.median(r[name][1] for r in runs if name in r)
+        print(f"  {name:22} {start:6.3f} -> {end:6.3f}  ({end - start:.3f})")
 
 
 if __name__ == "__main__":
