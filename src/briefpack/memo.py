@@ -33,7 +33,7 @@ MEMO_VERSION = 2
 Read = SourceFile | Skip  # what reading one staged blob gave
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: made once per blob at every commit, and frozen costs
 class Held:
     """One blob as the last snapshot had it: its read result, and for a text its sha256 and
     secret findings (the text is already scanned and redacted)."""

@@ -341,8 +341,11 @@ def _chosen_note(path: str, names: Sequence[str]) -> bool:
 
 
 def _ordered(files: Sequence[Doc], config: Config, changed: frozenset[str]) -> tuple[Doc, ...]:
-    """Path order, except that what matters most comes last, closest to where the model reads
-    best: files matching `priority`, files the goal names, files in `--diff`."""
+    """`files` (in path order, as discovered), except that what matters most comes last,
+    closest to where the model reads best: files matching `priority`, files the goal names,
+    files in `--diff`."""
+    if not (config.priority or config.goal or changed):
+        return tuple(files)
     priority = _spec(config.priority)
     goal = config.goal
 
@@ -351,7 +354,11 @@ def _ordered(files: Sequence[Doc], config: Config, changed: frozenset[str]) -> t
         named = path in goal or (len(name) > 3 and name in goal)
         return bool(config.priority and priority.match_file(path)) or named or path in changed
 
-    return tuple(sorted(files, key=lambda d: (last(d.path), sort_key(d.path))))
+    later = [last(d.path) for d in files]
+    return (
+        *(d for d, late in zip(files, later, strict=True) if not late),
+        *(d for d, late in zip(files, later, strict=True) if late),
+    )
 
 
 def _spec(patterns: Sequence[str]) -> pathspec.GitIgnoreSpec:
