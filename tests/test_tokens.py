@@ -219,7 +219,7 @@ TRICKY = ["", "plain text\n", "emoji 🧪 and ümlauts", "lone \udcff surrogate"
 def test_a_forked_child_counts_as_tiktoken_does(child: None) -> None:
     from briefpack import tokenchild
 
-    started = tokenchild.start("o200k_base")
+    started = tokenchild.start(lambda: "o200k_base")
     assert started is not None
     counter = TokenCounter("o200k_base")
     encoding = load_encoding("o200k_base")
@@ -233,16 +233,21 @@ def test_a_forked_child_counts_as_tiktoken_does(child: None) -> None:
 def test_a_child_that_cannot_count_leaves_it_to_this_process(child: None) -> None:
     from briefpack import tokenchild
 
-    broken = tokenchild.start("no_such_encoding")
+    broken = tokenchild.start(lambda: "no_such_encoding")
     assert broken is not None
     assert tokenchild.counts("no_such_encoding", ["text"]) is None  # it said it could not load
     with pytest.raises(BriefpackError, match="unknown encoding 'no_such_encoding'"):
         TokenCounter("no_such_encoding").count(["text"])  # the error comes from here
     tokenchild.stop()
-    dead = tokenchild.start("o200k_base")
+    other = tokenchild.start(lambda: "cl100k_base")
+    assert other is not None
+    assert TokenCounter("o200k_base").count(["hello world"]) == [2]  # not what it loaded
+    assert other.served == 0 and other.encoding == "cl100k_base"
+    tokenchild.stop()
+    dead = tokenchild.start(lambda: "o200k_base")
     assert dead is not None
     assert TokenCounter("o200k_base").count(["warm up"]) == [2]
     os.kill(dead.pid, signal.SIGKILL)
     os.waitpid(dead.pid, 0)
     assert TokenCounter("o200k_base").count(["after the child died"]) == [4]
-    assert dead.served == 1 and dead.ready is False
+    assert dead.served == 1 and dead.encoding == ""

@@ -36,14 +36,17 @@ def main() -> NoReturn:
 def _start_counter(path: Path) -> None:
     """Have a child load the tokenizer while the snapshot is gathered (see tokenchild.py)."""
     from briefpack import tokenchild
+
+    tokenchild.start(lambda: _encoding(path))
+
+
+def _encoding(path: Path) -> str:
+    """The encoding the config's model counts with (in the child: it raises there, if at all)."""
     from briefpack.config import load_settings
     from briefpack.models import resolve_model
 
-    try:
-        config = load_settings(path.resolve()).config
-        tokenchild.start(resolve_model(config.model, config.models).encoding)
-    except (BriefpackError, OSError):
-        pass  # run_hook meets the same problem and reports it
+    config = load_settings(path.resolve()).config
+    return resolve_model(config.model, config.models).encoding
 
 
 def run_hook(path: Path, overrides: Callable[[], dict[str, Any]], *, check: bool = False) -> int:

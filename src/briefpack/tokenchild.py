@@ -1,12 +1,13 @@
 """Token counting in a child process that loads the tokenizer while the hook gathers the snapshot.
 
 Loading o200k takes ~0.25 s (the ranks from marshal, then tiktoken's Rust constructor, which holds
-the GIL), and a one-file commit needs it for one text. So the hook forks before anything else:
-the child loads the encoding on another core and then counts what it is sent over a pipe, while
-the parent reads, scans and renders. Linux only, and only from the hook's lean entry point, where
-no thread exists yet to be forked in a bad state. If anything is wrong with the child (it could
-not load the encoding, it died), the parent counts in-process as it would have anyway, and any
-error comes from there.
+the GIL), and a one-file commit needs it for one text. So the hook forks before anything else,
+even reading the config: the child finds which encoding the config asks for, loads it on another
+core, says which it loaded, and counts what it is sent over a pipe, while the parent reads,
+scans and renders. Linux only, and only from the hook's lean entry point, where no thread exists
+yet to be forked in a bad state. If anything is wrong with the child (it could not load the
+encoding, it loaded another, it died), the parent counts in-process as it would have anyway,
+and any error comes from there.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import os
 import signal
 import struct
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -24,23 +26,22 @@ _COUNT = struct.Struct("<I")
 
 @dataclass
 class Child:
-    """The forked counter: one encoding, a pipe each way."""
+    """The forked counter: a pipe each way."""
 
-    encoding: str
     pid: int
     requests: BinaryIO
     replies: BinaryIO
-    ready: bool | None = None  # None until the child says whether it loaded the encoding
+    encoding: str | None = None  # what it loaded, once it has said; "" if it could not
     served: int = 0  # texts it counted
 
-    def count(self, texts: list[str]) -> list[int] | None:
-        """Each text's count, or None if the child cannot give them."""
+    def count(self, encoding: str, texts: list[str]) -> list[int] | None:
+        """Each text's count in `encoding`, or None if the child cannot give them."""
         if not texts:
             return []
         try:
-            if self.ready is None:
-                self.ready = self.replies.read(1) == b"1"
-            if not self.ready:
+            if self.encoding is None:
+                self.encoding = self.replies.readline().decode("ascii", "replace").strip()
+            if self.encoding != encoding:
                 return None
             self.requests.write(_pack(texts))
             self.requests.flush()
@@ -48,7 +49,7 @@ class Child:
         except OSError:
             data = b""
         if len(data) != _COUNT.size * len(texts):
-            self.ready = False  # it died: count in-process from now on
+            self.encoding = ""  # it died: count in-process from now on
             return None
         self.served += len(texts)
         return [n for (n,) in _COUNT.iter_unpack(data)]
@@ -57,8 +58,9 @@ class Child:
 _child: Child | None = None
 
 
-def start(encoding: str) -> Child | None:
-    """Fork the counter for `encoding` (Linux only); the caller must not have started threads."""
+def start(encoding: Callable[[], str]) -> Child | None:
+    """Fork the counter (Linux only); it calls `encoding` to learn which to load. The caller
+    must not have started threads."""
     global _child
     if not sys.platform.startswith("linux") or _child is not None:
         return _child
@@ -71,7 +73,7 @@ def start(encoding: str) -> Child | None:
         _serve(encoding, down_r, up_w)
     os.close(down_r)
     os.close(up_w)
-    _child = Child(encoding, pid, os.fdopen(down_w, "wb"), os.fdopen(up_r, "rb"))
+    _child = Child(pid, os.fdopen(down_w, "wb"), os.fdopen(up_r, "rb"))
     return _child
 
 
@@ -89,14 +91,12 @@ def stop() -> None:
 
 
 def counts(encoding: str, texts: list[str]) -> list[int] | None:
-    """The counts from the child started for `encoding`, or None (count in-process)."""
-    if _child is None or _child.encoding != encoding or _child.ready is False:
-        return None
-    return _child.count(texts)
+    """The counts from the child, if it loaded `encoding`; None: count in-process."""
+    return _child.count(encoding, texts) if _child is not None else None
 
 
-def _serve(encoding: str, requests_fd: int, replies_fd: int) -> None:
-    """The child's life: load, say whether that worked, count until the parent closes the pipe."""
+def _serve(encoding: Callable[[], str], requests_fd: int, replies_fd: int) -> None:
+    """The child's life: load, say what it loaded, count until the parent closes the pipe."""
     code = 1
     try:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl-C is the parent's to handle
@@ -107,12 +107,13 @@ def _serve(encoding: str, requests_fd: int, replies_fd: int) -> None:
 
         replies = os.fdopen(replies_fd, "wb")
         try:
-            loaded = load_encoding(encoding)
+            name = encoding()
+            loaded = load_encoding(name)
         except Exception:
-            replies.write(b"0")
+            replies.write(b"\n")  # none: the parent counts, and meets the error itself
             replies.flush()
             os._exit(1)
-        replies.write(b"1")
+        replies.write(name.encode("ascii", "replace") + b"\n")
         replies.flush()
         requests = os.fdopen(requests_fd, "rb")
         while texts := _unpack(requests):
