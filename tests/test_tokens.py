@@ -251,3 +251,17 @@ def test_a_child_that_cannot_count_leaves_it_to_this_process(child: None) -> Non
     os.waitpid(dead.pid, 0)
     assert TokenCounter("o200k_base").count(["after the child died"]) == [4]
     assert dead.served == 1 and dead.encoding == ""
+
+
+def test_no_child_when_the_system_refuses_one(child: None) -> None:
+    import resource
+
+    from briefpack import tokenchild
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (3, hard))  # no new descriptor: no pipe
+    try:
+        assert tokenchild.start(lambda: "o200k_base") is None
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    assert TokenCounter("o200k_base").count(["hello world"]) == [2]  # counted here instead

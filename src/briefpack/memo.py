@@ -117,7 +117,7 @@ class Memo:
 
 
 def code_id() -> str:
-    """Changes whenever the code that reads and scans a blob changes."""
+    """Changes whenever the code that reads, scans or renders a blob changes."""
     from briefpack import brief, guard, read, staged
 
     h = hashlib.sha256(scanner_id().encode())

@@ -64,9 +64,16 @@ def start(encoding: Callable[[], str]) -> Child | None:
     global _child
     if not sys.platform.startswith("linux") or _child is not None:
         return _child
-    down_r, down_w = os.pipe()
-    up_r, up_w = os.pipe()
-    pid = os.fork()
+    fds: list[int] = []
+    try:
+        fds += os.pipe()
+        fds += os.pipe()
+        pid = os.fork()
+    except OSError:  # out of processes or descriptors: count in-process
+        for fd in fds:
+            os.close(fd)
+        return None
+    down_r, down_w, up_r, up_w = fds
     if pid == 0:  # the child: never returns
         os.close(down_w)
         os.close(up_r)
