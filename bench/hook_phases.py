@@ -28,7 +28,7 @@ STAGES: list[tuple[ModuleType, str]] = [
     (snapshot, "load_memo"),
     (pipeline, "index_entries"),
     (pipeline, "discover"),
-    (pipeline, "_gather"),
+    (pipeline, "gather"),
     (pipeline, "guard_brief"),
     (pipeline, "render"),
     (snapshot, "write_early"),

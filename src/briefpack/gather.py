@@ -1,0 +1,178 @@
+"""Gathering: which file plays which part in the brief (about, notes, schema, code), read from
+the work tree or from what is staged (taking what the snapshot memo holds), in brief order."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pathspec
+
+from briefpack.brief import Brief, Doc
+from briefpack.config import Config, Settings
+from briefpack.discover import Skip
+from briefpack.errors import BriefpackError
+from briefpack.gitcontext import git_changes
+from briefpack.memo import Memo, Read
+from briefpack.read import SourceFile, read_files
+from briefpack.schema import run_schema_commands
+from briefpack.staged import Entry, read_staged
+
+
+@dataclass
+class Reader:
+    """Reads from the work tree, or (with `entries`) from git's index, taking what the memo
+    holds; for a staged build it logs each path's blob and read (for the next memo)."""
+
+    root: Path
+    entries: dict[str, Entry] | None
+    memo: Memo | None = None
+    reads: dict[str, tuple[str, Read]] = field(default_factory=dict)
+
+    def candidates(self) -> list[str] | None:
+        return None if self.entries is None else list(self.entries)
+
+    def read(
+        self, paths: Sequence[str], max_size: int | None
+    ) -> tuple[list[SourceFile], list[Skip]]:
+        if self.entries is None:
+            return read_files(self.root, paths, max_size=max_size)
+        results: dict[str, Read] = {}
+        for path in paths:
+            held = self.memo.take(path, self.entries[path].ident) if self.memo else None
+            if held is not None:
+                results[path] = held.read
+        rest = [p for p in paths if p not in results]
+        files, skipped = read_staged(self.root, self.entries, rest, max_size=max_size)
+        results |= {f.path: f for f in files} | {k.path: k for k in skipped}
+        self.reads |= {p: (self.entries[p].ident, r) for p, r in results.items()}
+        ordered = [results[p] for p in paths if p in results]  # paths' order, as read_files
+        return (
+            [r for r in ordered if isinstance(r, SourceFile)],
+            [r for r in ordered if isinstance(r, Skip)],
+        )
+
+
+def gather(
+    root: Path, settings: Settings, paths: Sequence[str], max_size: int | None, reader: Reader
+) -> tuple[Brief, list[Skip], list[str]]:
+    config = settings.config
+    about_path = _config_relative(settings, root, config.about)
+    notes_spec = _spec(config.notes or (f"{config.notes_dir.rstrip('/')}/**",))
+    schema_spec = _spec(config.schema)
+    include_spec = _spec(config.include)
+    roles: dict[str, str] = {}
+    skipped: list[Skip] = []
+    for path in paths:
+        if path == about_path:
+            continue
+        if notes_spec.match_file(path):
+            if _chosen_note(path, config.use_notes):
+                roles[path] = "notes"
+            else:
+                skipped.append(Skip(path, "note not chosen (--note)", "use_notes"))
+        elif config.schema and schema_spec.match_file(path):
+            roles[path] = "schema"
+        elif config.include and not include_spec.match_file(path):
+            skipped.append(Skip(path, "not included", "include"))
+        else:
+            roles[path] = "files"
+    files, unread = reader.read(list(roles), max_size)
+    skipped.extend(unread)
+    notices = [f"{f.path}: {f.note}" for f in files if f.note]
+    changes = git_changes(root, diff=config.diff, log=config.log)
+    dumps, failures = run_schema_commands(
+        config.schema_commands, settings.root, config.schema_timeout
+    )
+    for failure in failures:
+        message = f"schema command failed: {failure.command}: {failure.reason}"
+        if config.strict:
+            raise BriefpackError(message, hint="fix the command, or drop it from schema_commands")
+        notices.append(message + " (the brief goes on without it)")
+    by_role: dict[str, list[Doc]] = defaultdict(list)
+    for f in files:
+        by_role[roles[f.path]].append(Doc(f.path, f.text))
+    brief = Brief(
+        goal=config.goal,
+        format=config.format,
+        warnings=config.warnings,
+        about=_about(settings, about_path, reader),
+        tried=_tried(settings, reader),
+        notes=tuple(by_role["notes"]),
+        schema=(*by_role["schema"], *dumps),
+        files=_ordered(by_role["files"], config, changes.paths),
+        changes=changes.docs,
+        restate=config.restate,
+    )
+    return brief, skipped, notices
+
+
+def _chosen_note(path: str, names: Sequence[str]) -> bool:
+    """With `--note NAME`, only notes named so (by path, file name or file stem) go in."""
+    name = path.rsplit("/", 1)[-1]
+    return not names or any(n in (path, name, name.rsplit(".", 1)[0]) for n in names)
+
+
+def _ordered(files: Sequence[Doc], config: Config, changed: frozenset[str]) -> tuple[Doc, ...]:
+    """`files` (in path order, as discovered), except that what matters most comes last,
+    closest to where the model reads best: files matching `priority`, files the goal names,
+    files in `--diff`."""
+    if not (config.priority or config.goal or changed):
+        return tuple(files)
+    priority = _spec(config.priority)
+    goal = config.goal
+
+    def last(path: str) -> bool:
+        name = path.rsplit("/", 1)[-1]
+        named = path in goal or (len(name) > 3 and name in goal)
+        return bool(config.priority and priority.match_file(path)) or named or path in changed
+
+    later = [last(d.path) for d in files]
+    return (
+        *(d for d, late in zip(files, later, strict=True) if not late),
+        *(d for d, late in zip(files, later, strict=True) if late),
+    )
+
+
+def _spec(patterns: Sequence[str]) -> pathspec.GitIgnoreSpec:
+    return pathspec.GitIgnoreSpec.from_lines(patterns)
+
+
+def _config_relative(settings: Settings, root: Path, value: str) -> str | None:
+    """A config path (relative to the config file's folder) as a path relative to `root`."""
+    if not value:
+        return None
+    full = (settings.root / value).resolve()
+    return full.relative_to(root).as_posix() if full.is_relative_to(root) else str(full)
+
+
+def _read_named(settings: Settings, key: str, value: str, reader: Reader) -> SourceFile:
+    """A file named in config: from the index when reading staged content and it is there."""
+    rel = _config_relative(settings, reader.root, value)
+    if reader.entries is not None and rel in reader.entries:
+        staged, _ = reader.read([rel], None)
+        if staged:
+            return staged[0]
+    full = settings.root / value
+    files, skipped = read_files(full.parent, [full.name], max_size=None)
+    if not files:
+        reason = skipped[0].reason if skipped else "no such file"
+        raise BriefpackError(f"{key} = {value!r}: {reason}", hint=f"fix '{key}' in .briefpack.toml")
+    return files[0]
+
+
+def _about(settings: Settings, about_path: str | None, reader: Reader) -> Doc | None:
+    about = settings.config.about
+    if not about or about_path is None:
+        return None
+    return Doc(about_path, _read_named(settings, "about", about, reader).text)
+
+
+def _tried(settings: Settings, reader: Reader) -> str:
+    config = settings.config
+    parts = [config.tried.strip()] if config.tried.strip() else []
+    if config.tried_file:
+        parts.append(_read_named(settings, "tried_file", config.tried_file, reader).text.strip())
+    return "\n\n".join(parts)
