@@ -122,7 +122,7 @@ def timed(args: list[str], repo: Path, env: dict[str, str]) -> float | None:
 
 FLOOR = """
 import subprocess, sys, time
-from briefpack.tokens import load_encoding
+from briefpack.encodings import load_encoding
 enc = load_encoding("o200k_base")
 start = time.perf_counter()
 paths = subprocess.run(["git", "ls-files", "-z"], capture_output=True, check=True).stdout.split(b"\\0")

@@ -195,7 +195,7 @@ def test_diff_secrets_are_redacted_too(cli: CLI, project: Path) -> None:
 
 @pytest.mark.parametrize("style", ["markdown", "xml"])
 def test_restate_repeats_goal_and_format_at_the_end(cli: CLI, project: Path, style: str) -> None:
-    from briefpack.tokens import load_encoding
+    from briefpack.encodings import load_encoding
 
     args = ["stats", "--json", "-g", "Fix login", "-f", "@files", "--restate", "--style", style]
     out = cli(["build", "--stdout", *args[2:]], cwd=project).stdout_bytes.decode()

@@ -12,10 +12,11 @@ from pathlib import Path
 import pytest
 from typer.testing import Result
 
+from briefpack.encodings import load_encoding
 from briefpack.fit import drop_order, next_drops
 from briefpack.pipeline import build
 from briefpack.report import budget_line
-from briefpack.tokens import cache_dir, load_encoding
+from briefpack.store import cache_dir
 from tests.conftest import git, write_tree
 
 CLI = Callable[..., Result]

@@ -14,7 +14,7 @@ from typer.testing import Result
 from briefpack.config import load_settings
 from briefpack.pipeline import build
 from briefpack.snapshot import load_memo, snapshot_path
-from briefpack.tokens import cache_dir
+from briefpack.store import cache_dir
 from tests.conftest import git, write_tree
 
 CLI = Callable[..., Result]

@@ -14,9 +14,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from briefpack.brief import Brief, Doc, render, text_of
+from briefpack.encodings import load_encoding
 from briefpack.errors import BriefpackError
 from briefpack.pipeline import build
-from briefpack.tokens import TokenCache, TokenCounter, load_encoding
+from briefpack.tokens import TokenCache, TokenCounter
 from tests.conftest import git, write_tree
 
 ENCODINGS = ["o200k_base", "cl100k_base"]
@@ -30,17 +31,17 @@ def test_known_token_ids_prove_the_encodings_are_authentic() -> None:
 def test_only_a_verified_rank_file_is_trusted(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from briefpack import tokens
+    from briefpack import encodings
 
     monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path))
-    blob = tokens._BLOBS["o200k_base"]
-    cached = tmp_path / tokens._cache_key(blob)
+    blob = encodings._BLOBS["o200k_base"]
+    cached = tmp_path / encodings._cache_key(blob)
     cached.write_bytes(b"tampered")
-    assert not tokens._tiktoken_cache_has(blob)
-    data = tokens._bundled("o200k_base")
+    assert not encodings._tiktoken_cache_has(blob)
+    data = encodings._bundled("o200k_base")
     assert hashlib.sha256(data).hexdigest() == blob.sha256
     cached.write_bytes(data)
-    assert tokens._tiktoken_cache_has(blob)
+    assert encodings._tiktoken_cache_has(blob)
 
 
 # Segments as the renderer makes them: each ends with "\n" and starts with "#" or "<".
@@ -123,20 +124,20 @@ def test_corrupt_cache_is_discarded_not_fatal(git_repo: Path) -> None:
 
 
 def test_parsed_ranks_kept_with_marshal_give_the_same_encoding() -> None:
-    from briefpack import tokens
+    from briefpack import encodings
 
     sample = "def tender(load):  # ünïcode, emoji 😀, <|endoftext|> as text\n" * 3
-    tokens.load_encoding.cache_clear()
-    first = tokens.load_encoding("o200k_base").encode_ordinary(sample)
-    kept = list((tokens.cache_dir() / "encodings").glob("o200k_base.*.marshal"))
+    encodings.load_encoding.cache_clear()
+    first = encodings.load_encoding("o200k_base").encode_ordinary(sample)
+    kept = list((encodings.cache_dir() / "encodings").glob("o200k_base.*.marshal"))
     assert len(kept) == 1
-    tokens.load_encoding.cache_clear()
-    assert tokens.load_encoding("o200k_base").encode_ordinary(sample) == first
+    encodings.load_encoding.cache_clear()
+    assert encodings.load_encoding("o200k_base").encode_ordinary(sample) == first
     for junk in (b"", b"\x00garbage", __import__("marshal").dumps({"name": 1})):
         kept[0].write_bytes(junk)
-        tokens.load_encoding.cache_clear()
-        assert tokens.load_encoding("o200k_base").encode_ordinary(sample) == first
-    tokens.load_encoding.cache_clear()
+        encodings.load_encoding.cache_clear()
+        assert encodings.load_encoding("o200k_base").encode_ordinary(sample) == first
+    encodings.load_encoding.cache_clear()
 
 
 def test_no_text_is_encoded_twice_in_one_run(
@@ -146,7 +147,7 @@ def test_no_text_is_encoded_twice_in_one_run(
     from briefpack import tokens
 
     seen: list[str] = []
-    real = tokens.load_encoding("o200k_base")
+    real = load_encoding("o200k_base")
     encode = real.encode_ordinary
 
     def recording(text: str) -> list[int]:
@@ -170,7 +171,7 @@ def test_atomic_writes_keep_the_usual_file_mode(tmp_path: Path) -> None:
     import os
     import stat
 
-    from briefpack.tokens import write_atomic
+    from briefpack.store import write_atomic
 
     umask = os.umask(0o022)
     try:
@@ -196,7 +197,7 @@ def test_counting_on_every_core_gives_tiktokens_own_counts() -> None:
     texts = ["", "x", "<|endoftext|> stays text\n", "long line " * 20_000]
     texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 400))) for _ in range(500)]
     rng.shuffle(texts)
-    encoding = tokens.load_encoding("o200k_base")
+    encoding = load_encoding("o200k_base")
     expected = [len(t) for t in encoding.encode_ordinary_batch(texts)]
     assert tokens.count_texts(encoding, texts) == expected
     items = [(str(i), t) for i, t in enumerate(texts)]

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Literal, TextIO
 
 from briefpack.errors import BriefpackError
-from briefpack.tokens import write_atomic
+from briefpack.store import write_atomic
 
 FALLBACK = Path(".briefpack") / "brief.md"
 

@@ -33,7 +33,8 @@ from briefpack.secrets import (
     scan_text,
     scanner_id,
 )
-from briefpack.tokens import cache_dir, digest, write_atomic
+from briefpack.store import cache_dir, write_atomic
+from briefpack.tokens import digest
 
 _MAX_ENTRIES = 100_000
 

@@ -26,7 +26,7 @@ from briefpack.brief import Doc, Prior, Segment
 from briefpack.discover import Skip
 from briefpack.read import SourceFile
 from briefpack.secrets import Finding, scanner_id
-from briefpack.tokens import cache_dir, write_atomic
+from briefpack.store import cache_dir, write_atomic
 
 MEMO_VERSION = 2
 

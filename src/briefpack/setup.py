@@ -8,7 +8,7 @@ from typing import Any
 
 from briefpack.config import CONFIG_NAME, DEFAULT_MODEL, dump_config, find_git_root
 from briefpack.errors import BriefpackError
-from briefpack.tokens import write_atomic
+from briefpack.store import write_atomic
 
 NOTE_FOLDERS = ("notes", "docs/notes", "doc/notes", ".notes", "docs/adr", "adr", "docs/decisions")
 ABOUT_FILES = ("ABOUT.md", "about.md", "notes/about.md", "docs/about.md", "CONTEXT.md")

@@ -22,7 +22,7 @@ from briefpack.errors import BriefpackError, ExitCode
 from briefpack.git import run_git, start_git
 from briefpack.memo import Memo, code_id, memo_key, save_memo
 from briefpack.pipeline import Built
-from briefpack.tokens import write_atomic
+from briefpack.store import write_atomic
 
 MANIFEST_VERSION = 1
 

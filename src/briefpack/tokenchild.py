@@ -110,7 +110,8 @@ def _serve(encoding: Callable[[], str], requests_fd: int, replies_fd: int) -> No
         devnull = os.open(os.devnull, os.O_RDWR)
         for fd in (0, 1, 2):  # hold none of git's pipes open: it may wait for them to close
             os.dup2(devnull, fd)
-        from briefpack.tokens import count_texts, load_encoding
+        from briefpack.encodings import load_encoding
+        from briefpack.tokens import count_texts
 
         replies = os.fdopen(replies_fd, "wb")
         try:
