@@ -172,6 +172,62 @@ def test_works_in_a_linked_worktree(repo: Path, tmp_path: Path) -> None:
     assert "VERSION = 1" in at_head(repo, SNAP)
 
 
+def branch_and_merge(repo: Path, ours: dict[str, str], theirs: dict[str, str]) -> Result:
+    """Two branches from one commit, each changing files and committing (the hook runs), then
+    the second merged into the first; returns `git merge`'s outcome."""
+    assert commit(repo, "-m", "base").returncode == 0
+    git(repo, "checkout", "-q", "-b", "side")
+    write_tree(repo, theirs)
+    git(repo, "add", "-A")
+    assert commit(repo, "-m", "side").returncode == 0
+    git(repo, "checkout", "-q", "-")
+    write_tree(repo, ours)
+    git(repo, "add", "-A")
+    assert commit(repo, "-m", "ours").returncode == 0
+    return subprocess.run(
+        ["git", "merge", "--no-edit", "side"], cwd=repo, capture_output=True, text=True
+    )
+
+
+def test_a_merge_never_conflicts_in_the_snapshot(repo: Path, cli: CLI) -> None:
+    merged = branch_and_merge(repo, {"app.py": "VERSION = 2\n"}, {"README.md": "# Demo, side\n"})
+    assert merged.returncode == 0, merged.stdout + merged.stderr  # without the driver: CONFLICT
+    assert len(git(repo, "rev-list", "--parents", "-1", "HEAD").split()) == 3  # a merge commit
+    assert "VERSION = 2" in at_head(repo, SNAP)  # this side's: git wrote the tree before any hook
+    (repo / "app.py").write_text("VERSION = 3\n")
+    git(repo, "add", "app.py")
+    assert commit(repo, "-m", "after the merge").returncode == 0
+    text = at_head(repo, SNAP)
+    assert "VERSION = 3" in text and "# Demo, side" in text  # both sides again
+    assert cli(["snapshot", "--check"], cwd=repo).exit_code == 0
+
+
+def test_a_merge_resolved_by_hand_is_snapshotted_at_its_commit(repo: Path, cli: CLI) -> None:
+    merged = branch_and_merge(repo, {"app.py": "VERSION = 2\n"}, {"app.py": "VERSION = 3\n"})
+    assert merged.returncode != 0 and "CONFLICT (content): Merge conflict in app.py" in merged.stdout
+    assert "conflict in .briefpack" not in merged.stdout  # the snapshot itself never conflicts
+    (repo / "app.py").write_text("VERSION = 4\n")
+    git(repo, "add", "app.py")
+    assert commit(repo, "--no-edit").returncode == 0
+    assert "VERSION = 4" in at_head(repo, SNAP)
+    assert cli(["snapshot", "--check"], cwd=repo).exit_code == 0
+
+
+def test_uninstall_removes_the_merge_driver_and_keeps_other_attributes(
+    repo: Path, cli: CLI
+) -> None:
+    attributes = repo / ".git" / "info" / "attributes"
+    assert "/.briefpack/context.json merge=briefpack-snapshot" in attributes.read_text()
+    assert git(repo, "config", "merge.briefpack-snapshot.driver").strip() == "true"
+    with attributes.open("a") as f:
+        f.write("*.bin binary\n")
+    assert cli(["hook", "install"], cwd=repo).exit_code == 0  # again: no line twice
+    assert attributes.read_text().count("merge=briefpack-snapshot") == 2
+    assert cli(["hook", "uninstall"], cwd=repo).exit_code == 0
+    assert attributes.read_text() == "*.bin binary\n"
+    assert "briefpack" not in (repo / ".git" / "config").read_text()
+
+
 def test_broken_config_warns_and_the_commit_goes_through(repo: Path) -> None:
     (repo / ".briefpack.toml").write_text("goal = [broken\n")
     git(repo, "add", ".briefpack.toml")

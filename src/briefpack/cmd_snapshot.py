@@ -65,11 +65,13 @@ def hook_install(
         bool, typer.Option("--force", help="Set an existing hook aside instead of chaining it.")
     ] = False,
 ) -> None:
-    """Install the pre-commit hook (an existing hook is kept and run first)."""
+    """Install the pre-commit hook (an existing hook is kept and run first), and a merge driver
+    that keeps the snapshot out of merge conflicts."""
     from briefpack import hook
 
-    outcome = hook.install(_repo(path), force=force)
-    where = hook.state(_repo(path)).path
+    repo = _repo(path)
+    outcome = hook.install(repo, force=force, snapshot=_snapshot_file(repo))
+    where = hook.state(repo).path
     notes = {
         "installed": f"installed {where}",
         "updated": f"updated {where} (it was already installed)",
@@ -77,6 +79,23 @@ def hook_install(
         "replaced": f"installed {where}; the hook that was there is kept as {hook.REPLACED}",
     }
     err.print(notes[outcome], style="green", markup=False)
+    err.print(
+        "the snapshot never conflicts in a merge: it keeps this side's, and the next commit"
+        " rewrites it (merge=briefpack-snapshot, in .git/info/attributes)",
+        markup=False,
+    )
+
+
+def _snapshot_file(repo: Path) -> Path:
+    """The snapshot the config names; the default one if the config cannot be read (the
+    hook will say why at the next commit)."""
+    from briefpack.config import load_settings
+    from briefpack.snapshot import snapshot_path
+
+    try:
+        return snapshot_path(load_settings(repo))
+    except BriefpackError:
+        return repo / ".briefpack" / "context.md"
 
 
 @hook_app.command("uninstall")
@@ -84,7 +103,7 @@ def hook_install(
 def hook_uninstall(
     path: Annotated[Path, typer.Argument(help="Repository folder.", metavar="PATH")] = Path(),
 ) -> None:
-    """Remove briefpack's pre-commit hook, putting back the one it chained."""
+    """Remove briefpack's pre-commit hook and merge driver, putting back the hook it chained."""
     from briefpack import hook
 
     outcome = hook.uninstall(_repo(path))

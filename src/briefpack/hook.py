@@ -1,12 +1,20 @@
-"""The native git pre-commit hook: install, uninstall, status.
+"""The native git pre-commit hook: install, uninstall, status; and the snapshot's merge driver.
 
 The hook file carries a marker line, so briefpack only ever removes or rewrites its own file. A
 hook that was there before (someone else's, or the pre-commit framework's) is kept beside it as
 `pre-commit.briefpack-chained` and run first; uninstalling puts it back.
+
+Two branches that both committed have two snapshots, and git cannot merge generated text (the
+manifest's total alone conflicts every time). So the snapshot files get a merge driver that
+keeps this side's version: `merge=briefpack-snapshot` in `.git/info/attributes` and the driver
+in the repository's config, both per clone, like the hook. A merge git concludes by itself
+commits that version (git writes a merge's tree before any hook could change it); the next
+commit, or a merge concluded with `git commit`, writes the snapshot anew.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
 import sys
@@ -21,6 +29,10 @@ from briefpack.git import run_git
 MARKER = "# briefpack-hook v"
 CHAINED = "pre-commit.briefpack-chained"
 REPLACED = "pre-commit.briefpack-replaced"
+DRIVER = "briefpack-snapshot"
+_ATTRIBUTES_NOTE = (
+    "# briefpack hook install: a merge keeps one snapshot; the merge's hook rewrites it"
+)
 
 Outcome = Literal["installed", "updated", "chained", "replaced", "removed", "restored", "absent"]
 
@@ -37,9 +49,7 @@ class HookState:
 
 def hooks_dir(root: Path) -> Path:
     """The hooks folder git uses here (honours core.hooksPath and linked worktrees)."""
-    out = run_git(root, "rev-parse", "--git-path", "hooks").decode("utf-8", "surrogateescape")
-    path = Path(out.strip())
-    return path if path.is_absolute() else (root / path).resolve()
+    return _git_path(root, "hooks")
 
 
 def state(root: Path) -> HookState:
@@ -49,15 +59,16 @@ def state(root: Path) -> HookState:
     return HookState(path, exists and _is_ours(path), exists, (path.parent / CHAINED).exists())
 
 
-def install(root: Path, *, force: bool = False) -> Outcome:
-    """Install the hook; chain an existing foreign hook (or, with `force`, set it aside)."""
+def install(root: Path, *, force: bool = False, snapshot: Path | None = None) -> Outcome:
+    """Install the hook; chain an existing foreign hook (or, with `force`, set it aside). With
+    `snapshot`: the merge driver for it and its manifest."""
     current = state(root)
     current.path.parent.mkdir(parents=True, exist_ok=True)
     outcome: Outcome = "installed"
     if current.ours:
         outcome = "updated"
     elif current.exists:
-        aside = current.path.parent / (REPLACED if force else CHAINED)
+        aside = _aside(current.path, force)
         if aside.exists():
             raise BriefpackError(
                 f"{aside} is in the way",
@@ -68,11 +79,14 @@ def install(root: Path, *, force: bool = False) -> Outcome:
             aside.chmod(aside.stat().st_mode & ~0o111)  # kept, but no longer run
         outcome = "replaced" if force else "chained"
     _write_hook(current.path)
+    if snapshot is not None:
+        _add_merge_driver(root, snapshot)
     return outcome
 
 
 def uninstall(root: Path) -> Outcome:
-    """Remove the hook if it is ours, and put back the hook it chained."""
+    """Remove the hook if it is ours (putting back the hook it chained), and the merge driver."""
+    _remove_merge_driver(root)
     current = state(root)
     if not current.exists or not current.ours:
         return "absent"
@@ -82,6 +96,62 @@ def uninstall(root: Path) -> Outcome:
         os.replace(chained, current.path)
         return "restored"
     return "removed"
+
+
+def _aside(path: Path, force: bool) -> Path:
+    return path.with_name(f"{path.name}.briefpack-{'replaced' if force else 'chained'}")
+
+
+def _add_merge_driver(root: Path, snapshot: Path) -> None:
+    """`merge=briefpack-snapshot` for the snapshot and its manifest, and that driver: `true`,
+    which leaves this side's file as the merge's result."""
+    run_git(root, "config", f"merge.{DRIVER}.name", "briefpack snapshot: rewritten at the commit")
+    run_git(root, "config", f"merge.{DRIVER}.driver", "true")
+    top = Path(run_git(root, "rev-parse", "--show-toplevel").decode().strip()).resolve()
+    wanted = [
+        f"{_pattern(path.resolve().relative_to(top).as_posix())} merge={DRIVER}"
+        for path in (snapshot, snapshot.with_suffix(".json"))
+        if path.resolve().is_relative_to(top)
+    ]
+    attributes = _git_path(root, "info/attributes")
+    lines = [line for line in _lines(attributes) if not _ours(line)]
+    attributes.parent.mkdir(parents=True, exist_ok=True)
+    attributes.write_text("".join(f"{line}\n" for line in [*lines, _ATTRIBUTES_NOTE, *wanted]))
+
+
+def _remove_merge_driver(root: Path) -> None:
+    with contextlib.suppress(BriefpackError):  # no such section: nothing to remove
+        run_git(root, "config", "--remove-section", f"merge.{DRIVER}")
+    attributes = _git_path(root, "info/attributes")
+    lines = _lines(attributes)
+    kept = [line for line in lines if not _ours(line)]
+    if kept != lines:
+        attributes.write_text("".join(f"{line}\n" for line in kept))
+
+
+def _ours(line: str) -> bool:
+    return line == _ATTRIBUTES_NOTE or line.endswith(f" merge={DRIVER}")
+
+
+def _pattern(path: str) -> str:
+    """An attributes pattern for exactly `path` (from the top of the work tree)."""
+    if any(c in path for c in ' \t"\\'):
+        escaped = path.replace("\\", "\\\\").replace('"', '\\"')
+        return f'"/{escaped}"'
+    return f"/{path}"
+
+
+def _lines(path: Path) -> list[str]:
+    try:
+        return path.read_text("utf-8").splitlines()
+    except FileNotFoundError:
+        return []
+
+
+def _git_path(root: Path, name: str) -> Path:
+    out = run_git(root, "rev-parse", "--git-path", name).decode("utf-8", "surrogateescape")
+    path = Path(out.strip())
+    return path if path.is_absolute() else (root / path).resolve()
 
 
 def _write_hook(path: Path) -> None:

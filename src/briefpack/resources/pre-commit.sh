@@ -2,10 +2,9 @@
 # briefpack pre-commit hook: keeps the context snapshot fresh at every commit.
 # Installed by `briefpack hook install`; `briefpack hook uninstall` removes it and puts back any
 # hook it chained. Do not edit the marker line below: it tells briefpack this file is its own.
-# briefpack-hook v1
-hooks_dir=$(dirname "$0")
-if [ -x "$hooks_dir/pre-commit.briefpack-chained" ]; then
-    "$hooks_dir/pre-commit.briefpack-chained" "$@" || exit $?
+# briefpack-hook v2
+if [ -x "$0.briefpack-chained" ]; then
+    "$0.briefpack-chained" "$@" || exit $?
 fi
 python=@PYTHON@
 if [ -x "$python" ]; then
