@@ -204,7 +204,9 @@ def test_a_merge_never_conflicts_in_the_snapshot(repo: Path, cli: CLI) -> None:
 
 def test_a_merge_resolved_by_hand_is_snapshotted_at_its_commit(repo: Path, cli: CLI) -> None:
     merged = branch_and_merge(repo, {"app.py": "VERSION = 2\n"}, {"app.py": "VERSION = 3\n"})
-    assert merged.returncode != 0 and "CONFLICT (content): Merge conflict in app.py" in merged.stdout
+    assert (
+        merged.returncode != 0 and "CONFLICT (content): Merge conflict in app.py" in merged.stdout
+    )
     assert "conflict in .briefpack" not in merged.stdout  # the snapshot itself never conflicts
     (repo / "app.py").write_text("VERSION = 4\n")
     git(repo, "add", "app.py")
