@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Literal
 
 Style = Literal["markdown", "xml"]
@@ -94,7 +94,9 @@ class _Reuse:
 
 def _separated(parts: list[Segment]) -> list[Segment]:
     """A blank line after every Markdown segment but the last. A reused one has it already."""
-    out = [s if s.tokens is not None else replace(s, text=s.text + "\n") for s in parts[:-1]]
+    out = [
+        s if s.tokens is not None else Segment(s.section, s.text + "\n", s.path) for s in parts[:-1]
+    ]
     last = parts[-1]
     if last.tokens is not None:  # was followed by another segment last time, now is not
         last = Segment(last.section, last.text[:-1], last.path)
