@@ -296,6 +296,17 @@ def test_a_failed_first_snapshot_stages_nothing(repo: Path) -> None:
     assert git(repo, "ls-files", ".briefpack") == ""
 
 
+def test_the_hook_notes_a_file_only_when_it_changes(repo: Path) -> None:
+    (repo / "legacy.txt").write_bytes("caf\xe9 cr\xe8me".encode("cp1252"))
+    git(repo, "add", "-A")
+    assert "legacy.txt: not UTF-8: decoded as cp1252" in commit(repo, "-m", "legacy").stderr
+    (repo / "app.py").write_text("VERSION = 2\n")
+    git(repo, "add", "app.py")
+    quiet = commit(repo, "-m", "one file")
+    assert quiet.returncode == 0 and "legacy.txt" not in quiet.stderr
+    assert "caf\xe9 cr\xe8me" in at_head(repo, SNAP)  # still in the snapshot, decoded
+
+
 def test_the_hook_lists_new_secrets_and_counts_the_rest(repo: Path) -> None:
     keys = {f"svc{i:02}.py": f'GITHUB_TOKEN = "ghp_{chr(65 + i) * 36}"\n' for i in range(12)}
     write_tree(repo, keys)

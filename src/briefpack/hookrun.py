@@ -69,13 +69,20 @@ def run_hook(path: Path, overrides: Callable[[], dict[str, Any]], *, check: bool
         )
         return 0
     built = outcome.built
-    for line in built.notices:
+    for line in _new_notices(outcome):
         _say(f"warning: {line}")
     for line in _secrets_lines(outcome):
         _say(f"warning: {line}")
     state = "up to date" if check else "updated" if outcome.changed else "unchanged"
     _say(f"snapshot {state}: {outcome.snapshot.context_path} · {built.budget_summary()}")
     return 0
+
+
+def _new_notices(outcome: Outcome) -> list[str]:
+    """The notices, but those about files unchanged since the last snapshot (`legacy.txt: not
+    UTF-8: decoded as cp1252`): they were said when the file changed."""
+    reused = outcome.reused
+    return [n for n in outcome.built.notices if n.split(": ", 1)[0] not in reused]
 
 
 SHOWN = 10  # secrets listed one per line at a commit; the rest are counted
