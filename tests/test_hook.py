@@ -291,6 +291,16 @@ def test_a_snapshot_of_a_subfolder_is_staged_from_the_top(repo: Path, cli: CLI) 
     assert "VERSION" not in (repo / "svc/.briefpack/context.md").read_text()
 
 
+def test_snapshot_stage_false_writes_without_staging(repo: Path, cli: CLI) -> None:
+    (repo / ".briefpack.toml").write_text("snapshot_stage = false\n")
+    git(repo, "add", "-A")
+    result = cli(["snapshot"], cwd=repo)
+    assert result.exit_code == 0, result.stderr
+    assert "VERSION = 1" in (repo / SNAP).read_text() and (repo / MANIFEST).exists()
+    assert git(repo, "ls-files", ".briefpack") == ""  # written, not staged
+    assert cli(["snapshot", "--check"], cwd=repo).exit_code == 0
+
+
 def test_a_failed_first_snapshot_stages_nothing(repo: Path) -> None:
     commit_what_cannot_fit(repo)
     assert git(repo, "ls-files", ".briefpack") == ""
