@@ -225,7 +225,10 @@ def test_uninstall_removes_the_merge_driver_and_keeps_other_attributes(
         f.write("*.bin binary\n")
     assert cli(["hook", "install"], cwd=repo).exit_code == 0  # again: no line twice
     assert attributes.read_text().count("merge=briefpack-snapshot") == 2
+    status = cli(["hook", "status"], cwd=repo).stdout
+    assert "merge driver: /.briefpack/context.md, /.briefpack/context.json never conflict" in status
     assert cli(["hook", "uninstall"], cwd=repo).exit_code == 0
+    assert "merge driver: not set" in cli(["hook", "status"], cwd=repo).stdout
     assert attributes.read_text() == "*.bin binary\n"
     assert "briefpack" not in (repo / ".git" / "config").read_text()
 

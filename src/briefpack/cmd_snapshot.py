@@ -120,10 +120,11 @@ def hook_uninstall(
 def hook_status(
     path: Annotated[Path, typer.Argument(help="Repository folder.", metavar="PATH")] = Path(),
 ) -> None:
-    """Say whether the pre-commit hook is installed, and where."""
+    """Say whether the pre-commit hook and the snapshot's merge driver are installed."""
     from briefpack import hook
 
-    current = hook.state(_repo(path))
+    repo = _repo(path)
+    current = hook.state(repo)
     if current.ours:
         chained = f" (runs {hook.CHAINED} first)" if current.chained else ""
         typer.echo(f"installed: {current.path}{chained}")
@@ -131,6 +132,11 @@ def hook_status(
         typer.echo(f"not installed: {current.path} is another tool's hook")
     else:
         typer.echo(f"not installed: no hook at {current.path}")
+    covered = hook.merge_driver(repo)
+    if covered:
+        typer.echo(f"merge driver: {', '.join(covered)} never conflict")
+    else:
+        typer.echo("merge driver: not set (`briefpack hook install` sets it)")
 
 
 def _repo(path: Path) -> Path:

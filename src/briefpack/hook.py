@@ -119,6 +119,16 @@ def _add_merge_driver(root: Path, snapshot: Path) -> None:
     attributes.write_text("".join(f"{line}\n" for line in [*lines, _ATTRIBUTES_NOTE, *wanted]))
 
 
+def merge_driver(root: Path) -> list[str]:
+    """The paths the merge driver covers here ([] when it is not configured)."""
+    try:
+        run_git(root, "config", f"merge.{DRIVER}.driver")
+    except BriefpackError:
+        return []
+    lines = _lines(_git_path(root, "info/attributes"))
+    return [line.rsplit(" ", 1)[0] for line in lines if _ours(line) and line != _ATTRIBUTES_NOTE]
+
+
 def _remove_merge_driver(root: Path) -> None:
     with contextlib.suppress(BriefpackError):  # no such section: nothing to remove
         run_git(root, "config", "--remove-section", f"merge.{DRIVER}")
