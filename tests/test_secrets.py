@@ -6,6 +6,7 @@ real-looking credential is stored in this repository and none can leak from a pr
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
 import os
 import random
@@ -193,13 +194,13 @@ def test_scanning_on_every_core_finds_the_same(
     monkeypatch.setattr(guard, "PARALLEL_SCAN_CHARS", 0)
     monkeypatch.setattr(guard, "cores", lambda: 2)  # also on a one-core machine
     calls: list[int] = []
-    real = guard.ProcessPoolExecutor
+    real = concurrent.futures.ProcessPoolExecutor
 
     def pool(*a: object, **k: object) -> object:
         calls.append(1)
         return real(*a, **k)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(guard, "ProcessPoolExecutor", pool)
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", pool)  # imported when used
     parallel = cli(args, cwd=repo)
     assert calls, "the worker processes were not used"
     assert parallel.exit_code == serial.exit_code == 0, parallel.stderr
