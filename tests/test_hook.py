@@ -221,15 +221,15 @@ def test_uninstall_removes_the_merge_driver_and_keeps_other_attributes(
     attributes = repo / ".git" / "info" / "attributes"
     assert "/.briefpack/context.json merge=briefpack-snapshot" in attributes.read_text()
     assert git(repo, "config", "merge.briefpack-snapshot.driver").strip() == "true"
-    with attributes.open("a") as f:
-        f.write("*.bin binary\n")
+    with attributes.open("ab") as f:
+        f.write(b"*.bin binary\n/caf\xe9.txt -diff\n")  # a user's lines, one not UTF-8
     assert cli(["hook", "install"], cwd=repo).exit_code == 0  # again: no line twice
-    assert attributes.read_text().count("merge=briefpack-snapshot") == 2
+    assert attributes.read_bytes().count(b"merge=briefpack-snapshot") == 2
     status = cli(["hook", "status"], cwd=repo).stdout
     assert "merge driver: /.briefpack/context.md, /.briefpack/context.json never conflict" in status
     assert cli(["hook", "uninstall"], cwd=repo).exit_code == 0
     assert "merge driver: not set" in cli(["hook", "status"], cwd=repo).stdout
-    assert attributes.read_text() == "*.bin binary\n"
+    assert attributes.read_bytes() == b"*.bin binary\n/caf\xe9.txt -diff\n"
     assert "briefpack" not in (repo / ".git" / "config").read_text()
 
 

@@ -31,7 +31,7 @@ CHAINED = "pre-commit.briefpack-chained"
 REPLACED = "pre-commit.briefpack-replaced"
 DRIVER = "briefpack-snapshot"
 _ATTRIBUTES_NOTE = (
-    "# briefpack hook install: a merge keeps one snapshot; the merge's hook rewrites it"
+    "# briefpack hook install: a merge keeps this side's snapshot; a commit rewrites it"
 )
 
 Outcome = Literal["installed", "updated", "chained", "replaced", "removed", "restored", "absent"]
@@ -107,7 +107,8 @@ def _add_merge_driver(root: Path, snapshot: Path) -> None:
     which leaves this side's file as the merge's result."""
     run_git(root, "config", f"merge.{DRIVER}.name", "briefpack snapshot: rewritten at the commit")
     run_git(root, "config", f"merge.{DRIVER}.driver", "true")
-    top = Path(run_git(root, "rev-parse", "--show-toplevel").decode().strip()).resolve()
+    out = run_git(root, "rev-parse", "--show-toplevel").decode("utf-8", "surrogateescape")
+    top = Path(out.strip()).resolve()
     wanted = [
         f"{_pattern(path.resolve().relative_to(top).as_posix())} merge={DRIVER}"
         for path in (snapshot, snapshot.with_suffix(".json"))
@@ -116,7 +117,7 @@ def _add_merge_driver(root: Path, snapshot: Path) -> None:
     attributes = _git_path(root, "info/attributes")
     lines = [line for line in _lines(attributes) if not _ours(line)]
     attributes.parent.mkdir(parents=True, exist_ok=True)
-    attributes.write_text("".join(f"{line}\n" for line in [*lines, _ATTRIBUTES_NOTE, *wanted]))
+    _write_lines(attributes, [*lines, _ATTRIBUTES_NOTE, *wanted])
 
 
 def merge_driver(root: Path) -> list[str]:
@@ -136,7 +137,7 @@ def _remove_merge_driver(root: Path) -> None:
     lines = _lines(attributes)
     kept = [line for line in lines if not _ours(line)]
     if kept != lines:
-        attributes.write_text("".join(f"{line}\n" for line in kept))
+        _write_lines(attributes, kept)
 
 
 def _ours(line: str) -> bool:
@@ -153,9 +154,14 @@ def _pattern(path: str) -> str:
 
 def _lines(path: Path) -> list[str]:
     try:
-        return path.read_text("utf-8").splitlines()
+        return path.read_bytes().decode("utf-8", "surrogateescape").splitlines()
     except FileNotFoundError:
         return []
+
+
+def _write_lines(path: Path, lines: list[str]) -> None:
+    """Lines written back byte for byte as read (a user's own lines need not be UTF-8)."""
+    path.write_bytes("".join(f"{line}\n" for line in lines).encode("utf-8", "surrogateescape"))
 
 
 def _git_path(root: Path, name: str) -> Path:
