@@ -151,7 +151,7 @@ def make_snapshot(built: Built, data: bytes, memo: Memo | None = None) -> Snapsh
     for section, path, tokens in built.file_tokens():
         if path in docs:
             text = docs[path].text
-            shas[path] = memo.sha256(path, text) if memo is not None else _sha256(text)
+            shas[path] = (memo.sha256(path, text) if memo is not None else None) or _sha256(text)
             files.append({"path": path, "section": section, "sha256": shas[path], "tokens": tokens})
     manifest = {
         "briefpack_manifest": MANIFEST_VERSION,
