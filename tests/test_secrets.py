@@ -350,6 +350,25 @@ def test_the_scan_cache_remembers_by_content(tmp_path: Path) -> None:
     assert again == brief and found_again == found
 
 
+def test_the_scan_cache_key_keeps_the_extensions_case(
+    cli: Callable[..., Result], git_repo: Path
+) -> None:
+    """Issue 21.1: `x.C` and `a.c` share a text, which the rules read differently (the keyword
+    rules go by the extension as written), so one's findings never serve the other: not within
+    a run, nor through the cache on disk."""
+    password = "Xk" + rand(12)
+    line = f"$password = '{password}';\n"
+    write_tree(git_repo, {"x.C": line, "a.c": line})
+    expected = {name: redact(line, scan_text(line, name)) for name in ("x.C", "a.c")}
+    assert password not in expected["x.C"]
+    for flags in (["--no-cache"], [], []):  # one run alone, then filling and reading the cache
+        result = cli(["build", str(git_repo), "--stdout", *flags])
+        assert result.exit_code == 0
+        sections = result.stdout.split("### ")
+        for name, text in expected.items():
+            assert any(part.startswith(f"{name}\n") and text in part for part in sections)
+
+
 @pytest.mark.parametrize(
     "junk",
     [
@@ -370,7 +389,7 @@ def test_a_corrupt_scan_cache_is_discarded(tmp_path: Path, junk: bytes) -> None:
     assert all(isinstance(v, list) for v in cache.entries.values())
     _, found = guard_brief(Brief(files=(Doc("a.py", "x = 1\n"),)), mode="redact", cache=cache)
     assert found == ()
-    assert json.loads(path.read_text())["version"] == scanner_id()
+    assert json.loads(path.read_text())["version"] == guard._version()
 
 
 def test_guard_text_blocks() -> None:

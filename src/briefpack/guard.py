@@ -62,11 +62,12 @@ class ScanCache:
     keys: dict[tuple[str, str], str] = field(default_factory=dict, repr=False)
 
     def key(self, text: str, path: str) -> str:
-        """The extension (which picks the keyword rules; split off as detect-secrets does, with
-        no Path per file) and the text's digest: computed once per text and name in a run."""
+        """The extension as written (it picks the keyword rules, and `x.C` is not `x.c` to them;
+        split off as detect-secrets does, with no Path per file) and the text's digest: exactly
+        what decides the findings, computed once per text and name in a run."""
         key = self.keys.get((text, path))
         if key is None:
-            extension = os.path.splitext(path)[1].lower()  # noqa: PTH122
+            extension = os.path.splitext(path)[1]  # noqa: PTH122
             key = self.keys[text, path] = f"{extension}:{digest(text)}"
         return key
 
@@ -101,7 +102,7 @@ class ScanCache:
         merged = {**_read(self.path), **self.entries}
         if len(merged) > _MAX_ENTRIES:
             merged = {k: v for k, v in merged.items() if k in self.used}
-        payload = {"version": scanner_id(), "entries": merged}
+        payload = {"version": _version(), "entries": merged}
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             write_atomic(self.path, json.dumps(payload, separators=(",", ":")).encode())
@@ -144,13 +145,19 @@ def _quiet_worker() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+def _version() -> str:
+    """The scanner's code, and the key format: version 2 keeps the extension's case (version 1
+    lower-cased it, so one file's findings could serve another that its rules read otherwise)."""
+    return f"{scanner_id()}/2"
+
+
 def _read(path: Path) -> dict[str, list[list[Any]]]:
     """The cache's entries; anything unreadable, corrupt or from another version counts as empty."""
     try:
         data: Any = json.loads(path.read_bytes())
     except (OSError, ValueError):
         return {}
-    if not isinstance(data, dict) or data.get("version") != scanner_id():
+    if not isinstance(data, dict) or data.get("version") != _version():
         return {}
     entries = data.get("entries")
     if not isinstance(entries, dict):
