@@ -184,6 +184,29 @@ def test_files_named_in_the_goal_and_priority_come_last(cli: CLI, project: Path)
     assert order == sorted(order)
 
 
+@pytest.mark.parametrize(
+    "how",
+    [["-x", "app/"], ["--briefpackignore"], ["--lockfile"]],
+    ids=["exclude-flag", "briefpackignore", "lockfile-only"],
+)
+def test_diff_leaves_out_what_the_brief_leaves_out(cli: CLI, project: Path, how: list[str]) -> None:
+    """Issue 21.2: a change to a file the brief excludes never reaches "What changed"."""
+    write_tree(project, {"app/server.py": "PORT = 1\n", "package-lock.json": '{"v": 1}\n'})
+    git(project, "add", "-A")
+    git(project, "commit", "-qm", "first")
+    write_tree(project, {"app/server.py": "PORT = 2  # SERVER-EDIT\n"})
+    write_tree(project, {"package-lock.json": '{"v": "LOCK-EDIT"}\n', "app.py": "# APP-EDIT\n"})
+    flags = ["-x", "app/"] if how == ["-x", "app/"] else []
+    if how == ["--briefpackignore"]:
+        write_tree(project, {".briefpackignore": "app/\n"})
+    result = cli(["build", "--stdout", "--diff", *flags], cwd=project)
+    assert result.exit_code == 0, result.stderr
+    changed = result.stdout.split("What changed recently")[1]
+    assert "APP-EDIT" in changed
+    assert "LOCK-EDIT" not in result.stdout  # a lockfile is left out by default
+    assert ("SERVER-EDIT" in result.stdout) == (how == ["--lockfile"])
+
+
 def test_diff_secrets_are_redacted_too(cli: CLI, project: Path) -> None:
     git(project, "commit", "-qm", "first")
     token = "ghp_" + "Zq9" * 12

@@ -82,7 +82,10 @@ def gather(
     files, unread = reader.read(list(roles), max_size)
     skipped.extend(unread)
     notices = [f"{f.path}: {f.note}" for f in files if f.note]
-    changes = git_changes(root, diff=config.diff, log=config.log)
+    within = {f.path for f in files} | ({about_path} if about_path else set())
+    changes = git_changes(
+        root, diff=config.diff, log=config.log, within=within, staged=reader.entries is not None
+    )
     dumps, failures = run_schema_commands(
         config.schema_commands, settings.root, config.schema_timeout
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,8 +20,19 @@ class Changes:
     paths: frozenset[str] = frozenset()
 
 
-def git_changes(root: Path, *, diff: bool, log: int) -> Changes:
-    """The working-tree and staged diff (against HEAD) and the last `log` commit messages."""
+def git_changes(
+    root: Path,
+    *,
+    diff: bool,
+    log: int,
+    within: Collection[str] = (),
+    staged: bool = False,
+) -> Changes:
+    """The diff against HEAD of the files `within` the brief (paths relative to `root`; what
+    the brief leaves out stays out of its diff too), and the last `log` commit messages.
+
+    `staged`: the index against HEAD only (a snapshot is what is staged, nothing else).
+    """
     if not diff and not log:
         return Changes()
     if find_git_root(root) is None:
@@ -29,20 +41,35 @@ def git_changes(root: Path, *, diff: bool, log: int) -> Changes:
     paths: frozenset[str] = frozenset()
     has_head = _has_head(root)
     if diff:
-        base = ["HEAD"] if has_head else ["--cached"]
-        text = _text(run_git(root, "diff", "--no-color", "--no-ext-diff", *base, "--", "."))
-        if not has_head:  # no commit yet: staged changes, then unstaged ones
-            text += _text(run_git(root, "diff", "--no-color", "--no-ext-diff", "--", "."))
+        # no commit yet: the staged changes, then the unstaged ones (a snapshot: staged only)
+        bases = [["--cached"]] if staged else [["HEAD"]] if has_head else [["--cached"], []]
+        names: set[str] = set()
+        for base in bases:
+            names.update(
+                split_z(run_git(root, "diff", "--name-only", "-z", "--relative", *base, "--", "."))
+            )
+        paths = frozenset(names & set(within))
+        text = "".join(_diff_text(root, base, sorted(paths)) for base in bases)
         if text.strip():
             docs.append(Doc("git diff" + (" HEAD" if has_head else ""), text))
-        names = run_git(root, "diff", "--name-only", "-z", "--relative", *base, "--", ".")
-        paths = frozenset(split_z(names))
     if log and has_head:
         out = run_git(
             root, "log", f"-n{log}", "--no-color", "--date=short", "--format=%h %ad %an%n%n%B", "--"
         )
         docs.append(Doc(f"git log -n {log}", _text(out)))
     return Changes(tuple(docs), paths)
+
+
+def _diff_text(root: Path, base: list[str], paths: list[str]) -> str:
+    """The diff of exactly `paths`, as literal pathspecs, in batches that fit a command line."""
+    text = ""
+    for at in range(0, len(paths), _BATCH):
+        batch = [f":(literal){p}" for p in paths[at : at + _BATCH]]
+        text += _text(run_git(root, "diff", "--no-color", "--no-ext-diff", *base, "--", *batch))
+    return text
+
+
+_BATCH = 500  # pathspecs per git call: far below any system's argument limit
 
 
 def _has_head(root: Path) -> bool:
