@@ -72,6 +72,7 @@ def test_commit_a_and_commit_paths_use_the_index_being_committed(repo: Path) -> 
     (repo / "app.py").write_text("VERSION = 5\n")
     assert commit(repo, "-m", "one path", "app.py").returncode == 0
     assert "VERSION = 5" in at_head(repo, SNAP)
+    assert git(repo, "status", "--porcelain") == ""  # the user's index holds it too
 
 
 def test_unchanged_tree_keeps_the_snapshot_byte_identical(repo: Path) -> None:
@@ -395,3 +396,67 @@ def test_this_repository_publishes_a_valid_hook_manifest() -> None:
     hooks = load_manifest(str(root / ".pre-commit-hooks.yaml"))
     assert [h["id"] for h in hooks] == ["briefpack-snapshot"]
     assert hooks[0]["entry"] == "briefpack snapshot --hook"
+
+
+def test_diff_and_log_in_the_config_never_reach_the_snapshot(repo: Path, cli: CLI) -> None:
+    """Issue 21.3: a snapshot is what is staged, nothing else; `--check` passes after a commit."""
+    (repo / ".briefpack.toml").write_text("diff = true\nlog = 3\n")
+    git(repo, "add", "-A")
+    assert commit(repo, "-m", "first").returncode == 0
+    (repo / "app.py").write_text("VERSION = 1\nUNSTAGED_WORK = 1\n")
+    write_tree(repo, {"README.md": "# Demo, staged\n"})
+    git(repo, "add", "README.md")
+    assert commit(repo, "-m", "second").returncode == 0
+    text = at_head(repo, SNAP)
+    assert "# Demo, staged" in text and "UNSTAGED_WORK" not in text and "first" not in text
+    assert cli(["snapshot", "--check"], cwd=repo).exit_code == 0
+
+
+def test_a_partial_commit_leaves_the_users_index_right(repo: Path) -> None:
+    """Issue 21.4: `git commit <paths>` runs the hook on a temporary index; the index the user
+    keeps must hold the snapshot just committed (not none, not the previous one)."""
+    hook.uninstall(repo)
+    assert commit(repo, "-m", "before the hook").returncode == 0
+    hook.install(repo, force=False, snapshot=repo / SNAP)
+    for version in (2, 3):
+        (repo / "app.py").write_text(f"VERSION = {version}\n")
+        (repo / "README.md").write_text(f"# Demo {version}, not committed\n")
+        done = commit(repo, "-m", f"only app.py ({version})", "app.py")
+        assert done.returncode == 0, done.stderr
+        assert f"VERSION = {version}" in at_head(repo, SNAP)
+        assert git(repo, "status", "--porcelain") == " M README.md\n"
+        assert git(repo, "diff", "--cached", "--name-only") == ""  # the index matches HEAD
+
+
+def test_an_intent_to_add_file_is_not_in_the_snapshot(repo: Path) -> None:
+    """Issue 21.5: `git add -N` announces a file; the commit does not contain it."""
+    write_tree(repo, {"later.py": "NOT_COMMITTED = 1\n"})
+    git(repo, "add", "-N", "later.py")
+    assert commit(repo, "-m", "first").returncode == 0
+    assert "later.py" not in git(repo, "ls-tree", "-r", "--name-only", "HEAD")
+    manifest = json.loads(at_head(repo, MANIFEST))
+    assert "later.py" not in [f["path"] for f in manifest["files"]]
+    assert "later.py" not in at_head(repo, SNAP)
+
+
+def test_snapshot_from_a_subfolder_is_the_repositorys(repo: Path, cli: CLI) -> None:
+    """Issue 21.6: with no config of its own, a subfolder's snapshot is the repository's."""
+    write_tree(repo, {"svc/api.py": "ROUTES = []\n"})
+    git(repo, "add", "-A")
+    made = cli(["snapshot"], cwd=repo / "svc")
+    assert made.exit_code == 0, made.stderr
+    text = (repo / SNAP).read_text()
+    assert "ROUTES = []" in text and "VERSION = 1" in text
+    assert not (repo / "svc/.briefpack").exists()
+    assert commit(repo, "-m", "first").returncode == 0
+    assert cli(["snapshot", "--check"], cwd=repo / "svc").exit_code == 0
+
+
+def test_hook_check_fails_on_a_stale_snapshot(repo: Path, cli: CLI) -> None:
+    """Issue 21.7: `snapshot --hook --check` exits as `snapshot --check` does."""
+    assert commit(repo, "-m", "first").returncode == 0
+    assert cli(["snapshot", "--hook", "--check"], cwd=repo).exit_code == 0
+    (repo / "app.py").write_text("VERSION = 9\n")
+    git(repo, "add", "app.py")
+    stale = cli(["snapshot", "--hook", "--check"], cwd=repo)
+    assert stale.exit_code == 5 and "snapshot is stale" in stale.stderr

@@ -21,7 +21,7 @@ from typer.testing import Result
 
 from briefpack.brief import Brief, Doc
 from briefpack.guard import ScanCache, SecretsError, guard_brief, guard_text
-from briefpack.secrets import Finding, redact, scan_text, scanner_id
+from briefpack.secrets import Finding, redact, scan_text
 from tests.conftest import git, write_tree
 
 ALNUM = string.ascii_letters + string.digits

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Mapping
 from pathlib import Path
 
 from briefpack.errors import BriefpackError
@@ -13,9 +14,12 @@ class GitError(BriefpackError):
     """git is missing, or a git command failed."""
 
 
-def run_git(cwd: Path, *args: str, input_bytes: bytes | None = None) -> bytes:
-    """Run `git <args>` in `cwd` and return stdout; any failure is a GitError naming the command."""
-    return run_git_full(cwd, *args, input_bytes=input_bytes)[0]
+def run_git(
+    cwd: Path, *args: str, input_bytes: bytes | None = None, env: Mapping[str, str] | None = None
+) -> bytes:
+    """Run `git <args>` in `cwd` (with `env` over the environment) and return stdout; any
+    failure is a GitError naming the command."""
+    return run_git_full(cwd, *args, input_bytes=input_bytes, env=env)[0]
 
 
 def start_git(cwd: Path, *args: str) -> subprocess.Popen[bytes]:
@@ -29,8 +33,8 @@ def start_git(cwd: Path, *args: str) -> subprocess.Popen[bytes]:
         raise _missing() from None
 
 
-def _env() -> dict[str, str]:
-    return {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
+def _env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    return {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C", **(extra or {})}
 
 
 def _missing() -> GitError:
@@ -39,7 +43,9 @@ def _missing() -> GitError:
     )
 
 
-def run_git_full(cwd: Path, *args: str, input_bytes: bytes | None = None) -> tuple[bytes, bytes]:
+def run_git_full(
+    cwd: Path, *args: str, input_bytes: bytes | None = None, env: Mapping[str, str] | None = None
+) -> tuple[bytes, bytes]:
     """`run_git`, also returning what git said on stderr (its warnings) when it succeeded."""
     try:
         proc = subprocess.run(
@@ -47,7 +53,7 @@ def run_git_full(cwd: Path, *args: str, input_bytes: bytes | None = None) -> tup
             cwd=cwd,
             input=input_bytes,
             capture_output=True,
-            env=_env(),
+            env=_env(env),
             check=False,
         )
     except FileNotFoundError:

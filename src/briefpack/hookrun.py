@@ -61,7 +61,7 @@ def run_hook(path: Path, overrides: Callable[[], dict[str, Any]], *, check: bool
         return int(ExitCode.INTERRUPTED)
     except Exception as exc:  # the hook must never block a commit by its own failure
         message = exc.message if isinstance(exc, BriefpackError) else f"{type(exc).__name__}: {exc}"
-        if _strict(path):
+        if check or _strict(path):  # a check that cannot pass must fail, hook or not
             _say(f"error: briefpack snapshot: {message}")
             return int(getattr(exc, "exit_code", ExitCode.ERROR))
         _say(

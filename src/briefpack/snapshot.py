@@ -6,11 +6,8 @@ layout), so a snapshot never makes a diff by itself.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import os
-import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,10 +16,9 @@ from typing import Any
 from briefpack.brief import Doc, Segment
 from briefpack.config import Settings
 from briefpack.errors import BriefpackError, ExitCode
-from briefpack.git import run_git, start_git
 from briefpack.memo import Memo, code_id, memo_key, save_memo
 from briefpack.pipeline import Built
-from briefpack.store import write_atomic
+from briefpack.staging import Early, read_or_none, stage_snapshot, write_early, write_if_changed
 
 MANIFEST_VERSION = 1
 
@@ -65,12 +61,19 @@ def take_snapshot(start: Path, overrides: dict[str, Any], *, check: bool) -> Out
     from briefpack.config import find_git_root, load_settings
     from briefpack.pipeline import assemble, count, resolve_root
 
-    root = resolve_root(start)
-    top = find_git_root(root)
+    folder = resolve_root(start)
+    top = find_git_root(folder)
     if top is None:
         raise BriefpackError(
-            f"not in a git repository: {root}", hint="a snapshot is of what git has staged"
+            f"not in a git repository: {folder}", hint="a snapshot is of what git has staged"
         )
+    # what is staged and nothing else: no work-tree diff, and no log (it would be stale as
+    # soon as this commit is made)
+    overrides = overrides | {"diff": False, "log": 0}
+    settings = load_settings(folder, overrides)
+    # the snapshot belongs to its config's folder (a package of a monorepo may have its own),
+    # else to the repository, from whichever subfolder it is taken
+    root = settings.root if settings.path is not None else top
     settings = load_settings(root, overrides)
     if not settings.config.snapshot_brief:
         overrides = overrides | {"goal": "", "format": "", "warnings": []}
@@ -95,7 +98,7 @@ def take_snapshot(start: Path, overrides: dict[str, Any], *, check: bool) -> Out
         if memo is not None:  # while git may still be storing the context
             remember(memo, built, snap, written.sizes)
         if stage:
-            stage_snapshot(snap, root, early)
+            stage_snapshot(snap.paths(), root, early)
     except BaseException:
         if early is not None:
             early.undo()
@@ -199,96 +202,26 @@ def _manifest_json(manifest: dict[str, Any]) -> str:
     return f'{head}, "files": [\n{rows}\n]}}\n' if rows else f'{head}, "files": []}}\n'
 
 
-@dataclass(frozen=True)
-class Early:
-    """The context written before counting, and git staging it meanwhile (see `write_early`)."""
-
-    data: bytes
-    changed: bool
-    top: Path = Path()  # the work tree's top folder, where git runs
-    name: str = ""  # the context's path from there
-    staging: subprocess.Popen[bytes] | None = None
-    was: bytes = b""  # the index entry it replaces (`git ls-files -s` output), or b""
-
-    def wait(self) -> None:
-        """Let git finish staging it."""
-        if self.staging is not None:
-            self.staging.wait()
-
-    def undo(self) -> None:
-        """Put the index entry back as it was: a snapshot that fails after this (Ctrl-C, a
-        broken encoding file) must not leave the new context staged beside the old manifest."""
-        if self.staging is None:
-            return
-        self.staging.wait()
-        with contextlib.suppress(BriefpackError):
-            if self.was:
-                mode, blob = self.was.split(b"\t", 1)[0].decode("ascii").split(" ")[:2]
-                run_git(self.top, "update-index", "--cacheinfo", f"{mode},{blob},{self.name}")
-            else:
-                run_git(self.top, "rm", "-q", "--cached", "--", self.name)
-
-
-def write_early(context_path: Path, data: bytes, top: Path, *, current: bytes | None) -> Early:
-    """Write the context as soon as it is rendered, and have git compress and stage it while
-    tokens are counted (on another core: ~0.55 s for Django's 37 MB snapshot, most of what a
-    commit's hook costs there). `top`: the work tree's top folder; `current`: the file's bytes,
-    known already (checked by the memo). With `--fit` the text may still change: what is final
-    is written and staged after, and an unused object is git's garbage to collect."""
-    if not _write_if_changed(context_path, data, current):
-        return Early(data, changed=False)
-    name = os.path.relpath(context_path, top)
-    if name.startswith(".."):  # outside the work tree: staging it fails later, and says so
-        return Early(data, changed=True)
-    was = run_git(top, "ls-files", "-s", "--", name).strip()
-    staging = start_git(top, "add", "-f", "--", name)
-    return Early(data, changed=True, top=top, name=name, staging=staging, was=was)
-
-
 def write_snapshot(snap: Snapshot, early: Early | None = None) -> bool:
     """Write both files, only where they changed. True if anything changed."""
     changed = early is not None and early.changed
     if early is None or early.data is not snap.data:  # else written already
-        changed = _write_if_changed(snap.context_path, snap.data) or changed
-    return _write_if_changed(snap.manifest_path, _utf8(snap.manifest)) or changed
-
-
-def stage_snapshot(snap: Snapshot, git_root: Path, early: Early | None = None) -> None:
-    """Stage both files, once git is done with the context staged early. `-f`: a .gitignore
-    that keeps `.briefpack/` (runs, fallback brief) out still lets them in; the context staged
-    early is not hashed again (its index entry matches the file)."""
-    if early is not None:
-        early.wait()
-    run_git(git_root, "add", "-f", "--", *(str(p) for p in snap.paths()))
+        changed = write_if_changed(snap.context_path, snap.data) or changed
+    return write_if_changed(snap.manifest_path, _utf8(snap.manifest)) or changed
 
 
 def _utf8(text: str) -> bytes:
     return text.encode("utf-8", "surrogateescape")
 
 
-def _write_if_changed(path: Path, data: bytes, current: bytes | None = None) -> bool:
-    if (current if current is not None else _current(path)) == data:
-        return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(path, data)
-    return True
-
-
 def check_snapshot(snap: Snapshot) -> None:
     """Raise StaleSnapshot when a file on disk differs from what it should hold."""
     for path, data in ((snap.context_path, snap.data), (snap.manifest_path, _utf8(snap.manifest))):
-        if _current(path) != data:
+        if read_or_none(path) != data:
             state = "missing" if not path.exists() else "stale"
             raise StaleSnapshot(
                 f"snapshot is {state}: {path}", hint="run `briefpack snapshot` and commit it"
             )
-
-
-def _current(path: Path) -> bytes | None:
-    try:
-        return path.read_bytes()
-    except OSError:
-        return None
 
 
 def _docs(built: Built) -> list[Doc]:

@@ -32,14 +32,17 @@ class Entry:
 
 
 def index_entries(root: Path) -> dict[str, Entry]:
-    """Path (relative to `root`) -> entry, for every file staged under `root`."""
-    out = run_git(root, "ls-files", "-z", "--cached", "--stage")
+    """Path (relative to `root`) -> entry, for every file under `root` in the tree that
+    committing the index makes: `git write-tree` leaves out what `git add -N` only announced
+    (an intent-to-add entry is not committed), and refuses an index with unmerged paths."""
+    tree = run_git(root, "write-tree").strip().decode("ascii")
+    out = run_git(root, "ls-tree", "-r", "-z", tree, "--", ".")
     entries: dict[str, Entry] = {}
     for record in out.split(b"\0"):
         if not record:
             continue
         meta, _, raw_path = record.partition(b"\t")
-        mode, blob, _stage = meta.decode("ascii").split(" ")
+        mode, _kind, blob = meta.decode("ascii").split(" ")
         entries[raw_path.decode("utf-8", "surrogateescape")] = Entry(mode, blob)
     return entries
 
