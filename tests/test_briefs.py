@@ -86,7 +86,7 @@ def test_new_writes_a_task_file_and_build_reads_it(cli: CLI, project: Path) -> N
         (["-g", "1. fix login\n2. write docs"], {"several-outputs"}),
         (["-g", "You are an expert. Fix login"], {"how-not-what"}),
         (["-g", "Fix login", "-w", "Think step by step"], {"how-not-what"}),
-        (["-g", "Fix login", "--budget", "10"], {"over-budget"}),
+        (["-g", "Fix login", "--budget", "10", "--no-fit"], {"over-budget"}),
     ],
 )
 def test_checker_findings(cli: CLI, project: Path, flags: list[str], codes: set[str]) -> None:

@@ -1,4 +1,4 @@
-"""The budget: over it, `build` stops and shows what to cut; `--fit` leaves files out, exactly."""
+"""The budget: over it, the ladder steps files down, exactly; `--no-fit` stops and shows what to cut."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ import pytest
 from typer.testing import Result
 
 from briefpack.encodings import load_encoding
-from briefpack.fit import drop_order, next_drops
 from briefpack.pipeline import build
 from briefpack.report import budget_line
 from briefpack.store import cache_dir
@@ -51,8 +50,10 @@ def tokens_of(text: str) -> int:
     return len(load_encoding("o200k_base").encode_ordinary(text))
 
 
-def test_over_budget_stops_with_the_largest_folders_and_files(cli: CLI, project: Path) -> None:
-    result = cli(["build", "--stdout", "-g", "g", "--budget", "2000"], cwd=project)
+def test_no_fit_over_budget_stops_with_the_largest_folders_and_files(
+    cli: CLI, project: Path
+) -> None:
+    result = cli(["build", "--stdout", "-g", "g", "--budget", "2000", "--no-fit"], cwd=project)
     assert result.exit_code == 3
     assert result.stdout == ""
     assert "largest folders and files" in result.stderr
@@ -64,55 +65,45 @@ def test_over_budget_stops_with_the_largest_folders_and_files(cli: CLI, project:
 
 
 @pytest.mark.parametrize("style", ["markdown", "xml"])
-def test_fit_leaves_out_the_largest_unprioritised_files_and_stays_exact(
-    cli: CLI, project: Path, style: str
+@pytest.mark.parametrize("budget", [4400, 6000, 8000])
+def test_the_ladder_fits_exactly_and_drops_nothing(
+    cli: CLI, project: Path, style: str, budget: int
 ) -> None:
-    budget = 5000
-    result = cli(
-        ["build", "--stdout", "-g", "g", "--budget", str(budget), "--fit", "--style", style],
-        cwd=project,
-    )
+    args = ["-g", "Fix the mid module", "--budget", str(budget), "--style", style]
+    result = cli(["build", "--stdout", *args], cwd=project)
     assert result.exit_code == 0, result.stderr
     out = result.stdout_bytes.decode()
-    stats = json.loads(
-        cli(
-            ["stats", "--json", "-g", "g", "--budget", str(budget), "--fit", "--style", style],
-            cwd=project,
-        ).stdout
-    )
-    assert stats["total"] == tokens_of(out) <= budget
-    left_out = stats["left_out_for_space"]
-    assert left_out == ["big.py", "mid.py"]  # largest first, only as many as needed
-    assert "core/big.py" not in left_out  # priority kept
-    assert "small.py" not in left_out
+    stats = json.loads(cli(["stats", "--json", *args], cwd=project).stdout)
+    assert stats["total"] == tokens_of(out) <= budget  # exact at every level
+    levels = {f["path"]: f["level"] for f in stats["files"]}
+    assert set(levels) >= {"core/big.py", "big.py", "mid.py", "small.py", "pkg/a.py"}
+    assert levels["core/big.py"] == "full"  # priority pins it
+    if budget >= 6000:
+        assert levels["mid.py"] == "full"  # the goal names it: first after the pin
+    assert "path" in levels.values() or "outline" in levels.values()
+    for path in levels:
+        assert path.rsplit("/", 1)[-1] in out  # every file is in the tree at least
     for kept in ("A shipping tool", "note_0 = 0", "CREATE TABLE t"):
-        assert kept in out  # about, notes and schema are never dropped
-    for path in left_out:
-        assert path in out  # named in the brief's note
-        assert f"left out {len(left_out)} file(s) for space" in result.stderr
-    assert ("Left out for space" in out) if style == "markdown" else ("<left_out>" in out)
+        assert kept in out  # about, notes and schema stay
+    assert "fitted by the ladder" in result.stderr
+
+
+def test_a_pinned_file_that_cannot_fit_is_an_error_naming_it(cli: CLI, project: Path) -> None:
+    result = cli(["build", "--stdout", "-g", "g", "--budget", "1200"], cwd=project)
+    assert result.exit_code == 3
+    assert "pinned file core/big.py" in result.stderr
 
 
 def test_fit_that_cannot_fit_says_why(cli: CLI, project: Path) -> None:
-    result = cli(["build", "--stdout", "-g", "g", "--budget", "150", "--fit"], cwd=project)
+    result = cli(["build", "--stdout", "-g", "g", "--budget", "150"], cwd=project)
     assert result.exit_code == 3
-    assert "even with every code file left out" in result.stderr
-
-
-def test_drop_order_and_next_drops() -> None:
-    files = [("a.py", 50), ("b.py", 500), ("core/c.py", 900), ("api/d.py", 700), ("e.py", 10)]
-    order = drop_order(files, ["core/**", "api/**"])
-    assert order == ["b.py", "a.py", "e.py", "api/d.py", "core/c.py"]
-    tokens = dict(files)
-    assert next_drops(order, tokens, 520) == ["b.py", "a.py"]
-    assert next_drops(order, tokens, 0) == []
-    assert next_drops(order, tokens, 10**6) == order
+    assert "even with every file by path only" in result.stderr
 
 
 def test_budget_line_colour_follows_the_share(project: Path) -> None:
     styles = {}
     for budget in (100_000, 10_000, 2_000):
-        built = build(project, {"budget": budget, "goal": "g"})
+        built = build(project, {"budget": budget, "goal": "g", "fit": False})
         line = budget_line(built)
         styles[budget] = str(line.spans[0].style)
     assert styles == {100_000: "green", 10_000: "yellow", 2_000: "bold red"}

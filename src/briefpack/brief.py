@@ -12,6 +12,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from briefpack.tree import tree as draw_tree
+
 Style = Literal["markdown", "xml"]
 
 
@@ -43,6 +45,8 @@ class Brief:
     notes: tuple[Doc, ...] = ()
     schema: tuple[Doc, ...] = ()
     files: tuple[Doc, ...] = ()
+    outlines: tuple[Doc, ...] = ()  # files stepped down to their outline, for space
+    path_only: Mapping[str, int] | None = None  # files in the tree only: path -> full tokens
     left_out: tuple[str, ...] = ()
     changes: tuple[Doc, ...] = ()  # `--diff` and `--log N`: what changed recently
     restate: bool = False  # repeat goal and return format after the context
@@ -110,30 +114,14 @@ def text_of(segments: Sequence[Segment]) -> str:
 
 def _tree_paths(brief: Brief) -> list[str]:
     """The files the tree shows: every doc that is a file (not a `$ command` dump)."""
-    return [
-        d.path for d in (*brief.notes, *brief.schema, *brief.files) if not is_command_output(d.path)
-    ]
+    docs = (*brief.notes, *brief.schema, *brief.outlines, *brief.files)
+    return [d.path for d in docs if not is_command_output(d.path)]
 
 
-def tree(paths: Sequence[str]) -> str:
-    """A `tree`-style drawing of `paths`, folders first at each level, then files, sorted."""
-    root: dict[str, dict] = {}  # type: ignore[type-arg]
-    for path in paths:
-        node = root
-        for part in display_path(path).split("/"):
-            node = node.setdefault(part, {})
-    lines = ["."]
-    _draw(root, "", lines)
-    return "\n".join(lines) + "\n"
-
-
-def _draw(node: dict, prefix: str, lines: list[str]) -> None:  # type: ignore[type-arg]
-    names = sorted(node, key=lambda n: (not node[n], n))
-    for i, name in enumerate(names):
-        last = i == len(names) - 1
-        child = node[name]
-        lines.append(prefix + ("└── " if last else "├── ") + name + ("/" if child else ""))
-        _draw(child, prefix + ("    " if last else "│   "), lines)
+def tree(paths: Sequence[str], path_only: Mapping[str, int] | None = None) -> str:
+    """A `tree`-style drawing of `paths`, and of `path_only` files (collapsed where they are
+    all a folder holds; see tree.py)."""
+    return draw_tree(paths, path_only, display_path)
 
 
 def display_path(path: str) -> str:
@@ -225,14 +213,19 @@ def _render_markdown(brief: Brief, reuse: _Reuse) -> list[Segment]:
     _md_group(out, "schema", "## Schema\n", brief.schema, reuse)
     _md_group(out, "changes", "## What changed recently\n", brief.changes, reuse)
     every = _tree_paths(brief)
-    if every:
-        out.append(Segment("tree", "## Directory tree\n\n" + _fenced(tree(every), "text")))
+    if every or brief.path_only:
+        drawn = tree(every, brief.path_only)
+        out.append(Segment("tree", "## Directory tree\n\n" + _fenced(drawn, "text")))
     if brief.left_out:
         out.append(Segment("left_out", "## Left out for space\n\n" + _bullets(brief.left_out)))
+    _md_group(out, "outlines", OUTLINES_HEADING, brief.outlines, reuse)
     _md_group(out, "files", "## Files\n", brief.files, reuse)
     if brief.restate and (brief.goal.strip() or brief.format.strip()):
         out.append(Segment("restate", "# Reminder\n\n" + _reminder(brief)))
     return out
+
+
+OUTLINES_HEADING = "## Outlines (signatures only: the full text is left out for space)\n"
 
 
 def _md_group(
@@ -285,6 +278,8 @@ _TAGS = (
     "left_out",
     "files",
     "file",
+    "outlines",
+    "outline",
     "changes",
     "change",
     "reminder",
@@ -309,10 +304,11 @@ def _render_xml(brief: Brief, reuse: _Reuse) -> list[Segment]:
     _xml_group(out, "schema", "file", brief.schema, reuse)
     _xml_group(out, "changes", "change", brief.changes, reuse)
     every = _tree_paths(brief)
-    if every:
-        out.append(Segment("tree", _element("tree", tree(every))))
+    if every or brief.path_only:
+        out.append(Segment("tree", _element("tree", tree(every, brief.path_only))))
     if brief.left_out:
         out.append(Segment("left_out", _element("left_out", _bullets(brief.left_out))))
+    _xml_group(out, "outlines", "outline", brief.outlines, reuse)
     _xml_group(out, "files", "file", brief.files, reuse)
     out.append(Segment("context", "</context>\n"))
     if brief.restate and (brief.goal.strip() or brief.format.strip()):
@@ -340,7 +336,7 @@ def _xml_group(
 def _xml_doc(section: str, tag: str, doc: Doc) -> Segment:
     attrs = f' path="{_attr(display_path(doc.path))}"'
     lang = language(doc.path)
-    if lang and tag == "file":
+    if lang and tag in ("file", "outline"):
         attrs += f' language="{lang}"'
     return Segment(section, _element(tag, doc.text, attrs), doc.path)
 

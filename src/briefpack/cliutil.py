@@ -49,7 +49,8 @@ class BriefFlags:
     include: list[str] | None = None
     exclude: list[str] | None = None
     budget: int | None = None
-    fit: bool = False
+    fit: bool | None = None
+    full: list[str] | None = None
     no_default_excludes: bool = False
     no_cache: bool = False
     secrets: str | None = None
@@ -89,7 +90,8 @@ class BriefFlags:
             "include": self.include or None,
             "exclude": self.exclude or None,
             "budget": self.budget,
-            "fit": self.fit or None,
+            "fit": self.fit,
+            "full": self.full or None,
             "default_excludes": False if self.no_default_excludes else None,
             "cache": False if self.no_cache else None,
             "secrets": self.secrets,
@@ -155,7 +157,21 @@ _BRIEF_OPTIONS: dict[str, Any] = {
             "--budget", help="Token budget (default: model window - reserve).", metavar="TOKENS"
         ),
     ],
-    "fit": Annotated[bool, typer.Option("--fit", help="Leave out files until the brief fits.")],
+    "fit": Annotated[
+        bool | None,
+        typer.Option(
+            "--fit/--no-fit",
+            help="Over budget, step files down to outline or path (the default); --no-fit: fail.",
+        ),
+    ],
+    "full": Annotated[
+        list[str] | None,
+        typer.Option(
+            "--full",
+            help="Always carry these files in full text, first (repeatable).",
+            metavar="GLOB",
+        ),
+    ],
     "no_default_excludes": Annotated[
         bool,
         typer.Option(

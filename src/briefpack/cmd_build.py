@@ -33,6 +33,7 @@ def make_brief(
     flags: BriefFlags, *, unknown_model_ok: bool = False, goal_needed: bool = True
 ) -> Built:
     """Build the brief these flags describe and print its warnings on stderr."""
+    from briefpack import report
     from briefpack.check import check
     from briefpack.models import UNKNOWN_SOURCE
     from briefpack.pipeline import build
@@ -49,9 +50,9 @@ def make_brief(
     for notice in built.notices:
         warn(notice)
     report_secrets(built.findings, built.settings.config.secrets)
-    if built.brief.left_out:
-        listed = ", ".join(display_path(p) for p in built.brief.left_out)
-        warn(f"--fit left out {len(built.brief.left_out)} file(s) for space: {listed}")
+    ladder = report.ladder_line(built)
+    if ladder is not None:
+        err.print(ladder, markup=False)
     if not built.file_tokens():
         warn(f"no files to brief in {display_path(str(built.settings.root))}")
     return built
@@ -73,7 +74,7 @@ def check_budget(built: Built) -> None:
         err.print(report.largest(built))
         raise OverBudgetError(
             f"the brief is {built.total:,} tokens, over the budget of {built.budget:,}",
-            hint="leave files out with -x GLOB or .briefpackignore, or pass --fit",
+            hint="leave files out with -x GLOB or .briefpackignore, or drop --no-fit",
         )
 
 

@@ -45,6 +45,7 @@ class Config:
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     priority: tuple[str, ...] = ()
+    full: tuple[str, ...] = ()  # pins: always in full text, first (or an error if they cannot fit)
     default_excludes: bool = True
     disable_defaults: tuple[str, ...] = ()
     max_file_size: int = 1_000_000
@@ -54,7 +55,7 @@ class Config:
     effort: Effort = "high"
     budget: int | None = None
     reserve: int | None = None
-    fit: bool = False
+    fit: bool = True  # over budget, step files down the ladder; false: the over-budget error
     cache: bool = True
     # Secrets.
     secrets: SecretsMode = "redact"

@@ -14,10 +14,6 @@ from briefpack.pipeline import Built
 def excluded_rows(built: Built) -> list[dict[str, Any]]:
     """Every candidate left out, with its reason and the rule's source, sorted by path."""
     rows = [{"path": s.path, "reason": s.reason, "source": s.source} for s in built.skipped]
-    rows += [
-        {"path": p, "reason": "left out for space (--fit)", "source": "fit"}
-        for p in built.brief.left_out
-    ]
     return sorted(rows, key=lambda row: row["path"])
 
 
@@ -30,9 +26,21 @@ def excluded_line(row: dict[str, Any]) -> str:
 def why(built: Built, path: str) -> dict[str, Any]:
     """Whether `path` (relative to the current folder or the root) is in the brief, and why."""
     rel = _relative(built, path)
+    ranked = built.ranks.get(rel)
+    placed = (
+        {
+            "rank": ranked.rank,
+            "level": built.levels.get(rel, "full"),
+            "signals": list(ranked.reasons),
+        }
+        if ranked is not None
+        else {}
+    )
     for section, file_path, tokens in built.file_tokens():
         if file_path == rel:
-            return {"path": rel, "included": True, "section": section, "tokens": tokens}
+            return {"path": rel, "included": True, "section": section, "tokens": tokens, **placed}
+    if rel in (built.brief.path_only or {}):
+        return {"path": rel, "included": True, "section": "tree", "tokens": 0, **placed}
     for row in excluded_rows(built):
         if row["path"] == rel:
             return {
@@ -47,6 +55,10 @@ def why(built: Built, path: str) -> dict[str, Any]:
 def why_line(answer: dict[str, Any]) -> str:
     """One line for `ls --why`."""
     path = display_path(answer["path"])
+    if answer["included"] and "rank" in answer:
+        signals = ", ".join(answer["signals"]) or "no signal: ranked by path"
+        level = {"full": "full text", "outline": "outline", "path": "path only"}[answer["level"]]
+        return f"{path}: {level}, rank {answer['rank']} ({answer['tokens']:,} tokens); {signals}"
     if answer["included"]:
         return f"{path}: included in {answer['section']} ({answer['tokens']:,} tokens)"
     source = f" [{answer['source']}]" if answer.get("source") else ""

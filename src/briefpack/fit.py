@@ -1,38 +1,125 @@
-"""Fitting a brief to its budget: which code files to leave out, in which order (pure).
+"""Fitting a brief to its budget by the ladder: files step down from full text to their outline,
+then to their path in the tree, from the lowest rank up, until the exact count fits.
 
-Only code files are ever left out; goal, format, warnings, about, tried, notes and schema stay.
-Files matching a `priority` glob are kept longest (the first glob longest of all); among files of
-the same rank the largest goes first, so many small files survive rather than one large one.
+The plan is made on counts (select/ladder.py); every round is rendered and counted exactly, so
+the total reported is always the count of the text emitted.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 
-import pathspec
+from briefpack.brief import Brief, Doc, Segment, Style, render
+from briefpack.errors import OverBudgetError
+from briefpack.select.ladder import Level, PinTooLarge, Plan, arrange, demote, plan
+from briefpack.select.outline import outline
 
-
-def drop_order(files: Sequence[tuple[str, int]], priority: Sequence[str]) -> list[str]:
-    """Paths in the order they are left out: lowest priority first, largest first within a rank."""
-    specs = [pathspec.GitIgnoreSpec.from_lines([glob]) for glob in priority]
-
-    def rank(path: str) -> int:
-        for index, spec in enumerate(specs):
-            if spec.match_file(path):
-                return len(specs) - index  # the first glob ranks highest
-        return 0
-
-    ordered = sorted(files, key=lambda item: (rank(item[0]), -item[1], item[0]))
-    return [path for path, _ in ordered]
+ROUNDS = 12  # exact re-counts before giving up (each demotes at least one more file)
+Count = Callable[[Sequence[Segment]], list[int]]
 
 
-def next_drops(order: Sequence[str], tokens: dict[str, int], excess: int) -> list[str]:
-    """The fewest next paths in `order` whose tokens cover `excess` (all of them if none do)."""
-    taken: list[str] = []
-    covered = 0
-    for path in order:
-        if covered >= excess:
+@dataclass(frozen=True)
+class Fitted:
+    """A brief within its budget, rendered and counted, and each file's level."""
+
+    brief: Brief
+    segments: tuple[Segment, ...]
+    counts: list[int]
+    levels: dict[str, Level]
+
+
+def fit(
+    brief: Brief,
+    full: Mapping[str, int],
+    order: Sequence[str],
+    *,
+    budget: int,
+    style: Style,
+    count: Count,
+    pinned: frozenset[str] = frozenset(),
+) -> Fitted:
+    """`brief` (over budget) with its code files on the ladder. `full`: each file's tokens in
+    full text; `order`: the files, best-ranked first; `count`: exact counts of segments."""
+    docs = {d.path: d for d in brief.files}
+    outlines = _Outlines(docs, style, count)
+    bare = replace(brief, files=(), path_only=dict(full))
+    base = sum(count(render(bare, style)))
+    if base > budget:
+        raise OverBudgetError(
+            f"even with every file by path only the brief is {base:,} tokens, over the budget"
+            f" of {budget:,}",
+            hint="trim the notes, schema or about file, or raise --budget",
+        )
+    try:
+        current: Plan | None = plan(order, full, outlines.cost, budget - base, pinned)
+    except PinTooLarge as pin:
+        raise OverBudgetError(
+            f"pinned file {pin.path} ({pin.tokens:,} tokens) cannot fit in full text"
+            f" ({pin.room:,} tokens of room)",
+            hint="unpin it (priority, --full), or raise --budget",
+        ) from None
+    for _ in range(ROUNDS):
+        assert current is not None
+        fitted = _rendered(brief, docs, current, outlines, full, style, count)
+        over = sum(fitted.counts) - budget
+        if over <= 0:
+            return fitted
+        current = demote(current, over, full, outlines.cost, pinned)
+        if current is None:
             break
-        taken.append(path)
-        covered += tokens[path]
-    return taken
+    raise OverBudgetError(  # not reached in practice: every round frees what it was short
+        f"the brief did not fit the budget of {budget:,} tokens", hint="raise --budget"
+    )
+
+
+def _rendered(
+    brief: Brief,
+    docs: Mapping[str, Doc],
+    current: Plan,
+    outlines: _Outlines,
+    full: Mapping[str, int],
+    style: Style,
+    count: Count,
+) -> Fitted:
+    levels = current.levels
+    ranks = {p: i for i, p in enumerate(current.order, start=1)}
+    in_full = [p for p in docs if levels.get(p, "full") == "full"]
+    shown = replace(
+        brief,
+        files=tuple(docs[p] for p in arrange(in_full, ranks)),
+        outlines=tuple(outlines.doc(p) for p in docs if levels.get(p) == "outline"),
+        path_only={p: full[p] for p in docs if levels.get(p) == "path"},
+    )
+    segments = render(shown, style)
+    return Fitted(shown, segments, count(segments), dict(levels))
+
+
+class _Outlines:
+    """Outlines made when first asked for, with the tokens of their rendered segment."""
+
+    def __init__(self, docs: Mapping[str, Doc], style: Style, count: Count) -> None:
+        self.docs, self.style, self.count = docs, style, count
+        self.texts: dict[str, str | None] = {}
+        self.costs: dict[str, int | None] = {}
+
+    def cost(self, path: str) -> int | None:
+        if path not in self.costs:
+            text = self.text(path)
+            if text is None:
+                self.costs[path] = None
+            else:
+                one = render(Brief(outlines=(Doc(path, text),)), self.style)
+                self.costs[path] = self.count([s for s in one if s.path == path])[0]
+        return self.costs[path]
+
+    def text(self, path: str) -> str | None:
+        if path not in self.texts:
+            doc = self.docs[path]
+            self.texts[path] = outline(path, doc.text)
+        return self.texts[path]
+
+    def doc(self, path: str) -> Doc:
+        text = self.text(path)
+        assert text is not None
+        return Doc(path, text)

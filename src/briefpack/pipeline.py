@@ -5,21 +5,24 @@ from __future__ import annotations
 import functools
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from briefpack.brief import Brief, Segment, render, text_of
-from briefpack.config import Config, Settings, load_settings
-from briefpack.discover import Skip, discover, sort_key
-from briefpack.errors import BriefpackError, OverBudgetError
-from briefpack.fit import drop_order, next_drops
+from briefpack.config import Settings, load_settings
+from briefpack.discover import Skip, discover
+from briefpack.errors import BriefpackError
+from briefpack.fit import fit
 from briefpack.gather import Reader, gather
 from briefpack.guard import ScanCache, guard_brief
 from briefpack.memo import Memo, Read
 from briefpack.models import ModelInfo, budget_for, resolve_model
 from briefpack.presets import resolve_format
+from briefpack.ranking import pinned_paths, rank_brief
 from briefpack.secrets import Finding
+from briefpack.select.ladder import Level
+from briefpack.select.rank import Ranked
 from briefpack.staged import index_entries
 from briefpack.tokens import TokenCache, TokenCounter
 
@@ -53,6 +56,8 @@ class Built(Assembled):
     counts: tuple[int, ...]
     budget: int
     encoded_files: int
+    ranks: Mapping[str, Ranked] = field(default_factory=dict)  # code files, by path
+    levels: Mapping[str, Level] = field(default_factory=dict)  # code files: full/outline/path
 
     @property
     def total(self) -> int:
@@ -156,15 +161,37 @@ def assemble(
 
 
 def count(done: Assembled) -> Built:
-    """Count the assembled brief exactly (cached by content), leaving files out if `--fit`."""
+    """Count the assembled brief exactly (cached by content); rank its files; over budget,
+    step files down the ladder (`fit`, the default) until it fits."""
     config, model = done.settings.config, done.model
     brief, segments = done.brief, done.segments
     cache = TokenCache.for_root(done.root) if config.cache else None
     counter = TokenCounter(model.encoding, cache)
     counts = _count(counter, segments)
     budget = budget_for(model, config.effort, reserve=config.reserve, budget=config.budget)
+    ranked = rank_brief(done.root, brief, config)
+    levels: dict[str, Level] = {}
     if config.fit and sum(counts) > budget:
-        brief, segments, counts = _fit(brief, segments, counts, budget, config, counter)
+        full = {
+            s.path: n
+            for s, n in zip(segments, counts, strict=True)
+            if s.section == "files" and s.path is not None
+        }
+        fitted = fit(
+            brief,
+            full,
+            [r.path for r in ranked if r.path in full],
+            budget=budget,
+            style=config.style,
+            count=lambda segs: _count(counter, segs),
+            pinned=pinned_paths(list(full), config),
+        )
+        brief, segments, counts, levels = (
+            fitted.brief,
+            fitted.segments,
+            fitted.counts,
+            fitted.levels,
+        )
     if cache is not None:
         cache.save()
     return Built(
@@ -184,6 +211,10 @@ def count(done: Assembled) -> Built:
         findings=done.findings,
         root=done.root,
         reads=done.reads,
+        ranks={r.path: r for r in ranked},
+        levels={d.path: levels.get(d.path, "full") for d in brief.files}
+        | {d.path: "outline" for d in brief.outlines}
+        | dict.fromkeys(brief.path_only or {}, "path"),
     )
 
 
@@ -192,44 +223,6 @@ def _count(counter: TokenCounter, segments: Sequence[Segment]) -> list[int]:
     todo = [s.text for s in segments if s.tokens is None]
     counted = iter(counter.count(todo))
     return [s.tokens if s.tokens is not None else next(counted) for s in segments]
-
-
-def _fit(
-    brief: Brief,
-    segments: tuple[Segment, ...],
-    counts: list[int],
-    budget: int,
-    config: Config,
-    counter: TokenCounter,
-) -> tuple[Brief, tuple[Segment, ...], list[int]]:
-    """Leave code files out until the exact total fits; the brief lists what was left out."""
-    tokens = {
-        s.path: n
-        for s, n in zip(segments, counts, strict=True)
-        if s.section == "files" and s.path is not None
-    }
-    order = drop_order(list(tokens.items()), config.priority)
-    dropped: list[str] = []
-    while sum(counts) > budget:
-        # each path listed in the note costs a few tokens: ask for a little more than the excess
-        taken = next_drops(order, tokens, sum(counts) - budget + 8 * (len(dropped) + 1))
-        if not taken:
-            raise OverBudgetError(
-                f"even with every code file left out the brief is {sum(counts):,} tokens, "
-                f"over the budget of {budget:,}",
-                hint="trim the notes, schema or about file, or raise --budget",
-            )
-        order = order[len(taken) :]
-        dropped += taken
-        gone = set(dropped)
-        brief = replace(
-            brief,
-            files=tuple(d for d in brief.files if d.path not in gone),
-            left_out=tuple(sorted(dropped, key=sort_key)),
-        )
-        segments = render(brief, config.style)
-        counts = _count(counter, segments)
-    return brief, segments, counts
 
 
 def _snapshot_files(settings: Settings, root: Path) -> set[str]:

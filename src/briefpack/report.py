@@ -132,11 +132,41 @@ def skipped_line(built: Built) -> Text | None:
 
 
 def ls_rows(built: Built) -> list[dict[str, Any]]:
-    """The brief's files in brief order, for `ls` and `ls --json`."""
-    return [
-        {"path": path, "tokens": tokens, "section": section}
-        for section, path, tokens in built.file_tokens()
-    ]
+    """The brief's files in brief order, then those in the tree by path only, for `ls` and
+    `ls --json`: each with its level and rank (code files; notes and schema have no rank)."""
+    rows = [_row(built, path, tokens, section) for section, path, tokens in built.file_tokens()]
+    rows += [_row(built, path, 0, "tree") for path in built.brief.path_only or {}]
+    return rows
+
+
+def _row(built: Built, path: str, tokens: int, section: str) -> dict[str, Any]:
+    ranked = built.ranks.get(path)
+    return {
+        "path": path,
+        "tokens": tokens,
+        "section": section,
+        "level": built.levels.get(path, "full"),
+        "rank": ranked.rank if ranked is not None else None,
+    }
+
+
+def ladder_line(built: Built, *, top: int = 5) -> str | None:
+    """'fitted by the ladder: 120 files in full, 40 in outline, 2,300 by path only; stepped
+    down first: a.py (rank 3, outline), …', or None when every file is in full."""
+    levels = Counter(built.levels.values())
+    if levels["outline"] == 0 and levels["path"] == 0:
+        return None
+    demoted = sorted(
+        (p for p, lv in built.levels.items() if lv != "full" and p in built.ranks),
+        key=lambda p: built.ranks[p].rank,
+    )[:top]
+    shown = ", ".join(
+        f"{display_path(p)} (rank {built.ranks[p].rank}, {built.levels[p]})" for p in demoted
+    )
+    return (
+        f"fitted by the ladder: {levels['full']:,} files in full, {levels['outline']:,} in"
+        f" outline, {levels['path']:,} by path only; the best-ranked stepped down: {shown}"
+    )
 
 
 def stats_data(built: Built) -> dict[str, Any]:
@@ -154,7 +184,7 @@ def stats_data(built: Built) -> dict[str, Any]:
         ],
         "encoded_files": built.encoded_files,
         "folders": folder_tokens(built),
-        "left_out_for_space": list(built.brief.left_out),
+        "levels": dict(Counter(built.levels.values())),
     }
 
 

@@ -1,0 +1,110 @@
+"""The ladder: each file of a brief at one level, `full` text, `outline` or `path` only.
+
+Planning is pure arithmetic on token counts: fill the budget in rank order, full text first
+(most of the room), then outlines, and leave the rest in the tree by path. The pipeline renders
+the plan, counts it exactly, and asks `demote` for more room while it is over.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+Level = Literal["full", "outline", "path"]
+LEVELS: tuple[Level, ...] = ("full", "outline", "path")
+
+FULL_SHARE = 0.85  # of the room, what full text may take before outlines get the rest
+TREE_LINE = 6  # about what a carried file adds to the tree (its line, and its folder opened)
+
+
+class PinTooLarge(Exception):
+    """A pinned file cannot fit in full text."""
+
+    def __init__(self, path: str, tokens: int, room: int) -> None:
+        super().__init__(path)
+        self.path, self.tokens, self.room = path, tokens, room
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Each file's level, and the ranked order the plan was made in."""
+
+    levels: dict[str, Level]
+    order: tuple[str, ...]
+
+
+def plan(
+    order: Sequence[str],
+    full: Mapping[str, int],
+    outline_cost: Callable[[str], int | None],
+    room: int,
+    pinned: frozenset[str] = frozenset(),
+) -> Plan:
+    """Levels for the files in `order` (best first) within `room` tokens. `full`: each file's
+    tokens in full; `outline_cost`: its outline's tokens, or None when it has none. Pinned
+    files go in full first, or raise PinTooLarge."""
+    levels: dict[str, Level] = dict.fromkeys(order, "path")
+    left = room
+    for path in order:
+        if path in pinned:
+            cost = full[path] + TREE_LINE
+            if cost > left:
+                raise PinTooLarge(path, full[path], left)
+            levels[path] = "full"
+            left -= cost
+    full_room = left * FULL_SHARE
+    for path in order:
+        cost = full[path] + TREE_LINE
+        if levels[path] == "path" and cost <= full_room:
+            levels[path] = "full"
+            full_room -= cost
+            left -= cost
+    for path in order:
+        if left < TREE_LINE * 4:
+            break
+        if levels[path] == "path":
+            small = outline_cost(path)
+            if small is not None and small + TREE_LINE <= left and small < full[path]:
+                levels[path] = "outline"
+                left -= small + TREE_LINE
+    return Plan(levels, tuple(order))
+
+
+def demote(
+    plan_: Plan,
+    excess: int,
+    full: Mapping[str, int],
+    outline_cost: Callable[[str], int | None],
+    pinned: frozenset[str] = frozenset(),
+) -> Plan | None:
+    """The plan with files stepped down from the lowest rank up until about `excess` tokens
+    are freed: outlines to paths first, then full text to outline (or path). None when nothing
+    is left to step down."""
+    levels = dict(plan_.levels)
+    freed = 0
+    for step in ("outline", "full"):
+        for path in reversed(plan_.order):
+            if freed > excess:
+                return Plan(levels, plan_.order)
+            if levels[path] != step or path in pinned:
+                continue
+            if step == "outline":
+                freed += (outline_cost(path) or 0) + TREE_LINE
+                levels[path] = "path"
+            else:
+                cost = outline_cost(path)
+                levels[path] = "outline" if cost is not None and cost < full[path] // 2 else "path"
+                kept = cost if levels[path] == "outline" and cost is not None else 0
+                freed += full[path] - kept
+    if freed == 0:
+        return None
+    return Plan(levels, plan_.order)
+
+
+def arrange(paths: Sequence[str], ranks: Mapping[str, int], last: int = 10) -> list[str]:
+    """The order full files appear in: path order, but the `last` best-ranked come at the end,
+    the best last of all, nearest to where the model reads on (and to the goal, restated)."""
+    top = sorted((p for p in paths if ranks.get(p, 1 << 30) <= last), key=lambda p: -ranks[p])
+    chosen = set(top)
+    return [*(p for p in paths if p not in chosen), *top]

@@ -1,0 +1,280 @@
+"""Ranking: every candidate file scored against the goal (or, without one, by its place in the
+code), best first. Pure: it reads profiles and paths, never the disk.
+
+Signals, each named in a file's reasons (`ls --why` shows them):
+- `pinned`: matches `include`, `priority` or `--full`: always first, in the globs' order;
+- `changed`: in the `--diff`;
+- `named`: the goal names its path or its file name;
+- `defines`: it defines an identifier the goal names (`RateLimiter`, `get_user`);
+- `text`: BM25 of the goal's terms over its content, and over its path (weighted higher);
+- `uses`/`used by`: a neighbour in the code graph of a file the goal is about (it defines a
+  name that file uses, or uses a name that file defines);
+- `central`, `recent` (no goal): how many files use its definitions; how often it changed lately;
+- tests, fixtures, migrations, translation catalogs, generated and vendored files are weighted
+  below the code they belong to.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from briefpack.select.profile import Profile
+from briefpack.select.terms import path_terms, stemmed, term_counts
+
+K1, B = 1.2, 0.75
+PATH_WEIGHT = 2.5  # a goal's word in a file's path says more than the same word in its text
+SEEDS = 12  # the top files whose code-graph neighbours get a share of their score
+NEIGHBOUR_SHARE = 0.25
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """One file's place: rank 1 is the most relevant."""
+
+    path: str
+    rank: int
+    score: float
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Query:
+    """What the brief is about: its goal and everything said with it (warnings, what was
+    tried, the task, the diff), plus the files the diff touches and the pins."""
+
+    text: str = ""
+    changed: frozenset[str] = frozenset()
+    pinned: tuple[str, ...] = ()  # paths matching a pin, in pin order
+    recent: Mapping[str, int] | None = None  # path -> commits that touched it lately
+
+
+def rank_files(paths: Sequence[str], profiles: Sequence[Profile], query: Query) -> list[Ranked]:
+    """Every path with its rank, best first (ties keep path order)."""
+    scores: dict[str, float] = {}
+    reasons: dict[str, list[str]] = defaultdict(list)
+    if query.text.strip():
+        _goal_scores(paths, profiles, query.text, scores, reasons)
+    else:
+        _goal_free_scores(paths, profiles, query.recent or {}, scores, reasons)
+    for path in query.changed:
+        if path in scores:
+            scores[path] += 1000.0
+            reasons[path].insert(0, "changed")
+    for path in paths:
+        weight = kind_weight(path)
+        if weight < 1.0:
+            scores[path] *= weight
+            reasons[path].append(f"{_kind(path)} (weighted {weight:g})")
+    pinned = {p: i for i, p in enumerate(query.pinned)}
+    order = sorted(
+        range(len(paths)),
+        key=lambda i: (paths[i] not in pinned, pinned.get(paths[i], 0), -scores[paths[i]], i),
+    )
+    ranked = []
+    for rank, i in enumerate(order, start=1):
+        path = paths[i]
+        why = ["pinned", *reasons[path]] if path in pinned else reasons[path]
+        ranked.append(Ranked(path, rank, round(scores[path], 4), tuple(why)))
+    return ranked
+
+
+def _goal_scores(
+    paths: Sequence[str],
+    profiles: Sequence[Profile],
+    text: str,
+    scores: dict[str, float],
+    reasons: dict[str, list[str]],
+) -> None:
+    query = term_counts(text)
+    n = len(paths)
+    avg = sum(p.length for p in profiles) / n if n else 1.0
+    df: Counter[str] = Counter()
+    for p in profiles:
+        df.update(t for t in query if t in p.terms)
+    idf = {t: math.log(1 + (n - df[t] + 0.5) / (df[t] + 0.5)) for t in query}
+    named = _named(text)
+    for path, prof in zip(paths, profiles, strict=True):
+        norm = K1 * (1 - B + B * prof.length / avg) if avg else K1
+        content = 0.0
+        for term in query:
+            tf = prof.terms.get(term)
+            if tf:
+                content += idf[term] * tf * (K1 + 1) / (tf + norm)
+        in_path = set(path_terms(path))
+        on_path = PATH_WEIGHT * sum(idf[t] for t in query if t in in_path)
+        score = content + on_path
+        if content:
+            reasons[path].append(f"text {content:.1f}")
+        if on_path:
+            reasons[path].append(f"path {on_path:.1f}")
+        mention = _mention(path, text, named)
+        if mention:
+            score += mention[0]
+            reasons[path].insert(0, mention[1])
+        defined = [d for d in prof.defines if d.lower() in named.identifiers]
+        if defined:
+            score += 20.0 * len(defined)
+            reasons[path].insert(0, "defines " + ", ".join(defined[:3]))
+        scores[path] = score
+    _spread(paths, profiles, scores, reasons)
+
+
+@dataclass(frozen=True)
+class _Named:
+    words: frozenset[str]  # the query's words, lower-cased
+    identifiers: frozenset[str]  # words that look like code: `get_user`, `RateLimiter`, `x()`
+
+
+_IDENT = re.compile(r"[A-Za-z_][\w]*[_A-Z][\w]*|[A-Za-z_]\w*(?=\()|`([^`\s]+)`")
+
+
+def _named(text: str) -> _Named:
+    words = frozenset(w.lower() for w in re.findall(r"[\w.\-/]+", text))
+    idents = set()
+    for match in _IDENT.finditer(text):
+        word = (match.group(1) or match.group(0)).strip("`").split(".")[-1].rstrip("()")
+        if len(word) > 3:
+            idents.add(word.lower())
+    return _Named(words, frozenset(idents))
+
+
+def _mention(path: str, text: str, named: _Named) -> tuple[float, str] | None:
+    """The goal names this file: by its path (or its last parts), or by its file name."""
+    lowered = path.lower()
+    if lowered in text.lower():
+        return 200.0, "named (path)"
+    parts = lowered.split("/")
+    if len(parts) > 2 and "/".join(parts[-2:]) in text.lower():
+        return 150.0, "named (path)"
+    name = parts[-1]
+    stem = name.rsplit(".", 1)[0]
+    if name in named.words:
+        return 100.0, "named (file)"
+    if len(stem) > 4 and stem in named.words and stem not in _GENERIC_STEMS:
+        return 30.0, "named (file stem)"
+    return None
+
+
+_GENERIC_STEMS = frozenset(
+    {"index", "utils", "models", "views", "admin", "tests", "types", "config", "settings", "base"}
+)
+
+
+def _spread(
+    paths: Sequence[str],
+    profiles: Sequence[Profile],
+    scores: dict[str, float],
+    reasons: dict[str, list[str]],
+) -> None:
+    """Give the top files' code-graph neighbours a share of their score: the files defining
+    what they use, and the files using what they define (a one-step personalized walk)."""
+    seeds = sorted(range(len(paths)), key=lambda i: -scores[paths[i]])[:SEEDS]
+    seeds = [i for i in seeds if scores[paths[i]] > 0]
+    if not seeds:
+        return
+    definers = _definers(profiles)
+    bonus: dict[int, float] = defaultdict(float)
+    why: dict[int, str] = {}
+    for s in seeds:
+        share = NEIGHBOUR_SHARE * scores[paths[s]]
+        seed = profiles[s]
+        for name, owners in definers.items():
+            if len(owners) <= 3 and s not in owners and _uses(seed, name):
+                for o in owners:
+                    bonus[o] += share / len(owners)
+                    why.setdefault(o, f"used by {paths[s]}")
+        own = {d.lower() for d in seed.defines}
+        for i, prof in enumerate(profiles):
+            if i != s and any(_uses(prof, d) for d in own if len(definers.get(d, ())) <= 3):
+                bonus[i] += share / 4
+                why.setdefault(i, f"uses {paths[s]}")
+    for i, extra in bonus.items():
+        scores[paths[i]] += extra
+        reasons[paths[i]].append(why[i])
+
+
+def _definers(profiles: Sequence[Profile]) -> dict[str, list[int]]:
+    """Defined name (lower-cased, distinctive: over 5 characters) -> the files defining it."""
+    owners: dict[str, list[int]] = defaultdict(list)
+    for i, prof in enumerate(profiles):
+        for name in prof.defines:
+            if len(name) > 5:
+                owners[name.lower()].append(i)
+    return owners
+
+
+def _uses(prof: Profile, name: str) -> bool:
+    return name in prof.terms or stemmed(name) in prof.terms
+
+
+def _goal_free_scores(
+    paths: Sequence[str],
+    profiles: Sequence[Profile],
+    recent: Mapping[str, int],
+    scores: dict[str, float],
+    reasons: dict[str, list[str]],
+) -> None:
+    """Without a goal: files whose definitions many others use, then files changed lately."""
+    definers = _definers(profiles)
+    distinctive = {n: o for n, o in definers.items() if len(o) <= 3}
+    used_by: Counter[int] = Counter()
+    for prof in profiles:
+        for name in {t for t in prof.terms if t in distinctive}:
+            used_by.update(distinctive[name])
+    for i, path in enumerate(paths):
+        central = math.log1p(max(0, used_by[i] - len(profiles[i].defines) * 0))
+        lately = math.log1p(recent.get(path, 0))
+        scores[path] = central + 0.5 * lately
+        if used_by[i]:
+            reasons[path].append(f"central (its names used {used_by[i]} times)")
+        if lately:
+            reasons[path].append(f"recent ({recent[path]} commits)")
+
+
+_TEST = re.compile(
+    r"(^|/)(tests?|spec|specs|__tests__|__mocks__|testing|e2e|playground)/"
+    r"|(^|/)test_[^/]*$|_test\.\w+$|\.(test|spec)\.\w+$|(^|/)conftest\.py$"
+)
+_FIXTURE = re.compile(r"(^|/)(fixtures?|testdata|test_data|examples?|samples?|benchmarks?)/")
+_MIGRATION = re.compile(r"(^|/)migrations?/")
+_LOCALE = re.compile(r"(^|/)(locale|locales|i18n|l10n|translations)/|\.(po|pot|mo|xlf)$")
+_GENERATED = re.compile(
+    r"(^|/)(vendor|third_party|dist|build|node_modules|generated)/|\.min\.\w+$|\.map$|\.snap$"
+    r"|\.(svg|lock|csv|tsv)$"
+)
+_DOCS = re.compile(r"(^|/)(docs?|documentation)/|\.(md|rst|txt|adoc)$|(^|/)CHANGE")
+
+
+def _kind(path: str) -> str:
+    for name, pattern in _KINDS:
+        if pattern.search(path):
+            return name
+    return "code"
+
+
+_KINDS = (
+    ("translation", _LOCALE),
+    ("generated", _GENERATED),
+    ("test", _TEST),
+    ("fixture", _FIXTURE),
+    ("migration", _MIGRATION),
+    ("docs", _DOCS),
+)
+_WEIGHTS = {
+    "translation": 0.05,
+    "generated": 0.1,
+    "test": 0.35,
+    "fixture": 0.3,
+    "migration": 0.3,
+    "docs": 0.5,
+    "code": 1.0,
+}
+
+
+def kind_weight(path: str) -> float:
+    """How much of its score a file keeps for what it is: code keeps all of it."""
+    return _WEIGHTS[_kind(path)]
