@@ -354,3 +354,36 @@ def test_example_project_builds(cli: CLI) -> None:
     assert positions == sorted(positions)
     assert "CREATE TABLE tenders" in brief and "renderLoadBoard" in brief
     assert "no goal" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "files", "read_first"),
+    [
+        (["ls"], 1200, True),  # far more than the pipe holds: a write fails mid-command
+        (["ls"], 3, False),  # all of it buffered: the flush at exit fails
+        (["stats"], 3, False),  # Rich writes the table
+        (["build", "--stdout"], 3, False),
+    ],
+)
+def test_a_reader_that_goes_away_ends_it_quietly_like_git(
+    git_repo: Path, args: list[str], files: int, read_first: bool
+) -> None:
+    """`briefpack ls | head -1`: exit 141 (what a shell reports for git), nothing on stderr."""
+    long = "a_rather_long_folder_name_so_that_each_line_of_ls_output_is_long/"
+    write_tree(git_repo, {f"{long}module_{n:05d}.py": f"x = {n}\n" for n in range(files)})
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # buffered, as usual
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "briefpack", *args, "-g", "g", "-f", "f", "-w", "w"],
+        cwd=git_repo,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    if read_first:
+        assert proc.stdout.readline().strip()  # what `head -1` prints
+    proc.stdout.close()  # `head` exits
+    stderr = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 141, stderr
+    assert "error" not in stderr and "Traceback" not in stderr and "Exception" not in stderr

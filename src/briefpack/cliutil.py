@@ -11,7 +11,7 @@ import typing
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
@@ -28,8 +28,27 @@ app = typer.Typer(
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+def stdout_closed() -> NoReturn:
+    """stdout's reader went away (`briefpack ls | head -1`): stop quietly, as git does (141)."""
+    # What is still buffered can go nowhere; aim it at /dev/null so the exit's flush succeeds.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    raise SystemExit(int(ExitCode.PIPE_CLOSED))
+
+
+class _Stdout(Console):
+    """The stdout console; Rich's own reaction to a closed pipe exits 1."""
+
+    def on_broken_pipe(self) -> None:
+        """The reader went away while Rich was writing."""
+        self.quiet = True
+        stdout_closed()
+
+
 err = Console(stderr=True, highlight=False, soft_wrap=True)
-out = Console(highlight=False, soft_wrap=True)
+out = _Stdout(highlight=False, soft_wrap=True)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -221,6 +240,8 @@ def handle_errors(func: F) -> F:
             fail(exc.message, hint=exc.hint, code=exc.exit_code)
         except KeyboardInterrupt:
             fail("interrupted", code=ExitCode.INTERRUPTED)
+        except BrokenPipeError:  # Typer would turn it into exit 1
+            stdout_closed()
         except (typer.Exit, typer.Abort):
             raise
         except Exception as exc:

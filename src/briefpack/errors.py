@@ -17,6 +17,9 @@ class ExitCode(IntEnum):
     API = 6
     NOT_SENT = 7
     INTERRUPTED = 130
+    # stdout's reader went away (`briefpack ls | head -1`): git and coreutils die of SIGPIPE,
+    # which a shell reports as 128 + 13.
+    PIPE_CLOSED = 141
 
 
 class BriefpackError(Exception):
