@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import pty
 import re
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -239,3 +243,54 @@ def test_notes_add_list_and_choose(cli: CLI, project: Path) -> None:
     out = cli(["build", "--stdout", "-g", "g", "--note", "lingo"], cwd=project)
     assert "A tender is an offer" in out.stdout and "We move freight" not in out.stdout
     assert "## Notes" in out.stdout
+
+
+def _at_a_terminal(args: list[str], cwd: Path, editor: str) -> subprocess.CompletedProcess[str]:
+    """Run briefpack with a terminal on stdin (so it opens $EDITOR) and this EDITOR."""
+    leader, follower = pty.openpty()
+    try:
+        return subprocess.run(
+            [sys.executable, "-m", "briefpack", *args],
+            cwd=cwd,
+            env={**os.environ, "EDITOR": editor, "VISUAL": ""},
+            stdin=follower,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    finally:
+        os.close(follower)
+        os.close(leader)
+
+
+@pytest.mark.parametrize(
+    ("editor", "says"),
+    [
+        ("no-such-editor-here --wait", "cannot run the editor 'no-such-editor-here --wait'"),
+        ("false", "the editor 'false' exited with 1"),
+        ("true", "was left unchanged"),  # returns at once, like `code` without --wait
+    ],
+)
+@pytest.mark.parametrize(
+    ("args", "folder"), [(["new", "limits"], ".briefpack/tasks"), (["note", "add", "x"], "notes")]
+)
+def test_an_editor_that_fails_saves_nothing(
+    project: Path, editor: str, says: str, args: list[str], folder: str
+) -> None:
+    """As `git commit` does: a missing editor, one that fails, or a file left as it was aborts."""
+    result = _at_a_terminal(args, project, editor)
+    assert result.returncode == 1, result.stderr
+    first = result.stderr.splitlines()[0]
+    assert first.startswith("error: ") and says in first and first.endswith(": nothing was saved")
+    assert "Traceback" not in result.stderr
+    assert not list((project / folder).glob("*.md"))  # no stub goes into the next brief
+
+
+def test_what_is_written_in_the_editor_is_saved(project: Path) -> None:
+    editor = "sh -c 'echo We move freight. >> \"$1\"' editor"
+    assert _at_a_terminal(["note", "add", "company"], project, editor).returncode == 0
+    assert (project / "notes" / "company.md").read_text() == "# company\n\nWe move freight.\n"
+    made = _at_a_terminal(["new", "limits"], project, editor)
+    assert made.returncode == 0, made.stderr
+    assert (project / ".briefpack/tasks/limits.md").read_text() == TEMPLATE + "We move freight.\n"

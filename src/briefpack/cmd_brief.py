@@ -82,9 +82,9 @@ def new_command(
 
     target = _fresh_file(path, "tasks_dir", name)
     target.write_text(TEMPLATE, encoding="utf-8")
-    err.print(f"wrote {target}; brief it with: briefpack build --task {target}", markup=False)
     if _editor() and sys.stdin.isatty():
         _edit(target)
+    err.print(f"wrote {target}; brief it with: briefpack build --task {target}", markup=False)
 
 
 def _fresh_file(root: Path, folder_key: str, name: str) -> Path:
@@ -103,7 +103,36 @@ def _editor() -> str | None:
 
 
 def _edit(target: Path) -> None:
-    subprocess.run([*shlex.split(_editor() or "vi"), str(target)], check=False)
+    """Let the user write `target` in their editor; as `git commit` does, an editor that cannot
+    run or fails, or a file left as it was, aborts: the file is removed and nothing is saved."""
+    command = _editor() or "vi"
+    before = target.read_text(encoding="utf-8")
+    try:
+        code = subprocess.run([*shlex.split(command), str(target)], check=False).returncode
+    except (OSError, ValueError) as exc:  # not installed, not executable, unbalanced quotes
+        raise _abort(
+            target,
+            f"cannot run the editor '{command}': {getattr(exc, 'strerror', None) or exc}",
+            hint="set $VISUAL or $EDITOR to an installed editor (one that waits: 'code --wait')",
+        ) from None
+    if code:
+        raise _abort(target, f"the editor '{command}' exited with {code}")
+    try:
+        after = target.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        after = before
+    if after.strip() == before.strip():
+        raise _abort(
+            target,
+            f"{target.name} was left unchanged",
+            hint="write the text in the editor and save it before closing it",
+        )
+
+
+def _abort(target: Path, problem: str, *, hint: str | None = None) -> BriefpackError:
+    """Remove the file the editor was given; the error to raise."""
+    target.unlink(missing_ok=True)
+    return BriefpackError(f"{problem}: nothing was saved", hint=hint)
 
 
 note_app = typer.Typer(help="Keep reusable notes (company, lingo, transcripts) for every brief.")
