@@ -44,7 +44,7 @@ def raw(result: Result) -> str:
         ("goal = 3\n", "key 'goal' must be a string"),
         ('warnings = "one"\n', "key 'warnings' must be a list of strings"),
         ("max_file_size = true\n", "key 'max_file_size' must be an integer"),
-        ("[models.x]\nencoding = 1\n", ""),
+        ("[models.x]\nencoding = 1\n", "[models.\"x\"] key 'encoding' must be a string, not 1"),
         ("goal = 'unterminated\n", "invalid TOML"),
         ("\xff\xfe", "cannot read"),
     ],
@@ -52,12 +52,36 @@ def raw(result: Result) -> str:
 def test_broken_or_mistyped_config(cli: CLI, git_repo: Path, text: str, needle: str) -> None:
     write_tree(git_repo, {"a.py": "x = 1\n"})
     (git_repo / ".briefpack.toml").write_bytes(text.encode("latin-1"))
-    result = cli(["build", "--stdout"], cwd=git_repo)
-    if result.exit_code == 0:  # a model row is only checked when that model is used
-        assert needle == ""
-        return
+    result = cli(["build", "--stdout"], cwd=git_repo)  # a model row is checked, used or not
     one_line_error(result, 1)
     assert needle in result.stderr and ".briefpack.toml" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("row", "args", "needle"),
+    [
+        (
+            'context_window = "400k"',
+            ["build", "--stdout"],
+            "key 'context_window' must be an integer",
+        ),
+        ('price_input = "1.25"', ["send", "--dry-run"], "key 'price_input' must be a number"),
+        ("max_output = 1.5", ["build", "--stdout"], "key 'max_output' must be an integer, not 1.5"),
+        ('efforts = "high"', ["build", "--stdout"], "key 'efforts' must be a list of strings"),
+        ("responses_only = 1", ["send", "--dry-run"], "key 'responses_only' must be true or false"),
+        ('shutdown = "soon"', ["send", "--dry-run"], "key 'shutdown' must be a date as YYYY-MM-DD"),
+    ],
+)
+def test_a_mistyped_model_row_is_a_one_line_error(
+    cli: CLI, git_repo: Path, row: str, args: list[str], needle: str
+) -> None:
+    """Each key of a `[models."x"]` row, with the model selected (it once failed only then)."""
+    window = "" if "context_window" in row else "context_window = 400000\n"
+    config = f'[models."x"]\nencoding = "o200k_base"\n{window}{row}\n'
+    write_tree(git_repo, {"a.py": "x = 1\n", ".briefpack.toml": config})
+    result = cli([*args, "-m", "x", "-g", "g"], cwd=git_repo)
+    one_line_error(result, 1)
+    assert f'.briefpack.toml: [models."x"] {needle}' in result.stderr
 
 
 def test_root_missing_or_a_file(cli: CLI, tmp_path: Path) -> None:

@@ -44,6 +44,9 @@ def test_config_found_walking_up_to_git_root_only(git_repo: Path) -> None:
         ("style = 'html'", "key 'style' must be one of 'markdown', 'xml'"),
         ("max_file_size = true", "key 'max_file_size' must be an integer"),
         ("budget = 'big'", "key 'budget' must be an integer"),
+        ("[presets]\nx = 5", "preset 'x' must be a string (text), not 5"),
+        ("[models.x]\ncolour = 'red'", "[models.\"x\"] has unknown key 'colour'"),  # x unused
+        ("models = { x = 5 }", '[models."x"] must be a table, not 5'),
     ],
 )
 def test_bad_config_is_one_line_error_naming_file_and_key(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import tomllib
 import types
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
 
 from briefpack.errors import ConfigError, UsageError
+from briefpack.models import ModelInfo
 
 CONFIG_NAME = ".briefpack.toml"
 DEFAULT_MODEL = "gpt-5.6-sol"
@@ -90,6 +92,7 @@ class Settings:
 
 
 _HINTS = typing.get_type_hints(Config)
+_MODEL_HINTS = {k: v for k, v in typing.get_type_hints(ModelInfo).items() if k != "id"}
 KEYS: tuple[str, ...] = tuple(f.name for f in fields(Config))
 ADDITIVE = frozenset({"exclude"})  # flags that add to the config's list rather than replace it
 
@@ -184,6 +187,46 @@ def _check_value(key: str, value: Any, where: str) -> None:
         raise error(
             f"{where}: key '{key}' must be {_describe(expected)}, not {_show(value)}",
         )
+    if key == "presets":
+        for name, text in value.items():
+            if not isinstance(text, str):
+                raise ConfigError(
+                    f"{where}: preset '{name}' must be a string (text), not {_show(text)}",
+                    hint=f'[presets] {name} = "The shape of the answer, in words"',
+                )
+    if key == "models":
+        for model_id, row in value.items():
+            _check_model_row(model_id, row, where)
+
+
+def _check_model_row(model_id: str, row: Any, where: str) -> None:
+    """Every key of a `[models."<id>"]` row, checked when the file loads, not when it is used."""
+    table = f'[models."{model_id}"]'
+    if not isinstance(row, dict):
+        raise ConfigError(f"{where}: {table} must be a table, not {_show(row)}")
+    for key, value in row.items():
+        if key not in _MODEL_HINTS:
+            raise ConfigError(
+                f"{where}: {table} has unknown key '{key}'",
+                hint="known keys: " + ", ".join(_MODEL_HINTS),
+            )
+        expected = _MODEL_HINTS[key]
+        if not _matches(expected, value):
+            raise ConfigError(
+                f"{where}: {table} key '{key}' must be {_describe(expected)}, not {_show(value)}"
+            )
+        if key == "shutdown" and not _is_date(value):
+            raise ConfigError(
+                f"{where}: {table} key 'shutdown' must be a date as YYYY-MM-DD, not {_show(value)}"
+            )
+
+
+def _is_date(text: str) -> bool:
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _matches(expected: Any, value: Any) -> bool:
@@ -195,8 +238,8 @@ def _matches(expected: Any, value: Any) -> bool:
         return any(_matches(arg, value) for arg in args if arg is not type(None))
     if origin is tuple:
         return isinstance(value, list | tuple) and all(isinstance(v, str) for v in value)
-    if origin is dict:
-        return isinstance(value, dict) and all(_matches(args[1], v) for v in value.values())
+    if origin is dict:  # its entries are checked one by one, to name the one that is wrong
+        return isinstance(value, dict)
     if expected is Any:
         return True
     if expected is float:
