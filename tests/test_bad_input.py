@@ -84,6 +84,22 @@ def test_a_mistyped_model_row_is_a_one_line_error(
     assert f'.briefpack.toml: [models."x"] {needle}' in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["-e", "bogus"], "--effort must be one of 'none', 'minimal', 'low', 'medium', 'high',"),
+        (["--style", "html"], "--style must be one of 'markdown', 'xml', not 'html'"),
+        (["--secrets", "leak"], "--secrets must be one of 'redact', 'block', 'allow', not 'leak'"),
+    ],
+)
+def test_a_bad_flag_value_names_the_flag(
+    cli: CLI, git_repo: Path, args: list[str], says: str
+) -> None:
+    result = cli(["build", "--stdout", *args], cwd=git_repo)
+    one_line_error(result, 2)
+    assert result.stderr.startswith(f"error: {says}")
+
+
 def test_root_missing_or_a_file(cli: CLI, tmp_path: Path) -> None:
     one_line_error(cli(["build", "--stdout", str(tmp_path / "nope")]), 1)
     (tmp_path / "f.txt").write_text("x")

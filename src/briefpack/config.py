@@ -94,6 +94,8 @@ class Settings:
 _HINTS = typing.get_type_hints(Config)
 _MODEL_HINTS = {k: v for k, v in typing.get_type_hints(ModelInfo).items() if k != "id"}
 KEYS: tuple[str, ...] = tuple(f.name for f in fields(Config))
+# The flag that sets a key, where it is not the key with dashes (as `--max-cost` sets `max_cost`).
+FLAGS = {"warnings": "--warn", "use_notes": "--note"}
 ADDITIVE = frozenset({"exclude"})  # flags that add to the config's list rather than replace it
 
 
@@ -183,10 +185,7 @@ def _freeze(key: str, value: Any) -> Any:
 def _check_value(key: str, value: Any, where: str) -> None:
     expected = _HINTS[key]
     if not _matches(expected, value):
-        error = UsageError if where == "flag" else ConfigError
-        raise error(
-            f"{where}: key '{key}' must be {_describe(expected)}, not {_show(value)}",
-        )
+        raise _bad_value(key, where, f"must be {_describe(expected)}, not {_show(value)}")
     if key == "presets":
         for name, text in value.items():
             if not isinstance(text, str):
@@ -197,6 +196,13 @@ def _check_value(key: str, value: Any, where: str) -> None:
     if key == "models":
         for model_id, row in value.items():
             _check_model_row(model_id, row, where)
+
+
+def _bad_value(key: str, where: str, problem: str) -> ConfigError | UsageError:
+    """A flag's bad value names the flag (a usage error); a file's names the file and key."""
+    if where == "flag":
+        return UsageError(f"{FLAGS.get(key, '--' + key.replace('_', '-'))} {problem}")
+    return ConfigError(f"{where}: key '{key}' {problem}")
 
 
 def _check_model_row(model_id: str, row: Any, where: str) -> None:
