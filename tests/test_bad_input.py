@@ -319,3 +319,44 @@ def test_random_trees_build_verbatim_or_fail_cleanly(
             assert content in out, path
         else:
             assert path in result.stderr or "binary" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("config", "args", "says"),
+    [
+        ("", ["send", "--max-output-tokens", "0"], "--max-output-tokens must be 1 or more, not 0"),
+        (
+            "",
+            ["send", "--max-output-tokens", "-5"],
+            "--max-output-tokens must be 1 or more, not -5",
+        ),
+        ("max_output_tokens = 0", ["send"], "key 'max_output_tokens' must be 1 or more, not 0"),
+        ("", ["send", "-m", "o3", "--max-output-tokens", "100001"], "over o3's maximum output"),
+        ("max_output_tokens = 100001", ["send", "-m", "o3"], "over o3's maximum output of 100,000"),
+        ("", ["build", "--budget", "0"], "--budget must be 1 or more, not 0"),
+        ("budget = -5", ["build"], ".briefpack.toml: key 'budget' must be 1 or more, not -5"),
+        ("", ["build", "--log", "-3"], "--log must be 0 or more, not -3"),
+        ("log = -3", ["build"], ".briefpack.toml: key 'log' must be 0 or more, not -3"),
+        (
+            "schema_timeout = -1\nschema_commands = ['echo CREATE TABLE t (id int);']",
+            ["build"],
+            ".briefpack.toml: key 'schema_timeout' must be more than 0, not -1",
+        ),
+        ("", ["send", "--max-cost", "-1"], "--max-cost must be 0 or more, not -1"),
+        ("max_cost = -1", ["send"], ".briefpack.toml: key 'max_cost' must be 0 or more, not -1"),
+        ("", ["stats", "--top", "-1"], "--top must be 0 or more, not -1"),
+    ],
+)
+def test_a_number_out_of_range_is_a_usage_error(
+    cli: CLI, git_repo: Path, config: str, args: list[str], says: str
+) -> None:
+    """In a flag or in the config file: exit 2 and one line, not a surprising brief or request."""
+    write_tree(git_repo, {"a.py": "x = 1\n", ".briefpack.toml": config + "\n"})
+    git(git_repo, "add", "-A")
+    git(git_repo, "commit", "-qm", "one")
+    more = {"send": ["--dry-run"], "build": ["--stdout"]}.get(args[0], [])
+    result = cli([*args, *more, "-g", "g"], cwd=git_repo)
+    assert result.exit_code == 2, result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1 and says in errors[0], result.stderr
+    assert "Traceback" not in result.stderr and result.stdout == ""

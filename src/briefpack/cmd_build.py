@@ -20,7 +20,7 @@ from briefpack.cliutil import (
     warn,
     with_brief_options,
 )
-from briefpack.errors import OverBudgetError
+from briefpack.errors import OverBudgetError, UsageError
 
 if TYPE_CHECKING:  # the pipeline is imported when a command runs, so `--help` stays quick
     from briefpack import emit
@@ -173,6 +173,8 @@ def stats_command(
     """Show tokens per section and per file, the total and the budget."""
     from briefpack import report
 
+    if top < 0:
+        raise UsageError(f"--top must be 0 or more, not {top}")
     built = make_brief(flags)
     if as_json:
         print_json(report.stats_data(built))

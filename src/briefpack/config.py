@@ -7,12 +7,12 @@ import os
 import tomllib
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
 
-from briefpack.errors import ConfigError, UsageError
+from briefpack.errors import ConfigError, ExitCode, UsageError
 from briefpack.models import ModelInfo
 
 CONFIG_NAME = ".briefpack.toml"
@@ -97,6 +97,15 @@ KEYS: tuple[str, ...] = tuple(f.name for f in fields(Config))
 # The flag that sets a key, where it is not the key with dashes (as `--max-cost` sets `max_cost`).
 FLAGS = {"warnings": "--warn", "use_notes": "--note"}
 ADDITIVE = frozenset({"exclude"})  # flags that add to the config's list rather than replace it
+# What a number may be: below it, a setting would do what nobody means (`--log -3` ran
+# `git log -n -3`, the whole history; `--budget 0` fits nothing).
+RANGES: dict[str, tuple[str, Callable[[float], bool]]] = {
+    "budget": ("1 or more", lambda n: n >= 1),
+    "log": ("0 or more", lambda n: n >= 0),
+    "schema_timeout": ("more than 0", lambda n: n > 0),
+    "max_output_tokens": ("1 or more", lambda n: n >= 1),
+    "max_cost": ("0 or more", lambda n: n >= 0),
+}
 
 
 def find_git_root(start: Path) -> Path | None:
@@ -186,6 +195,10 @@ def _check_value(key: str, value: Any, where: str) -> None:
     expected = _HINTS[key]
     if not _matches(expected, value):
         raise _bad_value(key, where, f"must be {_describe(expected)}, not {_show(value)}")
+    if key in RANGES and not RANGES[key][1](value):
+        # out of range is a usage error (exit 2), in a flag or in a file
+        problem = f"must be {RANGES[key][0]}, not {value}"
+        raise _bad_value(key, where, problem, exit_code=ExitCode.USAGE)
     if key == "presets":
         for name, text in value.items():
             if not isinstance(text, str):
@@ -198,11 +211,13 @@ def _check_value(key: str, value: Any, where: str) -> None:
             _check_model_row(model_id, row, where)
 
 
-def _bad_value(key: str, where: str, problem: str) -> ConfigError | UsageError:
+def _bad_value(
+    key: str, where: str, problem: str, *, exit_code: ExitCode | None = None
+) -> ConfigError | UsageError:
     """A flag's bad value names the flag (a usage error); a file's names the file and key."""
     if where == "flag":
         return UsageError(f"{FLAGS.get(key, '--' + key.replace('_', '-'))} {problem}")
-    return ConfigError(f"{where}: key '{key}' {problem}")
+    return ConfigError(f"{where}: key '{key}' {problem}", exit_code=exit_code)
 
 
 def _check_model_row(model_id: str, row: Any, where: str) -> None:

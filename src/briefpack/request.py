@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from briefpack.config import Config
-from briefpack.models import ModelInfo, reserve_for
+from briefpack.errors import UsageError
+from briefpack.models import UNKNOWN_SOURCE, ModelInfo, reserve_for
 
 # The reasoning guide: "reserve at least 25,000 tokens for reasoning and outputs".
 MIN_OUTPUT_TOKENS = 25_000
@@ -72,6 +73,13 @@ def developer_message(return_format: str) -> str | None:
 def output_cap(model: ModelInfo, config: Config) -> int:
     """max_output_tokens: configured, else the reserve but at least 25k, within the model's cap."""
     if config.max_output_tokens is not None:
+        # A stand-in row's max_output is a guess (the endpoint decides); a known model's is not.
+        if config.max_output_tokens > model.max_output and model.source != UNKNOWN_SOURCE:
+            raise UsageError(
+                f"max_output_tokens {config.max_output_tokens:,} is over {model.id}'s maximum "
+                f"output of {model.max_output:,} tokens",
+                hint="lower --max-output-tokens (or max_output_tokens in .briefpack.toml)",
+            )
         return config.max_output_tokens
     reserve = reserve_for(model, config.effort, config.reserve)
     return min(max(reserve, MIN_OUTPUT_TOKENS), model.max_output)
