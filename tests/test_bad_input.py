@@ -108,6 +108,15 @@ def test_root_missing_or_a_file(cli: CLI, tmp_path: Path) -> None:
     assert "not a folder" in result.stderr
 
 
+def test_init_on_a_file_says_it_is_not_a_folder(cli: CLI, git_repo: Path) -> None:
+    write_tree(git_repo, {"README.md": "# demo\n"})
+    result = cli(["init", "README.md"], cwd=git_repo)
+    one_line_error(result, 1)
+    assert result.stderr.startswith("error: not a folder: README.md\n")
+    one_line_error(cli(["init", "nope"], cwd=git_repo), 1)
+    assert not (git_repo / ".briefpack.toml").exists()
+
+
 def test_empty_repo_and_binary_only_repo(cli: CLI, git_repo: Path) -> None:
     result = cli(["build", "--stdout", "-g", "x"], cwd=git_repo)
     assert result.exit_code == 0

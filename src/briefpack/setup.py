@@ -24,8 +24,10 @@ HEADER = """\
 
 def init_config(path: Path, *, force: bool) -> Path:
     """Write `.briefpack.toml` at the repository root (or `path` outside git); return its path."""
-    if not path.is_dir():
+    if not path.exists():
         raise BriefpackError(f"no such folder: {path}")
+    if not path.is_dir():
+        raise BriefpackError(f"not a folder: {path}", hint="PATH names the repository's folder")
     root = find_git_root(path.resolve()) or path.resolve()
     target = root / CONFIG_NAME
     if target.exists() and not force:
