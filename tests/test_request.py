@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from typer.testing import Result
 
 from briefpack import request
 from briefpack.answer import headings, table_of_contents
@@ -111,6 +114,27 @@ def test_run_folders_are_unique_and_found_by_prefix(tmp_path: Path) -> None:
         find_run(runs, first.id[:8])
     with pytest.raises(BriefpackError, match="no runs"):
         find_run(tmp_path / "none", "last")
+
+
+@pytest.mark.parametrize("broken", ["{not json", "[]"])
+def test_a_broken_run_is_listed_as_unreadable_and_hides_no_other(
+    cli: Callable[..., Result], git_repo: Path, broken: str
+) -> None:
+    runs = git_repo / ".briefpack" / "runs"
+    first = create_run(runs, title="one", brief="b", body={}, meta={"model": "o3"})
+    bad = create_run(runs, title="two", brief="b", body={}, meta={"model": "o3"})
+    last = create_run(runs, title="three", brief="b", body={}, meta={"model": "o3"})
+    (bad.path / "meta.json").write_text(broken)
+    listed = cli(["runs"], cwd=git_repo)
+    assert listed.exit_code == 0, listed.stderr
+    rows = {line.split()[0]: line.split()[1] for line in listed.stdout.splitlines()[1:]}
+    assert rows == {first.id: "created", bad.id: "unreadable", last.id: "created"}
+    assert listed.stderr.startswith(f"warning: {bad.path}: unreadable meta.json")
+    data = json.loads(cli(["runs", "--json"], cwd=git_repo).stdout)
+    assert {r["id"]: r["status"] for r in data} == rows
+    shown = cli(["runs", "show", bad.id], cwd=git_repo)
+    assert shown.exit_code == 1 and shown.stderr.startswith(f"error: {bad.path}: unreadable")
+    assert find_run(runs, first.id).id == first.id
 
 
 def test_rewind_drops_text_past_the_cursor(tmp_path: Path) -> None:

@@ -43,6 +43,9 @@ def runs_command(
         ctx.obj = root
         return
     runs = list_runs(_runs_dir(root))
+    for run in runs:
+        if run.problem is not None:
+            warn(run.problem)
     if as_json:
         print_json([r.meta for r in runs])
         return

@@ -19,6 +19,7 @@ ANSWER = "answer.md"
 META = "meta.json"
 # Server-side states after which nothing more will arrive.
 TERMINAL = frozenset({"completed", "incomplete", "failed", "cancelled"})
+UNREADABLE = "unreadable"  # the status listed for a run whose meta.json cannot be read
 
 
 @dataclass
@@ -27,6 +28,7 @@ class Run:
 
     path: Path
     meta: dict[str, Any] = field(default_factory=dict)
+    problem: str | None = None  # why meta.json could not be read: the run is listed, not used
 
     @property
     def id(self) -> str:
@@ -130,18 +132,35 @@ def load_run(path: Path) -> Run:
         meta = json.loads((path / META).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise BriefpackError(f"{path}: unreadable {META}: {exc}") from None
+    if not isinstance(meta, dict):
+        raise BriefpackError(f"{path}: unreadable {META}: not a JSON object")
     return Run(path, meta)
 
 
 def list_runs(runs_dir: Path) -> list[Run]:
-    """Every run under `runs_dir`, oldest first."""
+    """Every run under `runs_dir`, oldest first; one whose meta.json is broken has status
+    `unreadable` and its `problem`, so it hides no other run."""
     if not runs_dir.is_dir():
         return []
-    return [load_run(p) for p in sorted(runs_dir.iterdir()) if (p / META).is_file()]
+    return [_listed(p) for p in sorted(runs_dir.iterdir()) if (p / META).is_file()]
+
+
+def _listed(path: Path) -> Run:
+    try:
+        return load_run(path)
+    except BriefpackError as exc:
+        return Run(path, {"id": path.name, "status": UNREADABLE}, problem=exc.message)
 
 
 def find_run(runs_dir: Path, ref: str) -> Run:
     """The run named `ref`: its folder name, a unique prefix, its response id, or `last`."""
+    run = _find(runs_dir, ref)
+    if run.problem is not None:
+        raise BriefpackError(run.problem, hint="fix or remove that run's folder")
+    return run
+
+
+def _find(runs_dir: Path, ref: str) -> Run:
     runs = list_runs(runs_dir)
     if not runs:
         raise BriefpackError(f"no runs in {runs_dir}", hint="`briefpack send` creates one")
