@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import os
 import shutil
@@ -16,7 +17,7 @@ from hypothesis import strategies as st
 from typer.testing import Result
 
 from briefpack.config import Config
-from briefpack.discover import discover
+from briefpack.discover import DEFAULT_RULES, compile_names, discover
 from tests.conftest import git, write_tree
 
 CLI = Callable[..., Result]
@@ -261,3 +262,60 @@ def test_build_ls_and_stats_never_import_openai(git_repo: Path) -> None:
             [sys.executable, "-c", probe, *args], cwd=git_repo, capture_output=True, text=True
         )
         assert done.stderr.endswith("OPENAI=False"), (args, done.stderr)
+
+
+DEFAULT_NAMES = [p for patterns in DEFAULT_RULES.values() for p in patterns]
+NAME_PARTS = [
+    "package-lock.json",
+    "yarn.lock",
+    ".env",
+    ".env.",
+    "a.env",
+    "app.min.js",
+    "x",
+    ".",
+    "\n",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(NAME_PARTS) | st.text(max_size=6), min_size=1, max_size=4))
+def test_default_names_match_as_fnmatch_does(parts: list[str]) -> None:
+    """fnmatch is the oracle for the default rules' names, whatever the name holds."""
+    name = "".join(parts)
+    expected = any(fnmatch.fnmatchcase(name, p) for p in DEFAULT_NAMES)
+    assert bool(compile_names(DEFAULT_NAMES).fullmatch(name)) is expected
+
+
+def test_fnmatch_translations_are_used_as_they_are(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Python 3.14's `translate` ends with `\\z`, not `\\Z`: nothing may depend on its shape.
+    Here every translation comes wrapped in a group (valid before 3.14, unlike `\\z`)."""
+    real = fnmatch.translate
+    monkeypatch.setattr(fnmatch, "translate", lambda pattern: f"(?:{real(pattern)})")
+    wrapped = compile_names(DEFAULT_NAMES)
+    for name in ["package-lock.json", "x.package-lock.json", ".env.local", "app.min.js", "app.js"]:
+        expected = any(fnmatch.fnmatchcase(name, p) for p in DEFAULT_NAMES)
+        assert bool(wrapped.fullmatch(name)) is expected, name
+
+
+def test_default_rules_apply_at_any_depth(git_repo: Path) -> None:
+    write_tree(
+        git_repo,
+        {
+            "web/dist/app.min.js": "x\n",
+            "svc/.env.local/key.txt": "k\n",
+            "svc/prod.env": "k\n",
+            "deep/er/yarn.lock": "l\n",
+            "yarn.lock.md": "kept\n",
+            "envy/.envrc": "kept\n",
+            "min.js/app.js": "kept\n",
+        },
+    )
+    found = discover(git_repo, Config())
+    assert found.paths == ("envy/.envrc", "min.js/app.js", "yarn.lock.md")
+    assert {s.path: s.reason for s in found.skipped} == {
+        "deep/er/yarn.lock": "default: lockfile",
+        "svc/.env.local/key.txt": "default: env",
+        "svc/prod.env": "default: env",
+        "web/dist/app.min.js": "default: minified",
+    }

@@ -48,17 +48,16 @@ DEFAULT_RULES: dict[str, tuple[str, ...]] = {
 }
 
 
+def compile_names(patterns: Iterable[str]) -> re.Pattern[str]:
+    """One regex that fully matches a name when any of the fnmatch `patterns` does. Each of
+    fnmatch's translations is taken whole, as an opaque regex: its form changes between Python
+    versions (3.14 ends it with `\\z`, where 3.13 has `\\Z`)."""
+    return re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in patterns))
+
+
 # Every default pattern is a name without a slash (it matches a file or folder of that name at any
 # depth), so one regex over the path's parts tells whether any default rule could apply.
-_DEFAULTS_NAME = re.compile(
-    "|".join(
-        "/"
-        + fnmatch.translate(p).removesuffix(r"\Z").removeprefix("(?s:").removesuffix(")")
-        + "(?:/|$)"
-        for patterns in DEFAULT_RULES.values()
-        for p in patterns
-    )
-)
+_DEFAULTS_NAME = compile_names(p for patterns in DEFAULT_RULES.values() for p in patterns)
 
 
 # git's own warning for a folder it cannot list (LC_ALL=C is set, so the text is stable).
@@ -295,7 +294,7 @@ def _ignored_by(stacked: Sequence[_Rules], path: str) -> str | None:
 
 
 def _first_match(rule_sets: Sequence[_Rules], path: str) -> _Rules | None:
-    if not _DEFAULTS_NAME.search("/" + path):
+    if not any(map(_DEFAULTS_NAME.fullmatch, path.split("/"))):
         return None  # no part of the path is named like a default rule: skip pathspec entirely
     for rules in rule_sets:
         decision = rules.check(path)
