@@ -5,6 +5,7 @@ Nothing here may produce a traceback, hang, or lose or corrupt a brief.
 
 from __future__ import annotations
 
+import codecs
 import os
 import shutil
 import signal
@@ -165,6 +166,45 @@ def test_encodings_and_crlf(cli: CLI, git_repo: Path) -> None:
     assert "one\r\ntwo\r\n" in out
     assert "latin.txt: not UTF-8: decoded as cp1252" in result.stderr
     assert "mixed.txt: not UTF-8: 1 invalid byte(s)" in result.stderr
+
+
+SQL = "CREATE TABLE café (id int);\r\n-- ✓\n"
+
+
+def test_byte_order_marks_name_the_encoding_and_stay_out(cli: CLI, git_repo: Path) -> None:
+    """A UTF-16 or UTF-32 dump (NUL bytes everywhere) is text when a byte order mark says so;
+    a UTF-8 mark is dropped, not copied into the brief."""
+    write_tree(
+        git_repo,
+        {
+            "dump16.sql": SQL.encode("utf-16"),
+            "dump16be.sql": codecs.BOM_UTF16_BE + SQL.encode("utf-16-be"),
+            "dump32.sql": SQL.encode("utf-32"),
+            "bom8.py": codecs.BOM_UTF8 + b"x = 1\n",
+            "odd.bin": codecs.BOM_UTF16_LE + b"\x00\xd8\x00",  # a lone surrogate: not UTF-16
+        },
+    )
+    result = cli(["build", "--stdout"], cwd=git_repo)
+    assert result.exit_code == 0, result.stderr
+    out = raw(result)
+    assert out.count(SQL) == 3 and "\ufeff" not in out
+    assert "```python\nx = 1\n```" in out
+    for name, codec in [("dump16", "UTF-16"), ("dump16be", "UTF-16"), ("dump32", "UTF-32")]:
+        assert f"{name}.sql: not UTF-8: decoded as {codec} (byte order mark)" in result.stderr
+    assert "bom8.py: not UTF-8" not in result.stderr
+    listed = cli(["ls", "--excluded"], cwd=git_repo).stdout
+    assert "odd.bin  binary" in listed and "dump16.sql" not in listed
+
+
+def test_bytes_cp1252_lacks_are_marked_as_utf8(cli: CLI, git_repo: Path) -> None:
+    """As the README says: cp1252, or UTF-8 with the bad bytes marked; never latin-1's control
+    characters."""
+    write_tree(git_repo, {"old.txt": b"caf\xe9 \x81 \x9d end\n"})
+    result = cli(["build", "--stdout"], cwd=git_repo)
+    assert result.exit_code == 0, result.stderr
+    assert "caf\ufffd \ufffd \ufffd end\n" in raw(result)
+    assert "\x81" not in raw(result) and "\x9d" not in raw(result)
+    assert "old.txt: not UTF-8: 3 invalid byte(s) shown as U+FFFD" in result.stderr
 
 
 def test_symlink_loops_are_skipped_and_reported(cli: CLI, git_repo: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import os
 import re
 import stat
@@ -17,6 +18,13 @@ _UTF8_SEQUENCE = re.compile(
     rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
 )
 HARD_LIMIT = 64 * 1024 * 1024  # never inline more than this, whatever the flags
+# Byte order marks of the wide encodings, UTF-32 first (its little-endian mark starts with UTF-16's).
+_WIDE_BOMS = (
+    (codecs.BOM_UTF32_LE, "UTF-32"),
+    (codecs.BOM_UTF32_BE, "UTF-32"),
+    (codecs.BOM_UTF16_LE, "UTF-16"),
+    (codecs.BOM_UTF16_BE, "UTF-16"),
+)
 
 
 @dataclass(frozen=True)
@@ -123,29 +131,49 @@ def from_bytes(path: str, data: bytes, *, max_size: int | None) -> SourceFile | 
     if len(data) > limit:
         source = "default:size" if limit == max_size else "hard limit"
         return Skip(path, f"size {human_size(len(data))} > {human_size(limit)}", source)
-    if b"\0" in data[:BINARY_SNIFF]:
+    wide = _decode_wide(data)  # UTF-16 and UTF-32 text is full of NUL bytes
+    if wide is None and b"\0" in data[:BINARY_SNIFF]:
         return Skip(path, "binary")
-    text, note = decode(data)
+    text, note = wide or decode(data)
     return SourceFile(path=path, text=text, size=len(data), note=note)
 
 
 def decode(data: bytes) -> tuple[str, str]:
     """Text of `data` with a note when it is not UTF-8.
 
+    A byte order mark is dropped, and names the encoding when it is UTF-16 or UTF-32.
     Mostly-UTF-8 text with a few bad bytes keeps its UTF-8 and marks each bad byte with U+FFFD;
-    text with no UTF-8 sequence at all is cp1252, else latin-1 (which always decodes).
+    text with no UTF-8 sequence at all is cp1252, or, with a byte cp1252 does not define, UTF-8
+    with the bad bytes marked.
     """
+    wide = _decode_wide(data)
+    if wide is not None:
+        return wide
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8) :]
     try:
         return data.decode("utf-8"), ""
     except UnicodeDecodeError:
         pass
-    if _UTF8_SEQUENCE.search(data):
-        text = data.decode("utf-8", errors="replace")
-        return text, f"not UTF-8: {text.count(chr(0xFFFD))} invalid byte(s) shown as U+FFFD"
-    try:
-        return data.decode("cp1252"), "not UTF-8: decoded as cp1252"
-    except UnicodeDecodeError:
-        return data.decode("latin-1"), "not UTF-8: decoded as latin-1"
+    if not _UTF8_SEQUENCE.search(data):
+        try:
+            return data.decode("cp1252"), "not UTF-8: decoded as cp1252"
+        except UnicodeDecodeError:
+            pass
+    text = data.decode("utf-8", errors="replace")
+    return text, f"not UTF-8: {text.count(chr(0xFFFD))} invalid byte(s) shown as U+FFFD"
+
+
+def _decode_wide(data: bytes) -> tuple[str, str] | None:
+    """UTF-16 or UTF-32 text, as its byte order mark says; None without one, or when the bytes
+    after it do not decode."""
+    for bom, codec in _WIDE_BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(codec), f"not UTF-8: decoded as {codec} (byte order mark)"
+            except UnicodeDecodeError:
+                continue  # UTF-16 text starting with U+0000 looks like UTF-32's mark
+    return None
 
 
 def human_size(size: int) -> str:
