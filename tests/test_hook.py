@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import subprocess
 import sys
 from collections.abc import Callable
@@ -232,6 +233,18 @@ def test_uninstall_removes_the_merge_driver_and_keeps_other_attributes(
     assert "merge driver: not set" in cli(["hook", "status"], cwd=repo).stdout
     assert attributes.read_bytes() == b"*.bin binary\n/caf\xe9.txt -diff\n"
     assert "briefpack" not in (repo / ".git" / "config").read_text()
+
+
+def test_the_attributes_file_is_replaced_whole_keeping_its_mode(repo: Path, cli: CLI) -> None:
+    """`.git/info/attributes` goes through the one atomic write: git never reads half of it."""
+    attributes = repo / ".git" / "info" / "attributes"
+    attributes.chmod(0o640)
+    for command in (["hook", "install"], ["hook", "uninstall"]):
+        before = attributes.stat().st_ino
+        assert cli(command, cwd=repo).exit_code == 0
+        assert attributes.stat().st_ino != before, command
+        assert stat.S_IMODE(attributes.stat().st_mode) == 0o640, command
+    assert sorted(p.name for p in attributes.parent.iterdir()) == ["attributes", "exclude"]
 
 
 def test_broken_config_warns_and_the_commit_goes_through(repo: Path) -> None:

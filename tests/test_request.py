@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import stat
 from collections.abc import Callable
 from pathlib import Path
 
@@ -144,6 +145,30 @@ def test_rewind_drops_text_past_the_cursor(tmp_path: Path) -> None:
         handle.write("written after the cursor")  # a crash between the two writes
     run.rewind()
     assert run.answer() == "kept "
+
+
+def test_run_files_are_replaced_whole_keeping_their_mode(tmp_path: Path) -> None:
+    """meta.json, response_id and answer.md go through the one atomic write: a unique temporary
+    file beside them, renamed into place, with the mode the user gave the file."""
+    run = create_run(tmp_path, title="t", brief="b", body={}, meta={})
+    run.record_response("resp_1", "req_1")
+    run.replace_answer("first")
+    for name in ("meta.json", "response_id", "answer.md"):
+        (run.path / name).chmod(0o600)  # e.g. runs made private on a shared machine
+    before = (run.path / "meta.json").stat().st_ino
+    run.record_response("resp_2", "req_2")
+    run.replace_answer("second")
+    for name in ("meta.json", "response_id", "answer.md"):
+        assert stat.S_IMODE((run.path / name).stat().st_mode) == 0o600, name
+    assert (run.path / "meta.json").stat().st_ino != before  # replaced, not rewritten in place
+    assert run.answer() == "second" and run.meta["response_id"] == "resp_2"
+    assert sorted(p.name for p in run.path.iterdir()) == [
+        "answer.md",
+        "brief.md",
+        "meta.json",
+        "request.json",
+        "response_id",
+    ]
 
 
 WHERE = Where(SOL, "http://127.0.0.1:9/v1", 2.5)

@@ -25,6 +25,7 @@ from typing import Literal
 
 from briefpack.errors import BriefpackError
 from briefpack.git import run_git
+from briefpack.store import write_atomic
 
 MARKER = "# briefpack-hook v"
 CHAINED = "pre-commit.briefpack-chained"
@@ -160,8 +161,9 @@ def _lines(path: Path) -> list[str]:
 
 
 def _write_lines(path: Path, lines: list[str]) -> None:
-    """Lines written back byte for byte as read (a user's own lines need not be UTF-8)."""
-    path.write_bytes("".join(f"{line}\n" for line in lines).encode("utf-8", "surrogateescape"))
+    """Lines written back byte for byte as read (a user's own lines need not be UTF-8), the file
+    replaced whole: git never reads half of it."""
+    write_atomic(path, "".join(f"{line}\n" for line in lines).encode("utf-8", "surrogateescape"))
 
 
 def _git_path(root: Path, name: str) -> Path:

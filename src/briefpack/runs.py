@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from briefpack.errors import BriefpackError
+from briefpack.store import write_atomic
 
 BRIEF = "brief.md"
 REQUEST = "request.json"
@@ -48,11 +48,11 @@ class Run:
     def update(self, **values: Any) -> None:
         """Merge `values` into meta.json and write it atomically."""
         self.meta.update(values)
-        _write_atomic(self.path / META, json.dumps(self.meta, indent=2) + "\n")
+        write_atomic(self.path / META, (json.dumps(self.meta, indent=2) + "\n").encode("utf-8"))
 
     def record_response(self, response_id: str, request_id: str | None) -> None:
         """Write the response id to disk before anything waits on it."""
-        _write_atomic(self.path / RESPONSE_ID, response_id + "\n")
+        write_atomic(self.path / RESPONSE_ID, (response_id + "\n").encode("utf-8"))
         self.update(response_id=response_id, request_id=request_id)
 
     def append(self, text: str, sequence_number: int | None) -> None:
@@ -81,7 +81,7 @@ class Run:
 
     def replace_answer(self, text: str) -> None:
         """Write the whole answer (from a final response object)."""
-        _write_atomic(self.answer_path, text)
+        write_atomic(self.answer_path, text.encode("utf-8"))
         self.update(answer_bytes=len(text.encode("utf-8")))
 
     def answer(self) -> str:
@@ -179,9 +179,3 @@ def _find(runs_dir: Path, ref: str) -> Run:
 def now() -> str:
     """The current UTC time, ISO 8601, for meta.json timings."""
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
