@@ -144,6 +144,27 @@ def test_force_sets_the_foreign_hook_aside(git_repo: Path, cli: CLI) -> None:
     assert commit(git_repo, "-m", "c").returncode == 0
 
 
+def test_uninstall_puts_back_the_hook_force_set_aside(git_repo: Path, cli: CLI) -> None:
+    hooks = git_repo / ".git" / "hooks"
+    hooks.mkdir(exist_ok=True)
+    mine = '#!/bin/sh\necho mine >> "$(git rev-parse --git-dir)/mine-ran"\n'
+    (hooks / "pre-commit").write_text(mine)
+    (hooks / "pre-commit").chmod(0o750)
+    assert cli(["hook", "install", "--force"], cwd=git_repo).exit_code == 0
+    result = cli(["hook", "uninstall"], cwd=git_repo)
+    assert result.exit_code == 0, result.stderr
+    assert f"put back the one `hook install --force` had set aside as {hook.REPLACED}" in (
+        result.stderr
+    )
+    assert (hooks / "pre-commit").read_text() == mine and not (hooks / hook.REPLACED).exists()
+    assert os.access(hooks / "pre-commit", os.X_OK)  # runnable again: git runs it
+    write_tree(git_repo, {"a.py": "x = 1\n"})
+    git(git_repo, "add", "-A")
+    assert commit(git_repo, "-m", "c").returncode == 0
+    assert (git_repo / ".git" / "mine-ran").read_text() == "mine\n"
+    assert SNAP not in git(git_repo, "ls-files")
+
+
 def test_uninstall_leaves_other_hooks_alone(git_repo: Path, cli: CLI) -> None:
     hooks = git_repo / ".git" / "hooks"
     hooks.mkdir(exist_ok=True)

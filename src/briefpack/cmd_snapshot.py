@@ -103,13 +103,16 @@ def _snapshot_file(repo: Path) -> Path:
 def hook_uninstall(
     path: Annotated[Path, typer.Argument(help="Repository folder.", metavar="PATH")] = Path(),
 ) -> None:
-    """Remove briefpack's pre-commit hook and merge driver, putting back the hook it chained."""
+    """Remove briefpack's pre-commit hook and merge driver, putting back the hook it chained
+    or set aside."""
     from briefpack import hook
 
     outcome = hook.uninstall(_repo(path))
     notes = {
         "removed": "removed briefpack's pre-commit hook",
         "restored": "removed briefpack's pre-commit hook and put back the one it chained",
+        "reinstated": "removed briefpack's pre-commit hook and put back the one `hook install "
+        f"--force` had set aside as {hook.REPLACED}",
         "absent": "no briefpack pre-commit hook here; nothing changed",
     }
     err.print(notes[outcome], markup=False)

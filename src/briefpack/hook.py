@@ -2,7 +2,8 @@
 
 The hook file carries a marker line, so briefpack only ever removes or rewrites its own file. A
 hook that was there before (someone else's, or the pre-commit framework's) is kept beside it as
-`pre-commit.briefpack-chained` and run first; uninstalling puts it back.
+`pre-commit.briefpack-chained` and run first (or, with `--force`, set aside, not run, as
+`pre-commit.briefpack-replaced`); uninstalling puts it back.
 
 Two branches that both committed have two snapshots, and git cannot merge generated text (the
 manifest's total alone conflicts every time). So the snapshot files get a merge driver that
@@ -35,7 +36,9 @@ _ATTRIBUTES_NOTE = (
     "# briefpack hook install: a merge keeps this side's snapshot; a commit rewrites it"
 )
 
-Outcome = Literal["installed", "updated", "chained", "replaced", "removed", "restored", "absent"]
+Outcome = Literal[
+    "installed", "updated", "chained", "replaced", "removed", "restored", "reinstated", "absent"
+]
 
 
 @dataclass(frozen=True)
@@ -86,7 +89,8 @@ def install(root: Path, *, force: bool = False, snapshot: Path | None = None) ->
 
 
 def uninstall(root: Path) -> Outcome:
-    """Remove the hook if it is ours (putting back the hook it chained), and the merge driver."""
+    """Remove the hook if it is ours, putting back the hook it chained or (`--force`) set
+    aside, and the merge driver."""
     _remove_merge_driver(root)
     current = state(root)
     if not current.exists or not current.ours:
@@ -96,6 +100,12 @@ def uninstall(root: Path) -> Outcome:
     if chained.exists():
         os.replace(chained, current.path)
         return "restored"
+    replaced = current.path.parent / REPLACED
+    if replaced.exists():
+        mode = replaced.stat().st_mode
+        replaced.chmod(mode | (mode & 0o444) >> 2)  # runnable again by whoever may read it
+        os.replace(replaced, current.path)
+        return "reinstated"
     return "removed"
 
 
