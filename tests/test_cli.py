@@ -266,7 +266,8 @@ def test_no_clipboard_falls_back_to_a_file(project: Path) -> None:
     assert ".briefpack/brief.md" not in again.stdout
 
 
-def test_no_clipboard_on_a_terminal_uses_osc52(project: Path) -> None:
+def _build_without_clipboard_on_a_terminal(project: Path) -> bytes:
+    """`build --copy` with no clipboard and stderr on a terminal; what the terminal received."""
     import pty
 
     leader, follower = pty.openpty()
@@ -291,11 +292,27 @@ def test_no_clipboard_on_a_terminal_uses_osc52(project: Path) -> None:
         chunks.append(chunk)
     assert proc.wait(timeout=60) == 0
     os.close(leader)
-    seen = b"".join(chunks)
+    return b"".join(chunks)
+
+
+def test_no_clipboard_on_a_terminal_uses_osc52(project: Path) -> None:
     import base64
 
+    seen = _build_without_clipboard_on_a_terminal(project)
     brief = (project / ".briefpack" / "brief.md").read_bytes()
     assert b"\x1b]52;c;" + base64.b64encode(brief) + b"\x07" in seen
+
+
+def test_a_brief_too_big_for_osc52_is_only_saved(project: Path) -> None:
+    """Terminals cap OSC 52 far below a large brief: past 100 kB of base64, no escape at all."""
+    write_tree(project, {"big.txt": "word " * 16_000 + "\n"})  # 80 kB: 107 kB in base64
+    seen = _build_without_clipboard_on_a_terminal(project)
+    brief = (project / ".briefpack" / "brief.md").read_text(encoding="utf-8")
+    assert "word word" in brief
+    assert b"\x1b]52" not in seen
+    said = b" ".join(seen.split())  # as one line, whatever the terminal's width
+    assert b"too big to send to the terminal (OSC 52 carries 100 kB at most)" in said
+    assert b"the brief is in " in said and b".briefpack/brief.md" in said
 
 
 def test_init_writes_detected_config(cli: CLI, git_repo: Path) -> None:

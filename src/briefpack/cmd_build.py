@@ -116,6 +116,13 @@ def build_command(
 def _say_delivery(delivery: emit.Delivery) -> None:
     if delivery.how == "clipboard":
         err.print("copied to the clipboard", style="green")
+    elif delivery.how == "file" and delivery.too_big_for_osc52:
+        from briefpack.emit import OSC52_MAX
+
+        warn(
+            f"no clipboard ({delivery.reason}), and the brief is too big to send to the terminal "
+            f"(OSC 52 carries {OSC52_MAX // 1000} kB at most); the brief is in {delivery.path}"
+        )
     elif delivery.how == "file" and delivery.reason:
         warn(f"no clipboard ({delivery.reason}); the brief is in {delivery.path}")
     elif delivery.how == "osc52":

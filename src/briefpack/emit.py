@@ -15,6 +15,9 @@ from briefpack.errors import BriefpackError
 from briefpack.store import write_atomic
 
 FALLBACK = Path(".briefpack") / "brief.md"
+# The most base64 sent in one OSC 52 escape. Terminals cap it far below a large brief's size (or
+# drop the escape silently): xterm and tmux keep about 100 kB, some terminals less.
+OSC52_MAX = 100_000
 
 
 @dataclass(frozen=True)
@@ -24,6 +27,7 @@ class Delivery:
     how: Literal["file", "stdout", "clipboard", "osc52"]
     path: Path | None = None
     reason: str = ""
+    too_big_for_osc52: bool = False  # there was a terminal, but the brief is over OSC52_MAX
 
 
 def to_file(path: Path, text: str) -> Delivery:
@@ -50,17 +54,20 @@ def to_stdout(text: str, stream: TextIO | None = None) -> Delivery:
 
 
 def to_clipboard(text: str, *, root: Path, terminal: TextIO | None) -> Delivery:
-    """Copy with pyperclip; else OSC 52 to the terminal plus a file; else the file alone."""
+    """Copy with pyperclip; else OSC 52 to the terminal plus a file; else (no terminal, or a
+    brief too big for OSC 52) the file alone."""
     problem = _copy(text)
     if not problem:
         return Delivery("clipboard")
     saved = to_file(root / FALLBACK, text)
-    if terminal is not None:
-        encoded = base64.b64encode(text.encode("utf-8")).decode("ascii")
-        terminal.write(f"\033]52;c;{encoded}\a")
-        terminal.flush()
-        return Delivery("osc52", saved.path, problem)
-    return Delivery("file", saved.path, problem)
+    if terminal is None:
+        return Delivery("file", saved.path, problem)
+    encoded = base64.b64encode(text.encode("utf-8")).decode("ascii")
+    if len(encoded) > OSC52_MAX:
+        return Delivery("file", saved.path, problem, too_big_for_osc52=True)
+    terminal.write(f"\033]52;c;{encoded}\a")
+    terminal.flush()
+    return Delivery("osc52", saved.path, problem)
 
 
 @contextlib.contextmanager
