@@ -21,22 +21,11 @@ from briefpack.runs import create_run, find_run, slug
 SOL = load_table().models["gpt-5.6-sol"]
 
 
-@pytest.mark.parametrize(
-    ("fmt", "markdown"),
-    [
-        ("", True),
-        ("Markdown. One section per PR", True),
-        ("Complete files only, no explanations", True),
-        ("JSON only", False),
-        ("a YAML document", False),
-        ("Plain text, please", False),
-        ("JSON inside a Markdown fence", True),
-    ],
-)
-def test_wants_markdown(fmt: str, markdown: bool) -> None:
-    assert request.wants_markdown(fmt) is markdown
-    message = request.developer_message(fmt)
-    assert (message is not None and message.startswith("Formatting re-enabled\n")) is markdown
+def test_the_developer_message_follows_the_setting_not_the_words() -> None:
+    """`markdown_answer` decides; "no markdown" in the return format once turned it on."""
+    on = request.developer_message(True)
+    assert on is not None and on.startswith("Formatting re-enabled\n")
+    assert request.developer_message(False) is None
 
 
 def test_output_cap_reserves_at_least_25k_within_the_model_cap() -> None:

@@ -129,6 +129,27 @@ def test_dry_run_needs_no_key_and_sends_nothing(
     assert not (project / ".briefpack" / "runs").exists()
 
 
+def test_a_markdown_answer_is_a_setting_not_a_guess_from_words(cli: Cli, project: Path) -> None:
+    """`--markdown/--no-markdown` and `markdown_answer` decide the developer message; the return
+    format's words ("no markdown", "JSON") decide nothing."""
+
+    def developer(*args: str) -> list[str]:
+        result = cli(["send", "--dry-run", *args], cwd=project)
+        assert result.exit_code == 0, result.stderr
+        body = json.loads(result.stdout)
+        return [m["content"] for m in body["input"] if m["role"] == "developer"]
+
+    formats = ["Answer in plain text, no markdown", "JSON only", "Markdown, one section each"]
+    for fmt in formats:
+        (on,) = developer("-f", fmt)
+        assert on.startswith("Formatting re-enabled\n")
+        assert developer("-f", fmt, "--no-markdown") == []
+    config = project / ".briefpack.toml"
+    config.write_text(config.read_text() + "markdown_answer = false\n")
+    assert developer() == []
+    assert len(developer("--markdown")) == 1  # the flag beats the config
+
+
 def test_no_terminal_and_no_yes_refuses(cli: Cli, project: Path, server: FakeOpenAI) -> None:
     result = cli(["send"], cwd=project)
     assert result.exit_code == 7
@@ -433,7 +454,7 @@ def test_brief_file_is_sent_as_is(
 ) -> None:
     brief = tmp_path / "brief.md"
     brief.write_text("# Goal\nReturn JSON only.\n")
-    result = cli(["send", "--yes", "--brief", str(brief), "-f", "JSON only"], cwd=project)
+    result = cli(["send", "--yes", "--brief", str(brief), "--no-markdown"], cwd=project)
     assert result.exit_code == 0, result.stderr
     (body,) = creates(server)
     assert body["input"] == [{"role": "user", "content": "# Goal\nReturn JSON only.\n"}]

@@ -65,9 +65,22 @@ def send_command(
         int | None,
         typer.Option("--max-output-tokens", help="Cap on reasoning + answer.", metavar="N"),
     ] = None,
+    markdown: Annotated[
+        bool | None,
+        typer.Option(
+            "--markdown/--no-markdown",
+            help="Ask for a Markdown answer (default), or leave the format to the brief.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Build the brief (or take --brief FILE), show its cost, ask, then send it to the model."""
-    extra = {"api": api, "max_cost": max_cost, "max_output_tokens": max_output_tokens}
+    extra = {
+        "api": api,
+        "max_cost": max_cost,
+        "max_output_tokens": max_output_tokens,
+        "markdown_answer": markdown,
+    }
     outgoing = _outgoing(flags, brief, extra)
     plan = _plan(outgoing)
     config = outgoing.settings.config
@@ -186,7 +199,7 @@ def _plan(outgoing: Outgoing) -> request.Plan:
     if model.responses_only and config.api == "chat":
         raise UsageError(f"{model.id} is served by the Responses API only", hint="drop --api chat")
     max_out = request.output_cap(model, config)
-    developer = request.developer_message(config.format)
+    developer = request.developer_message(config.markdown_answer)
     make = request.chat_body if config.api == "chat" else request.responses_body
     body = make(
         model.id, outgoing.text, effort=config.effort, max_output=max_out, developer=developer

@@ -67,6 +67,7 @@ class Config:
     base_url: str = ""
     max_output_tokens: int | None = None
     max_cost: float | None = None
+    markdown_answer: bool = True
     runs_dir: str = ".briefpack/runs"
     # Snapshot and hook.
     snapshot_path: str = ".briefpack/context.md"

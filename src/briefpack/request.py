@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,7 +28,6 @@ TYPICAL_OUTPUT = {
     "max": 64_000,
 }
 FORMATTING = "Formatting re-enabled"
-_NOT_MARKDOWN = re.compile(r"\b(json|yaml|xml|csv|plain text|no markdown)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -56,16 +54,10 @@ class Estimate:
     long_context: bool
 
 
-def wants_markdown(return_format: str) -> bool:
-    """Markdown is wanted unless the return format names another format (and not Markdown)."""
-    if re.search(r"markdown", return_format, re.IGNORECASE):
-        return True
-    return not _NOT_MARKDOWN.search(return_format)
-
-
-def developer_message(return_format: str) -> str | None:
-    """The developer message: `Formatting re-enabled` first when the answer should be Markdown."""
-    if not wants_markdown(return_format):
+def developer_message(markdown: bool) -> str | None:
+    """The developer message: `Formatting re-enabled` first when the answer should be Markdown
+    (the `markdown_answer` setting; never guessed from the return format's words)."""
+    if not markdown:
         return None
     return f"{FORMATTING}\nAnswer the brief in the user message. Use Markdown headings."
 
