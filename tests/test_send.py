@@ -463,6 +463,34 @@ def test_brief_file_is_sent_as_is(
     assert missing.exit_code == 1 and "cannot read" in missing.stderr
 
 
+def test_brief_file_refuses_the_flags_that_build_a_brief(
+    cli: Cli, project: Path, server: FakeOpenAI, tmp_path: Path
+) -> None:
+    brief = tmp_path / "brief.md"
+    brief.write_text("# Goal\nx\n")
+    base = ["send", "--dry-run", "--brief", str(brief)]
+    result = cli([*base, "-g", "other goal", "-x", "app.py", "--diff", "--log", "0"], cwd=project)
+    assert result.exit_code == 2 and result.stdout == ""
+    assert "error: --brief FILE sends the file as it is: --goal, --exclude, --diff, --log" in (
+        result.stderr
+    )
+    assert "drop --brief" in result.stderr
+    for flag, named in [
+        (["-f", "JSON"], "--format"),
+        (["--task", "missing.md"], "--task"),  # refused before the task file is read
+        (["--fit"], "--fit"),
+        (["--no-default-excludes"], "--no-default-excludes"),
+    ]:
+        refused = cli([*base, *flag], cwd=project)
+        assert refused.exit_code == 2, refused.stderr
+        assert f"as it is: {named} would build a brief" in refused.stderr
+    # What applies to a finished brief is taken.
+    kept = cli([*base, "-m", "gpt-5.6-sol", "-e", "low", "--secrets", "block"], cwd=project)
+    assert kept.exit_code == 0, kept.stderr
+    assert json.loads(kept.stdout)["reasoning"] == {"effort": "low"}
+    assert server.requests == []
+
+
 def test_runs_list_show_cancel(cli: Cli, project: Path, server: FakeOpenAI) -> None:
     server.scenario.drop_after = 6
     server.scenario.errors["retrieve"] = [(503, error_body("overloaded", None))] * 4

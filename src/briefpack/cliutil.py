@@ -97,6 +97,15 @@ class BriefFlags:
                     values[key] = value
         return values
 
+    def building_flags(self) -> list[str]:
+        """The flags given that only shape a brief being built (`--goal`, `--diff`, ...): all but
+        PATH and `--model`, `--effort`, `--secrets`, which also apply to a finished brief."""
+        return [
+            "--" + f.name.replace("_", "-")
+            for f in fields(self)
+            if f.name not in _ALSO_FINISHED and _given(getattr(self, f.name))
+        ]
+
     def _flag_values(self) -> dict[str, Any]:
         return {
             "goal": self.goal,
@@ -121,6 +130,7 @@ class BriefFlags:
         }
 
 
+_ALSO_FINISHED = frozenset({"path", "model", "effort", "secrets"})
 _BRIEF_OPTIONS: dict[str, Any] = {
     "path": Annotated[
         Path, typer.Argument(help="Folder to brief.", show_default=True, metavar="PATH")
@@ -227,6 +237,11 @@ _BRIEF_OPTIONS: dict[str, Any] = {
         ),
     ],
 }
+
+
+def _given(value: object) -> bool:
+    """Whether a flag was given (`--log 0` was; 0 == False, hence `is`)."""
+    return value is not None and value is not False and value != []
 
 
 def handle_errors(func: F) -> F:

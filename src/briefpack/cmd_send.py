@@ -165,6 +165,12 @@ def outcome(run: Run) -> None:
 def _outgoing(flags: BriefFlags, brief: Path | None, extra: dict[str, Any]) -> Outgoing:
     from briefpack.pipeline import resolve_root
 
+    building = flags.building_flags() if brief is not None else []
+    if building:
+        raise UsageError(
+            f"--brief FILE sends the file as it is: {', '.join(building)} would build a brief",
+            hint="drop them, or drop --brief to build the brief from the repository",
+        )
     settings = load_settings(resolve_root(flags.path), {**flags.overrides(), **extra})
     if brief is None:
         from briefpack.cmd_build import check_budget, make_brief
