@@ -41,6 +41,8 @@ class Scenario:
     refuse_stream: bool = False  # 400 unsupported_value on `stream`, as for unverified orgs
     poll_ticks: int = 1  # non-streamed retrieves answering in_progress first
     errors: dict[str, list[tuple[int, dict[str, Any]]]] = field(default_factory=dict)
+    # sent with every error above: how long the SDK waits before it retries a read (short here)
+    error_headers: dict[str, str] = field(default_factory=lambda: {"retry-after-ms": "10"})
     delays: dict[str, float] = field(default_factory=dict)
     models: dict[str, str | None] | None = None  # id -> shutdown_date; None serves every id
     release: threading.Event = field(default_factory=threading.Event)
@@ -55,6 +57,7 @@ class Recorded:
     query: dict[str, list[str]]
     body: Any
     headers: dict[str, str]
+    at: float = field(default_factory=time.monotonic)
 
 
 @dataclass
@@ -280,7 +283,7 @@ def _handler(server: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
             queued = sc.errors.get(key)
             if queued:
                 status, payload = queued.pop(0)
-                self._json(status, payload)
+                self._json(status, payload, sc.error_headers)
                 return
             try:
                 getattr(self, f"_{key}")(parts, body, query)
@@ -402,12 +405,14 @@ def _handler(server: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
             self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
             self.wfile.flush()
 
-        def _json(self, status: int, payload: Any) -> None:
+        def _json(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
             data = json.dumps(payload).encode("utf-8")
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
             self.send_header("x-request-id", server.next_id("req"))
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
             self.end_headers()
             self.wfile.write(data)
 

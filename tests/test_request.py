@@ -164,7 +164,7 @@ WHERE = Where(SOL, "http://127.0.0.1:9/v1", 2.5)
 
 
 @pytest.mark.parametrize(
-    ("failure", "retryable"),
+    ("failure", "transient"),
     [
         (Failure("timeout", "t"), True),
         (Failure("connection", "refused"), True),
@@ -176,8 +176,8 @@ WHERE = Where(SOL, "http://127.0.0.1:9/v1", 2.5)
         (Failure("status", "m", status=401), False),
     ],
 )
-def test_which_failures_a_read_retries(failure: Failure, retryable: bool) -> None:
-    assert failure.retryable is retryable
+def test_which_failures_leave_a_run_to_resume(failure: Failure, transient: bool) -> None:
+    assert failure.transient is transient
 
 
 def test_failure_messages_name_the_request() -> None:

@@ -18,6 +18,7 @@ from typer.testing import Result
 
 from briefpack.models import load_table
 from briefpack.request import actual_cost
+from briefpack.send import Timing
 from tests import wire
 from tests.conftest import write_tree
 from tests.openai_server import ANSWER, FakeOpenAI, closed_port, error_body
@@ -358,12 +359,43 @@ def test_api_errors_are_one_line_with_request_id(
         for r in server.requests
         if r.path.split("/")[2] == {"create": "responses", "model": "models"}[endpoint]
     ]
-    assert len(calls) == 1  # creates are never retried; quota errors are not retried
+    # Creates are never retried. A read is retried as the SDK decides: a 429 is, even for quota
+    # (a read costs nothing), then reported as what it is; a 404 is not.
+    assert len(calls) == (1 + Timing().retries if case == "quota" else 1)
     if endpoint == "create":
         run = only_run(project)
         assert meta(run)["status"] == "error" and (run / "request.json").is_file()
     else:
         assert creates(server) == []
+
+
+def test_reads_are_retried_by_the_sdk_as_the_server_says(
+    cli: Cli, project: Path, server: FakeOpenAI
+) -> None:
+    """Retrieves go through the SDK's retries, which honour `Retry-After` and `x-should-retry`;
+    the create is sent once, whatever the server says."""
+    server.scenario.refuse_stream = True  # the answer is polled: retrieve after retrieve
+    server.scenario.errors["retrieve"] = [(429, error_body("Slow down", "rate_limit_exceeded"))]
+    server.scenario.error_headers = {"retry-after": "1"}
+    result = cli(["send", "--yes"], cwd=project)
+    assert result.exit_code == 0, result.stderr
+    limited, retried = server.calls("GET", "/v1/responses/")[:2]
+    assert retried.at - limited.at >= 0.9  # the pause the server asked for
+    assert retried.headers["x-stainless-retry-count"] == "1"  # the SDK's own retry
+    assert meta(only_run(project))["status"] == "completed"
+
+    server.scenario.errors["retrieve"] = [(503, error_body("overloaded", None))] * 4
+    server.scenario.error_headers = {"x-should-retry": "false"}
+    told = cli(["send", "--yes"], cwd=project)
+    assert told.exit_code == 6 and "could not pick it up again" in told.stderr
+    assert len(server.scenario.errors["retrieve"]) == 3  # asked once, not retried
+
+    server.scenario.errors["create"] = [(500, error_body("boom", None, kind="server_error"))] * 2
+    server.scenario.error_headers = {"x-should-retry": "true", "retry-after-ms": "10"}
+    before = len(creates(server))
+    failed = cli(["send", "--yes"], cwd=project)
+    assert failed.exit_code == 6 and "server error (500" in failed.stderr
+    assert len(creates(server)) == before + 1  # a retried create would be billed twice
 
 
 def test_missing_key_says_how_to_set_it(cli: Cli, project: Path, server: FakeOpenAI) -> None:

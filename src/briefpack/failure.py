@@ -33,8 +33,9 @@ class Failure:
     request_id: str | None = None
 
     @property
-    def retryable(self) -> bool:
-        """Whether a read may be tried again (never a quota error)."""
+    def transient(self) -> bool:
+        """Whether the server may answer later, so a run it cut off can be picked up again (with
+        `runs resume`) rather than given up: not a quota error. The SDK decides what to retry."""
         if self.code == "insufficient_quota":
             return False
         if self.kind in ("timeout", "connection"):

@@ -3,7 +3,9 @@
 Background mode keeps a paid answer safe: the create call returns at once with a response id,
 which goes to the run folder before anything waits; the answer is streamed to disk and a dropped
 stream resumes after the last event seen (`starting_after`). Creates are never retried (the SDK
-sends no idempotency key, so a retried create is billed twice); reads are.
+sends no idempotency key, so a retried create is billed twice); reads are, by the SDK itself
+(connection errors, 408/409/429/5xx, after the pause `Retry-After` asks, unless `x-should-retry`
+says not to).
 """
 
 from __future__ import annotations
@@ -30,7 +32,8 @@ Progress = Callable[[str], None]
 
 @dataclass(frozen=True)
 class Timing:
-    """How long to wait: per request, between read retries, between polls (env-tunable)."""
+    """How long to wait: per request, before a dropped stream is picked up again, between polls
+    (env-tunable); how often a read is retried (by the SDK) and a stream picked up."""
 
     timeout: float = 120.0
     retry_delay: float = 1.0
@@ -49,12 +52,14 @@ class Timing:
 
 @dataclass
 class Session:
-    """A client plus what error messages need to name."""
+    """A client plus what error messages need to name. `client` never retries (creates, cancel);
+    `reads` is the same client with the SDK's retries, for every retrieve."""
 
     client: OpenAI
     base_url: str
     model: ModelInfo
     timing: Timing
+    reads: OpenAI
 
 
 def connect(model: ModelInfo, *, base_url: str, timing: Timing) -> Session:
@@ -68,17 +73,18 @@ def connect(model: ModelInfo, *, base_url: str, timing: Timing) -> Session:
     client = OpenAI(
         api_key=key,
         base_url=base_url or None,
-        max_retries=0,  # creates are never retried; reads retry in `_read`
+        max_retries=0,  # creates are never retried: a retried create is billed twice
         timeout=openai.Timeout(timing.timeout, connect=min(5.0, timing.timeout)),
     )
-    return Session(client, str(client.base_url).rstrip("/"), model, timing)
+    reads = client.with_options(max_retries=timing.retries)
+    return Session(client, str(client.base_url).rstrip("/"), model, timing, reads)
 
 
 def check_model(session: Session, *, today: dt.date | None = None) -> None:
     """Refuse before spending when the endpoint reports the model shut down or unknown (404)."""
     model_id = session.model.id
     try:
-        info = _read(session, lambda: session.client.models.retrieve(model_id))
+        info = _read(session, lambda: session.reads.models.retrieve(model_id))
     except ApiError as exc:
         if isinstance(exc.__cause__, openai.NotFoundError):
             raise ApiError(
@@ -124,7 +130,7 @@ def resume(session: Session, run: Run, progress: Progress) -> None:
             f"run {run.id} has no response id (none was received from the server)",
             hint="send the brief again with `briefpack send`",
         )
-    current: Any = _read(session, lambda: session.client.responses.retrieve(response_id))
+    current: Any = _read(session, lambda: session.reads.responses.retrieve(response_id))
     if current.status in TERMINAL:
         _finish(session, run, current)
     elif run.meta.get("stream"):
@@ -207,21 +213,19 @@ def _where(session: Session) -> Where:
 
 
 def _follow(session: Session, run: Run, stream: Any, progress: Progress) -> None:
-    """Consume events; on a drop, reconnect after the last event seen until the response ends."""
+    """Consume events; on a drop, reconnect after the last event seen until the response ends
+    (given up after `timing.retries` drops in a row with no new event)."""
     failures = 0
     while True:
         before = run.meta.get("sequence_number", 0)
+        if stream is None:
+            stream = _reconnect(session, run, int(before))
         try:
-            if stream is None:
-                stream = session.client.responses.retrieve(
-                    run.meta["response_id"], stream=True, starting_after=int(before)
-                )
-                run.update(resumed=run.meta.get("resumed", 0) + 1)
             if _consume(session, run, stream, progress):
                 return
             error: openai.APIError | None = None
-        except openai.APIError as exc:
-            if not _retryable(exc):
+        except openai.APIError as exc:  # the stream broke off
+            if not _transient(exc):
                 raise _failed(run, api_error(exc, session)) from None
             error = exc
         if not run.meta.get("response_id"):
@@ -240,6 +244,20 @@ def _follow(session: Session, run: Run, stream: Any, progress: Progress) -> None
         progress(f"connection lost; resuming after event {run.meta.get('sequence_number', 0)}")
         time.sleep(session.timing.retry_delay if failures else 0)
         stream = None
+
+
+def _reconnect(session: Session, run: Run, after: int) -> Any:
+    """The response's events after `after`, streamed anew (the SDK retries the request)."""
+    try:
+        stream = session.reads.responses.retrieve(
+            run.meta["response_id"], stream=True, starting_after=after
+        )
+    except openai.APIError as exc:
+        if _transient(exc):
+            raise _failed(run, _disconnected(session, run, exc), status="disconnected") from None
+        raise _failed(run, api_error(exc, session)) from None
+    run.update(resumed=run.meta.get("resumed", 0) + 1)
+    return stream
 
 
 def _consume(session: Session, run: Run, stream: Any, progress: Progress) -> bool:
@@ -275,10 +293,10 @@ def _poll(session: Session, run: Run, progress: Progress) -> None:
     response_id = run.meta["response_id"]
     while True:
         try:
-            current: Any = _read(session, lambda: session.client.responses.retrieve(response_id))
+            current: Any = _read(session, lambda: session.reads.responses.retrieve(response_id))
         except ApiError as exc:
             cause = exc.__cause__
-            if isinstance(cause, openai.APIError) and _retryable(cause):
+            if isinstance(cause, openai.APIError) and _transient(cause):
                 raise _failed(
                     run, _disconnected(session, run, cause), status="disconnected"
                 ) from None
@@ -359,21 +377,15 @@ def _chat_usage(usage: Any) -> dict[str, int]:
 
 
 def _read(session: Session, call: Callable[[], T]) -> T:
-    """A read (GET), retried on connection errors, timeouts, 408/409/429/5xx; never on quota."""
-    delay = session.timing.retry_delay
-    for attempt in range(session.timing.retries + 1):
-        try:
-            return call()
-        except openai.APIError as exc:
-            if attempt == session.timing.retries or not _retryable(exc):
-                raise api_error(exc, session) from exc
-        time.sleep(delay)
-        delay *= 2
-    raise AssertionError("unreachable")
+    """A read through `session.reads` (the SDK retried it as it saw fit); its error as ApiError."""
+    try:
+        return call()
+    except openai.APIError as exc:
+        raise api_error(exc, session) from exc
 
 
-def _retryable(exc: openai.APIError) -> bool:
-    return failure_of(exc).retryable
+def _transient(exc: openai.APIError) -> bool:
+    return failure_of(exc).transient
 
 
 def _failed(run: Run, error: ApiError, *, status: str = "error") -> ApiError:
