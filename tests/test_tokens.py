@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import signal
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -252,6 +253,29 @@ def test_a_child_that_cannot_count_leaves_it_to_this_process(child: None) -> Non
     os.waitpid(dead.pid, 0)
     assert TokenCounter("o200k_base").count(["after the child died"]) == [4]
     assert dead.served == 1 and dead.encoding == ""
+
+
+@pytest.mark.parametrize("when", ["before it says what it loaded", "while it counts"])
+def test_a_stopped_child_is_killed_and_counting_goes_on_here(child: None, when: str) -> None:
+    """A child that does not answer in time (here SIGSTOP) blocks nothing: this process counts,
+    and the child is killed (a stopped process still holds the hook's pipes)."""
+    from briefpack import tokenchild
+
+    started = tokenchild.start(lambda: "o200k_base")
+    assert started is not None
+    started.patience = 0.3  # this child's own deadline, not the default's 3 s
+    if when == "while it counts":
+        assert TokenCounter("o200k_base").count(["warm up"]) == [2]
+    os.kill(started.pid, signal.SIGSTOP)
+    began = time.monotonic()
+    counter = TokenCounter("o200k_base")
+    encoding = load_encoding("o200k_base")
+    assert counter.count(TRICKY) == [len(encoding.encode_ordinary(t)) for t in TRICKY]
+    assert time.monotonic() - began < 2.5
+    assert started.encoding == "" and started.served == (1 if when == "while it counts" else 0)
+    with pytest.raises(ChildProcessError):
+        os.waitpid(started.pid, os.WNOHANG)  # killed and reaped already
+    assert TokenCounter("o200k_base").count(["after the child stopped"]) == [4]
 
 
 def test_no_child_when_the_system_refuses_one(child: None) -> None:

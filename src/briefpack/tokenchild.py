@@ -6,33 +6,40 @@ even reading the config: the child finds which encoding the config asks for, loa
 core, says which it loaded, and counts what it is sent over a pipe, while the parent reads,
 scans and renders. Linux only, and only from the hook's lean entry point, where no thread exists
 yet to be forked in a bad state. If anything is wrong with the child (it could not load the
-encoding, it loaded another, it died), the parent counts in-process as it would have anyway,
-and any error comes from there.
+encoding, it loaded another, it died, it did not answer in time: stopped, or stuck), the parent
+counts in-process as it would have anyway, and any error comes from there. Every wait on the
+child has a deadline, and a child that misses one is killed.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import select
 import signal
 import struct
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import BinaryIO
 
 _COUNT = struct.Struct("<I")
+# The slowest counting a reply may take, beyond `Child.patience`: a fifth of what one core does
+# (o200k: ~11 MB/s), so that only a child that is stopped or stuck misses its deadline.
+_BYTES_PER_SECOND = 2_000_000
 
 
 @dataclass
 class Child:
-    """The forked counter: a pipe each way."""
+    """The forked counter: a pipe each way (file descriptors; requests' is non-blocking)."""
 
     pid: int
-    requests: BinaryIO
-    replies: BinaryIO
+    requests: int
+    replies: int
     encoding: str | None = None  # what it loaded, once it has said; "" if it could not
     served: int = 0  # texts it counted
+    patience: float = 3.0  # seconds a reply may take beyond counting (the load: ~0.25 s)
 
     def count(self, encoding: str, texts: list[str]) -> list[int] | None:
         """Each text's count in `encoding`, or None if the child cannot give them."""
@@ -40,12 +47,17 @@ class Child:
             return []
         try:
             if self.encoding is None:
-                self.encoding = self.replies.readline().decode("ascii", "replace").strip()
+                line = _receive_line(self.replies, time.monotonic() + self.patience)
+                self.encoding = line.decode("ascii", "replace").strip()
             if self.encoding != encoding:
                 return None
-            self.requests.write(_pack(texts))
-            self.requests.flush()
-            data = self.replies.read(_COUNT.size * len(texts))
+            request = _pack(texts)
+            deadline = time.monotonic() + self.patience + len(request) / _BYTES_PER_SECOND
+            _send(self.requests, request, deadline)
+            data = _receive(self.replies, _COUNT.size * len(texts), deadline)
+        except TimeoutError:
+            self._give_up()
+            return None
         except OSError:
             data = b""
         if len(data) != _COUNT.size * len(texts):
@@ -53,6 +65,13 @@ class Child:
             return None
         self.served += len(texts)
         return [n for (n,) in _COUNT.iter_unpack(data)]
+
+    def _give_up(self) -> None:
+        """Kill the child that missed its deadline (SIGKILL ends a stopped process too)."""
+        self.encoding = ""
+        with contextlib.suppress(ProcessLookupError, ChildProcessError):
+            os.kill(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
 
 
 _child: Child | None = None
@@ -80,7 +99,8 @@ def start(encoding: Callable[[], str]) -> Child | None:
         _serve(encoding, down_r, up_w)
     os.close(down_r)
     os.close(up_w)
-    _child = Child(pid, os.fdopen(down_w, "wb"), os.fdopen(up_r, "rb"))
+    os.set_blocking(down_w, False)  # a write to a stopped child must not wait past its deadline
+    _child = Child(pid, down_w, up_r)
     return _child
 
 
@@ -89,9 +109,9 @@ def stop() -> None:
     global _child
     if _child is None:
         return
-    for stream in (_child.requests, _child.replies):
+    for fd in (_child.requests, _child.replies):
         with contextlib.suppress(OSError):
-            stream.close()
+            os.close(fd)
     with contextlib.suppress(ChildProcessError):
         os.waitpid(_child.pid, 0)
     _child = None
@@ -130,6 +150,47 @@ def _serve(encoding: Callable[[], str], requests_fd: int, replies_fd: int) -> No
         code = 0
     finally:
         os._exit(code)
+
+
+def _wait(fd: int, event: int, deadline: float) -> None:
+    """Until `fd` is ready for `event` (or closed at the other end); TimeoutError at `deadline`."""
+    poller = select.poll()
+    poller.register(fd, event)
+    if not poller.poll(max(deadline - time.monotonic(), 0.0) * 1000):
+        raise TimeoutError
+
+
+def _send(fd: int, data: bytes, deadline: float) -> None:
+    view = memoryview(data)
+    while view:
+        _wait(fd, select.POLLOUT, deadline)
+        with contextlib.suppress(BlockingIOError):
+            view = view[os.write(fd, view) :]
+
+
+def _receive(fd: int, size: int, deadline: float) -> bytes:
+    """`size` bytes, or fewer if the child closed its end first."""
+    chunks: list[bytes] = []
+    while size > 0:
+        _wait(fd, select.POLLIN, deadline)
+        chunk = os.read(fd, size)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size -= len(chunk)
+    return b"".join(chunks)
+
+
+def _receive_line(fd: int, deadline: float) -> bytes:
+    """The child's first line (it sends nothing more before it is asked)."""
+    line = b""
+    while not line.endswith(b"\n"):
+        _wait(fd, select.POLLIN, deadline)
+        chunk = os.read(fd, 256)
+        if not chunk:
+            break
+        line += chunk
+    return line
 
 
 def _pack(texts: list[str]) -> bytes:
