@@ -10,6 +10,7 @@ import concurrent.futures
 import json
 import os
 import random
+import signal
 import string
 import subprocess
 import sys
@@ -206,6 +207,34 @@ def test_scanning_on_every_core_finds_the_same(
     assert parallel.exit_code == serial.exit_code == 0, parallel.stderr
     assert parallel.stdout == serial.stdout and parallel.stderr == serial.stderr
     assert leaks(c, parallel.stdout, parallel.stderr) == []
+
+
+def test_a_scan_worker_that_dies_leaves_the_scan_to_this_process(
+    planted: tuple[Path, dict[str, str]],
+    cli: Callable[..., Result],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    """A worker killed mid-way (the OOM killer, a signal) breaks the pool; the scan is done
+    here instead, with the same result, and no "internal error"."""
+    from briefpack import guard
+
+    repo, c = planted
+    args = ["build", "--stdout", "-g", "Audit", "--no-cache"]
+    serial = cli(args, cwd=repo)
+    monkeypatch.setattr(guard, "PARALLEL_SCAN_CHARS", 0)
+    monkeypatch.setattr(guard, "cores", lambda: 2)
+
+    def killed() -> None:  # each worker, as it starts, in its own (forked) process
+        (tmp_path / f"died-{os.getpid()}").touch()
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    monkeypatch.setattr(guard, "_quiet_worker", killed)
+    result = cli(args, cwd=repo)
+    assert list(tmp_path.glob("died-*")), "no worker was started, so none died"
+    assert result.exit_code == serial.exit_code == 0, result.stderr
+    assert result.stdout == serial.stdout and result.stderr == serial.stderr
+    assert leaks(c, result.stdout, result.stderr) == []
 
 
 def test_block_refuses_and_writes_nothing(

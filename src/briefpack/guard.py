@@ -121,19 +121,24 @@ def scan_texts(items: Sequence[tuple[str, str]]) -> list[list[Finding]]:
     worker processes (which inherit the loaded rules) each take batches of about 1 MB. Only
     on Linux (macOS' fork is not safe with its system libraries); elsewhere, and for little
     text, it runs in this process.
-    Workers ignore Ctrl-C: the parent stops, and they finish their batch and go."""
+    Workers ignore Ctrl-C: the parent stops, and they finish their batch and go. If a worker
+    dies, the whole scan runs again in this process."""
     workers = min(cores(), 8)
     size = sum(len(text) for text, _ in items)
     if workers < 2 or size < PARALLEL_SCAN_CHARS or not sys.platform.startswith("linux"):
         return [scan_text(text, name) for text, name in items]
     import multiprocessing  # here: ~12 ms to import, and most runs (every hook) never get here
     from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
     preload()  # the rules, loaded once here, inherited by every worker
     batches = split_runs(items, max(1, size // (1 << 20)), lambda item: len(item[0]))
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_quiet_worker) as pool:
-        done = list(pool.map(_scan_batch, batches))
+    try:
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=_quiet_worker) as pool:
+            done = list(pool.map(_scan_batch, batches))
+    except BrokenProcessPool:  # a worker died (killed, out of memory): scan here instead
+        return [scan_text(text, name) for text, name in items]
     return [found for batch in done for found in batch]
 
 
