@@ -24,6 +24,7 @@ Run (in a venv with bm25s and aider-chat installed beside briefpack, see bench/R
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import statistics
 import subprocess
@@ -32,9 +33,24 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-sys.path.insert(0, str(Path(__file__).parent))
-from relevance_cases import mine
+HERE = Path(__file__).resolve().parent
+# bench/secrets.py would shadow the standard library's `secrets` (numpy imports it): take this
+# folder off the path, and load the two helper modules by file.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
+
+
+def _load(name: str) -> Any:
+    spec = importlib.util.spec_from_file_location(name, HERE / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+mine = _load("relevance_cases").mine
 
 TUNE = ("wagtail", "vite", "sphinx")
 REPORT = ("typeorm", "prettier", "mypy", "ansible")
@@ -78,7 +94,9 @@ def checkout(worktree: Path, commit: str) -> None:
     subprocess.run(
         ["git", "-C", str(worktree), "checkout", "-q", "--detach", "-f", commit], check=True
     )
-    subprocess.run(["git", "-C", str(worktree), "clean", "-qfdx"], check=True)
+    subprocess.run(
+        ["git", "-C", str(worktree), "clean", "-qfdx", "-e", ".aider.tags.cache.*"], check=True
+    )
 
 
 def worktree_for(corpus: Path, scratch: Path) -> Path:
@@ -128,9 +146,7 @@ def bm25_order(texts: dict[str, str], goal: str) -> list[str]:
 
 
 def aider_order(tree: Path, paths: Sequence[str], goal: str) -> list[str]:
-    from aider_adapter import ranked_files  # bench/aider_adapter.py
-
-    ranked = ranked_files(tree, paths, goal)
+    ranked = _load("aider_adapter").ranked_files(tree, paths, goal)
     rest = [p for p in paths if p not in set(ranked)]
     return [*ranked, *rest]
 

@@ -21,7 +21,8 @@ SOURCE = re.compile(
 NOT_SOURCE = re.compile(
     r"(^|/)(tests?|testing|spec|specs|__tests__|__mocks__|e2e|docs?|examples?|fixtures?|"
     r"playground|benchmarks?|scripts|locale|locales|migrations?|changelogs?|changes)/"
-    r"|(^|/)test_[^/]*$|_test\.\w+$|\.(test|spec)\.\w+$|(^|/)conftest\.py$|\.d\.ts$"
+    r"|(^|/)test_[^/]*$|_test\.\w+$|\.(test|spec|stories)\.\w+$|(^|/)(conftest|tests?)\.py$"
+    r"|\.d\.ts$"
 )
 SKIP_SUBJECT = re.compile(
     r"^(revert|merge|release|bump|v?\d+\.\d+|chore\(release|chore\(deps|build\(deps)"

@@ -28,7 +28,7 @@ from briefpack.select.terms import path_terms, stemmed, term_counts
 K1, B = 1.2, 0.75
 PATH_WEIGHT = 2.5  # a goal's word in a file's path says more than the same word in its text
 SEEDS = 12  # the top files whose code-graph neighbours get a share of their score
-NEIGHBOUR_SHARE = 0.25
+NEIGHBOUR_SHARE = 0.3
 
 
 @dataclass(frozen=True)
@@ -171,40 +171,49 @@ def _spread(
     reasons: dict[str, list[str]],
 ) -> None:
     """Give the top files' code-graph neighbours a share of their score: the files defining
-    what they use, and the files using what they define (a one-step personalized walk)."""
+    what they use, and (less) the files using what they define (a one-step personalized walk).
+    Each neighbour gets a seed's share once, split among all that seed's neighbours."""
     seeds = sorted(range(len(paths)), key=lambda i: -scores[paths[i]])[:SEEDS]
     seeds = [i for i in seeds if scores[paths[i]] > 0]
     if not seeds:
         return
-    definers = _definers(profiles)
+    definers = _definers(paths, profiles)
     bonus: dict[int, float] = defaultdict(float)
     why: dict[int, str] = {}
     for s in seeds:
-        share = NEIGHBOUR_SHARE * scores[paths[s]]
         seed = profiles[s]
-        for name, owners in definers.items():
-            if len(owners) <= 3 and s not in owners and _uses(seed, name):
-                for o in owners:
-                    bonus[o] += share / len(owners)
-                    why.setdefault(o, f"used by {paths[s]}")
-        own = {d.lower() for d in seed.defines}
-        for i, prof in enumerate(profiles):
-            if i != s and any(_uses(prof, d) for d in own if len(definers.get(d, ())) <= 3):
-                bonus[i] += share / 4
-                why.setdefault(i, f"uses {paths[s]}")
+        uses = {o for name, owners in definers.items() if _uses(seed, name) for o in owners}
+        own = {d.lower() for d in seed.defines} & definers.keys()
+        used_by = {i for i, prof in enumerate(profiles) if any(name in prof.terms for name in own)}
+        for group, label, weight in ((uses, "used by", 1.0), (used_by, "uses", 0.5)):
+            group.discard(s)
+            if not group:
+                continue
+            share = NEIGHBOUR_SHARE * weight * scores[paths[s]] / math.sqrt(len(group))
+            for i in group:
+                bonus[i] += share
+                why.setdefault(i, f"{label} {paths[s]}")
     for i, extra in bonus.items():
         scores[paths[i]] += extra
         reasons[paths[i]].append(why[i])
 
 
-def _definers(profiles: Sequence[Profile]) -> dict[str, list[int]]:
-    """Defined name (lower-cased, distinctive: over 5 characters) -> the files defining it."""
+_CODE = re.compile(
+    r"\.(py|pyi|js|mjs|cjs|jsx|ts|mts|cts|tsx|vue|svelte|go|rs|java|kt|scala|rb|php|cs|c|h|"
+    r"cc|cpp|hpp|swift|m|ex|exs|erl|hs|lua|dart)$"
+)
+
+
+def _definers(paths: Sequence[str], profiles: Sequence[Profile]) -> dict[str, list[int]]:
+    """Defined name (lower-cased, distinctive: over 5 characters, defined by at most three
+    code files) -> the code files defining it."""
     owners: dict[str, list[int]] = defaultdict(list)
-    for i, prof in enumerate(profiles):
-        for name in prof.defines:
-            if len(name) > 5:
-                owners[name.lower()].append(i)
-    return owners
+    for i, (path, prof) in enumerate(zip(paths, profiles, strict=True)):
+        if _CODE.search(path) and kind_weight(path) >= 1.0:
+            for name in prof.defines:
+                if len(name) > 5:
+                    owners[name.lower()].append(i)
+    return {name: found for name, found in owners.items() if len(found) <= 3}
 
 
 def _uses(prof: Profile, name: str) -> bool:
@@ -219,14 +228,13 @@ def _goal_free_scores(
     reasons: dict[str, list[str]],
 ) -> None:
     """Without a goal: files whose definitions many others use, then files changed lately."""
-    definers = _definers(profiles)
-    distinctive = {n: o for n, o in definers.items() if len(o) <= 3}
+    distinctive = _definers(paths, profiles)
     used_by: Counter[int] = Counter()
     for prof in profiles:
         for name in {t for t in prof.terms if t in distinctive}:
             used_by.update(distinctive[name])
     for i, path in enumerate(paths):
-        central = math.log1p(max(0, used_by[i] - len(profiles[i].defines) * 0))
+        central = math.log1p(used_by[i])
         lately = math.log1p(recent.get(path, 0))
         scores[path] = central + 0.5 * lately
         if used_by[i]:
@@ -237,7 +245,7 @@ def _goal_free_scores(
 
 _TEST = re.compile(
     r"(^|/)(tests?|spec|specs|__tests__|__mocks__|testing|e2e|playground)/"
-    r"|(^|/)test_[^/]*$|_test\.\w+$|\.(test|spec)\.\w+$|(^|/)conftest\.py$"
+    r"|(^|/)test_[^/]*$|_test\.\w+$|\.(test|spec|stories)\.\w+$|(^|/)(conftest|tests?)\.py$"
 )
 _FIXTURE = re.compile(r"(^|/)(fixtures?|testdata|test_data|examples?|samples?|benchmarks?)/")
 _MIGRATION = re.compile(r"(^|/)migrations?/")
