@@ -25,7 +25,7 @@ NOT_SOURCE = re.compile(
     r"|\.d\.ts$"
 )
 SKIP_SUBJECT = re.compile(
-    r"^(revert|merge|release|bump|v?\d+\.\d+|chore\(release|chore\(deps|build\(deps)"
+    r"^(revert|merge|release|bump|v?\d+\.\d+|chore\(release)|\((deps|deps-dev)\)|dependenc"
     r"|\b(typo|lint|linting|format(ting)?|prettier|flake8|isort|black|ruff|pyupgrade|"
     r"copyright|changelog|version bump)\b",
     re.IGNORECASE,

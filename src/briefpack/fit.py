@@ -27,6 +27,7 @@ class Fitted:
     segments: tuple[Segment, ...]
     counts: list[int]
     levels: dict[str, Level]
+    notices: tuple[str, ...] = ()  # outlines that could not be made, and why
 
 
 def fit(
@@ -38,6 +39,7 @@ def fit(
     style: Style,
     count: Count,
     pinned: frozenset[str] = frozenset(),
+    scores: Mapping[str, float] | None = None,
 ) -> Fitted:
     """`brief` (over budget) with its code files on the ladder. `full`: each file's tokens in
     full text; `order`: the files, best-ranked first; `count`: exact counts of segments."""
@@ -52,7 +54,7 @@ def fit(
             hint="trim the notes, schema or about file, or raise --budget",
         )
     try:
-        current: Plan | None = plan(order, full, outlines.cost, budget - base, pinned)
+        current: Plan | None = plan(order, full, outlines.cost, budget - base, pinned, scores)
     except PinTooLarge as pin:
         raise OverBudgetError(
             f"pinned file {pin.path} ({pin.tokens:,} tokens) cannot fit in full text"
@@ -64,7 +66,9 @@ def fit(
         fitted = _rendered(brief, docs, current, outlines, full, style, count)
         over = sum(fitted.counts) - budget
         if over <= 0:
-            return fitted
+            problems = outlines.problems
+            said = tuple(f"{p}: {problems[p]}; path only" for p in docs if p in problems)
+            return replace(fitted, notices=said)
         current = demote(current, over, full, outlines.cost, pinned)
         if current is None:
             break
@@ -102,6 +106,7 @@ class _Outlines:
         self.docs, self.style, self.count = docs, style, count
         self.texts: dict[str, str | None] = {}
         self.costs: dict[str, int | None] = {}
+        self.problems: dict[str, str] = {}
 
     def cost(self, path: str) -> int | None:
         if path not in self.costs:
@@ -115,8 +120,10 @@ class _Outlines:
 
     def text(self, path: str) -> str | None:
         if path not in self.texts:
-            doc = self.docs[path]
-            self.texts[path] = outline(path, doc.text)
+            made = outline(path, self.docs[path].text)
+            self.texts[path] = made.text
+            if made.problem:
+                self.problems[path] = made.problem
         return self.texts[path]
 
     def doc(self, path: str) -> Doc:

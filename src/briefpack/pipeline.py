@@ -171,6 +171,7 @@ def count(done: Assembled) -> Built:
     budget = budget_for(model, config.effort, reserve=config.reserve, budget=config.budget)
     ranked = rank_brief(done.root, brief, config)
     levels: dict[str, Level] = {}
+    notices = done.notices
     if config.fit and sum(counts) > budget:
         full = {
             s.path: n
@@ -185,6 +186,7 @@ def count(done: Assembled) -> Built:
             style=config.style,
             count=lambda segs: _count(counter, segs),
             pinned=pinned_paths(list(full), config),
+            scores={r.path: r.score for r in ranked},
         )
         brief, segments, counts, levels = (
             fitted.brief,
@@ -192,6 +194,7 @@ def count(done: Assembled) -> Built:
             fitted.counts,
             fitted.levels,
         )
+        notices += fitted.notices
     if cache is not None:
         cache.save()
     return Built(
@@ -202,7 +205,7 @@ def count(done: Assembled) -> Built:
         counts=tuple(counts),
         budget=budget,
         skipped=done.skipped,
-        notices=done.notices,
+        notices=notices,
         encoded_files=sum(
             1
             for s in segments

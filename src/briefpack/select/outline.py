@@ -1,8 +1,8 @@
 """Outlines: a file cut down to what another file sees of it. Imports, classes and functions
 with their signatures and the first line of their docstrings, and top-level constants, in file
 order. Python goes through `ast`; Markdown and reStructuredText give their headings; other code
-gives its definition lines. A file whose outline would say nothing (or that cannot be parsed)
-has none, and steps from full text straight to its path.
+gives its definition lines. A file whose outline would say nothing, or that cannot be parsed
+(and says why), has none, and steps from full text straight to its path.
 """
 
 from __future__ import annotations
@@ -10,29 +10,38 @@ from __future__ import annotations
 import ast
 import re
 import warnings
+from typing import NamedTuple
 
 _MAX_CONSTANT = 80  # a constant's line longer than this is cut: the outline names it, no more
 
 
-def outline(path: str, text: str) -> str | None:
-    """The outline of `text` (a file named `path`), or None when there is none to give."""
+class Outline(NamedTuple):
+    """An outline's text (None: the file has none), and why not when a parser failed."""
+
+    text: str | None
+    problem: str = ""
+
+
+def outline(path: str, text: str) -> Outline:
+    """The outline of `text` (a file named `path`)."""
     ext = path.rsplit(".", 1)[-1].lower() if "." in path.rsplit("/", 1)[-1] else ""
     if ext in ("py", "pyi"):
-        lines = _python(text)
+        try:
+            lines = _python(text)
+        except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+            reason = exc.msg if isinstance(exc, SyntaxError) else type(exc).__name__
+            return Outline(None, f"no outline: Python cannot parse it ({reason})")
     elif ext in ("md", "markdown", "rst", "adoc", "txt"):
         lines = _headings(text, rst=ext == "rst")
     else:
         lines = _definition_lines(text)
-    return "\n".join(lines) + "\n" if lines else None
+    return Outline("\n".join(lines) + "\n" if lines else None)
 
 
-def _python(text: str) -> list[str] | None:
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # SyntaxWarning for odd escapes in old code
-            tree = ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return _definition_lines(text)  # still says what it defines, by its lines
+def _python(text: str) -> list[str]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # SyntaxWarning for odd escapes in old code
+        tree = ast.parse(text)
     out: list[str] = []
     _python_body(tree.body, "", out, text.splitlines())
     return out

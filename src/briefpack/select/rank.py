@@ -56,7 +56,8 @@ def rank_files(paths: Sequence[str], profiles: Sequence[Profile], query: Query) 
     """Every path with its rank, best first (ties keep path order)."""
     scores: dict[str, float] = {}
     reasons: dict[str, list[str]] = defaultdict(list)
-    if query.text.strip():
+    goal = bool(query.text.strip())
+    if goal:
         _goal_scores(paths, profiles, query.text, scores, reasons)
     else:
         _goal_free_scores(paths, profiles, query.recent or {}, scores, reasons)
@@ -69,6 +70,8 @@ def rank_files(paths: Sequence[str], profiles: Sequence[Profile], query: Query) 
         if weight < 1.0:
             scores[path] *= weight
             reasons[path].append(f"{_kind(path)} (weighted {weight:g})")
+    if goal:  # after weighting: a test or a changelog that says the goal's words is no seed
+        _spread(paths, profiles, scores, reasons)
     pinned = {p: i for i, p in enumerate(query.pinned)}
     order = sorted(
         range(len(paths)),
@@ -120,7 +123,6 @@ def _goal_scores(
             score += 20.0 * len(defined)
             reasons[path].insert(0, "defines " + ", ".join(defined[:3]))
         scores[path] = score
-    _spread(paths, profiles, scores, reasons)
 
 
 @dataclass(frozen=True)
@@ -191,7 +193,7 @@ def _spread(
                 continue
             share = NEIGHBOUR_SHARE * weight * scores[paths[s]] / math.sqrt(len(group))
             for i in group:
-                bonus[i] += share
+                bonus[i] += share * kind_weight(paths[i])
                 why.setdefault(i, f"{label} {paths[s]}")
     for i, extra in bonus.items():
         scores[paths[i]] += extra

@@ -62,5 +62,7 @@ def stemmed(term: str) -> str:
     """A crude English stem: enough to join `limiting`, `limited`, `limits` and `limiter`."""
     for suffix in ("ations", "ation", "ings", "ing", "ers", "er", "ies", "ed", "es", "s"):
         if term.endswith(suffix) and len(term) - len(suffix) >= 3:
-            return term[: -len(suffix)] + ("y" if suffix == "ies" else "")
-    return term
+            term = term[: -len(suffix)] + ("y" if suffix == "ies" else "")
+            break
+    # a final e goes too, so `theme` meets `theming` and `table` meets `tables`
+    return term[:-1] if term.endswith("e") and len(term) > 4 else term

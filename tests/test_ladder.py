@@ -1,0 +1,108 @@
+"""The ladder end to end: ranks and levels in ls/stats, ls --why, the collapsed tree, a large
+repository in a small budget, and files without an outline."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from typer.testing import Result
+
+from briefpack.brief import tree
+from briefpack.encodings import load_encoding
+from tests.conftest import git, write_tree
+
+CLI = Callable[..., Result]
+
+
+def module(name: str, n: int) -> str:
+    body = "".join(
+        f"    value_{i} = compute_{name}_{i}(value_{i - 1 if i else 0})\n" for i in range(n)
+    )
+    return f'"""The {name} module."""\n\nimport os\n\n\ndef run_{name}(value_0):\n{body}    return value_0\n'
+
+
+@pytest.fixture
+def shop(git_repo: Path) -> Path:
+    files = {f"shop/{name}.py": module(name, 120) for name in ("cart", "checkout", "refund")}
+    files |= {
+        f"locale/{lang}/LC_MESSAGES/django.po": 'msgid "x"\nmsgstr "y"\n' * 300
+        for lang in ("de", "fr", "it", "nl")
+    }
+    files |= {"broken.py": "def oops(:\n" + "x = 1\n" * 400, "README.md": "# Shop\n"}
+    write_tree(git_repo, files)
+    git(git_repo, "add", "-A")
+    return git_repo
+
+
+def tokens_of(text: str) -> int:
+    return len(load_encoding("o200k_base").encode_ordinary(text))
+
+
+def test_levels_and_ranks_in_ls_and_stats(cli: CLI, shop: Path) -> None:
+    args = ["-g", "Refunds must round the refund total", "--budget", "3000"]
+    rows = json.loads(cli(["ls", "--json", *args], cwd=shop).stdout)
+    by = {r["path"]: r for r in rows}
+    assert by["shop/refund.py"]["level"] == "full" and by["shop/refund.py"]["rank"] == 1
+    assert {r["level"] for r in rows} == {"full", "outline", "path"}
+    assert all(r["tokens"] == 0 for r in rows if r["level"] == "path")
+    assert sorted(r["rank"] for r in rows) == list(range(1, len(by) + 1))
+    out = cli(["build", "--stdout", *args], cwd=shop)
+    stats = json.loads(cli(["stats", "--json", *args], cwd=shop).stdout)
+    assert stats["total"] == tokens_of(out.stdout) <= 3000
+    assert stats["levels"] == {
+        lv: sum(r["level"] == lv for r in rows) for lv in ("full", "outline", "path")
+    }
+
+
+def test_outlines_and_the_collapsed_tree_in_the_brief(cli: CLI, shop: Path) -> None:
+    result = cli(["build", "--stdout", "-g", "Refund rounding", "--budget", "3000"], cwd=shop)
+    assert result.exit_code == 0, result.stderr
+    out = result.stdout
+    assert "## Outlines" in out and "def run_cart(value_0):" in out
+    assert "locale/ (4 files," in out and "django.po" not in out
+    assert "broken.py: no outline: Python cannot parse it" in result.stderr
+    assert "fitted by the ladder" in result.stderr
+
+
+def test_ls_why_gives_rank_level_and_signals(cli: CLI, shop: Path) -> None:
+    args = ["-g", "Refunds must round the refund total", "--budget", "3000"]
+    why = cli(["ls", "--why", "shop/refund.py", *args], cwd=shop)
+    assert why.stdout.startswith("shop/refund.py: full text, rank 1 (")
+    assert "named (file stem)" in why.stdout and "path " in why.stdout
+    data = json.loads(
+        cli(["ls", "--json", "--why", "locale/de/LC_MESSAGES/django.po", *args], cwd=shop).stdout
+    )
+    assert data["level"] == "path" and data["tokens"] == 0
+    assert any("translation" in s for s in data["signals"])
+
+
+def test_a_large_repository_fits_a_32k_budget(cli: CLI, git_repo: Path) -> None:
+    files = {f"app/part{i // 100}/mod_{i}.py": module(f"m{i}", 3) for i in range(5000)}
+    files["app/billing/invoice.py"] = module("invoice_total", 40)
+    write_tree(git_repo, files)
+    git(git_repo, "add", "-A")
+    args = ["-g", "Fix the invoice total", "--budget", "32000"]
+    result = cli(["build", "--stdout", *args], cwd=git_repo)
+    assert result.exit_code == 0, result.stderr
+    out = result.stdout
+    assert tokens_of(out) <= 32000
+    assert "### app/billing/invoice.py" in out  # the top file, in full
+    assert "## Outlines" in out
+    assert "files, " in out.split("## Directory tree")[1].split("## Outlines")[0]  # collapsed
+
+
+def test_the_tree_collapses_what_is_path_only() -> None:
+    drawn = tree(
+        ["a/b.py", "z.md"],
+        {"a/c/d.py": 5, "locale/de/x.po": 90_000, "locale/fr/x.po": 2_000_000}
+        | {f"a/f{i:02}.py": 10 for i in range(14)},
+    )
+    assert drawn == (
+        ".\n├── a/\n│   ├── c/ (1 file, 5 tokens)\n│   ├── b.py\n"
+        + "".join(f"│   ├── f{i:02}.py\n" for i in range(12))
+        + "│   └── … 2 more files (20 tokens)\n"
+        "├── locale/ (2 files, 2.1 M tokens)\n└── z.md\n"
+    )

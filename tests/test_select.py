@@ -1,0 +1,179 @@
+"""The select stage: terms, profiles, each ranking signal, outlines, the ladder's plan."""
+
+from __future__ import annotations
+
+import marshal
+from pathlib import Path
+
+import pytest
+
+from briefpack.select.ladder import PinTooLarge, Plan, arrange, demote, plan
+from briefpack.select.outline import outline
+from briefpack.select.profile import PROFILE_VERSION, ProfileCache, profile
+from briefpack.select.rank import Query, kind_weight, rank_files
+from briefpack.select.terms import parts, stemmed, term_counts
+
+
+def test_identifiers_and_prose_meet_in_their_parts() -> None:
+    assert parts("RateLimiter") == ("rate", "limit", "ratelimiter")
+    assert parts("rate_limiter") == ("rate", "limit", "rate_limiter")
+    assert parts("HTTPServer") == ("http", "serv", "httpserver")
+    assert parts("the") == () and parts("x") == () and parts("42") == ()
+    prose = term_counts("Add rate limiting to the login views")
+    assert set(prose) == {"add", "rate", "limit", "login", "view"}
+    assert stemmed("theming") == stemmed("theme") and stemmed("tables") == stemmed("table")
+
+
+def test_a_profile_holds_terms_and_definitions() -> None:
+    made = profile(
+        "class RateLimiter:\n    def check(self): ...\nMAX_RATE: int = 5\n"
+        "export const fooBar = () => 1\nfunc (s *Server) ServeHTTP(w) {}\n"
+    )
+    assert made.defines == ("RateLimiter", "check", "MAX_RATE", "fooBar", "ServeHTTP")
+    assert made.terms["rate"] == 2 and made.length == sum(made.terms.values())
+
+
+def test_the_profile_cache_round_trips_and_survives_corruption(tmp_path: Path) -> None:
+    text = "def alpha_beta(): ...\n"
+    cache = ProfileCache.for_root(tmp_path)
+    first = cache.get(text)
+    cache.save()
+    again = ProfileCache.for_root(tmp_path)
+    assert again.get(text) == first and not again.dirty  # read back, not made again
+    assert again.path is not None
+    stale = marshal.dumps((PROFILE_VERSION - 1, {}))
+    for junk in (b"", b"\x00garbage", stale, marshal.dumps([1]), marshal.dumps((1, {"k": 5}))):
+        again.path.write_bytes(junk)
+        fresh = ProfileCache.for_root(tmp_path)
+        assert fresh.entries == {}
+        assert fresh.get(text) == first and fresh.dirty  # made again
+
+
+def ranks(files: dict[str, str], goal: str = "", **query: object) -> list[str]:
+    paths = list(files)
+    found = [profile(files[p]) for p in paths]
+    return [r.path for r in rank_files(paths, found, Query(text=goal, **query))]  # type: ignore[arg-type]
+
+
+FILLER = {f"pkg/other{i}.py": f"def unrelated_{i}(x):\n    return x * {i}\n" for i in range(8)}
+
+
+def test_text_ranks_the_file_about_the_goal_first() -> None:
+    files = {**FILLER, "pkg/throttle.py": "class RateLimiter:\n    rate = 10\n    limit = 5\n"}
+    assert ranks(files, "Add rate limiting")[0] == "pkg/throttle.py"
+
+
+def test_path_words_count_more_than_text_words() -> None:
+    files = {**FILLER, "auth/login.py": "def go(): ...\n", "misc/notes.py": "# login\n"}
+    assert ranks(files, "Fix the login flow")[0] == "auth/login.py"
+
+
+@pytest.mark.parametrize("goal", ["Fix pkg/other3.py", "Fix other3.py please"])
+def test_a_file_the_goal_names_comes_first(goal: str) -> None:
+    assert ranks(FILLER, goal)[0] == "pkg/other3.py"
+
+
+def test_a_file_defining_a_named_identifier_comes_first() -> None:
+    files = {**FILLER, "pkg/core.py": "def compute_total_price(cart):\n    return 0\n"}
+    assert ranks(files, "compute_total_price is wrong for empty carts")[0] == "pkg/core.py"
+
+
+def test_files_in_the_diff_and_pins_come_first() -> None:
+    order = ranks(FILLER, "g", changed=frozenset({"pkg/other5.py"}))
+    assert order[0] == "pkg/other5.py"
+    pinned = ranks(FILLER, "g", pinned=("pkg/other7.py", "pkg/other2.py"))
+    assert pinned[:2] == ["pkg/other7.py", "pkg/other2.py"]
+
+
+def test_a_neighbour_of_the_best_match_outranks_a_stranger() -> None:
+    files = {
+        **FILLER,
+        "pay/checkout.py": "from pay.money import round_currency\n\ndef checkout_basket(b):\n"
+        "    return round_currency(b.total)\n",
+        "pay/money.py": "def round_currency(value):\n    return round(value, 2)\n",
+    }
+    order = ranks(files, "The checkout basket total is off by a cent")
+    assert order[0] == "pay/checkout.py"
+    assert order[1] == "pay/money.py"  # it defines what the best match uses
+
+
+def test_tests_and_catalogs_rank_below_the_code_they_belong_to() -> None:
+    text = "def refund_order(o):\n    return o\n"
+    files = {"locale/de/django.po": text, "tests/test_refund.py": text, "shop/refund.py": text}
+    assert ranks(files, "refund order") == [
+        "shop/refund.py",
+        "tests/test_refund.py",
+        "locale/de/django.po",
+    ]
+    assert kind_weight("src/app.py") == 1.0 > kind_weight("docs/guide.md")
+
+
+def test_without_a_goal_central_and_recent_files_come_first() -> None:
+    files = {
+        "core/models.py": "class CustomerAccount:\n    pass\n",
+        **{
+            f"views/v{i}.py": f"from core.models import CustomerAccount\nV{i} = CustomerAccount\n"
+            for i in range(4)
+        },
+        "scripts/tool.py": "print('hi')\n",
+    }
+    assert ranks(files)[0] == "core/models.py"
+    assert ranks({"a.py": "x = 1\n", "b.py": "y = 2\n"}, recent={"b.py": 4})[0] == "b.py"
+
+
+def test_python_outline_keeps_signatures_docstrings_and_constants() -> None:
+    text = (
+        '"""Module."""\nimport os\nfrom a import b\n\nLIMIT = 5\nlower = 1\n\n'
+        "@decorate\nclass Shop(Base):\n"
+        '    """A shop.\n\n    More."""\n\n    def buy(self, item: str,\n            n: int = 1) -> bool:\n'
+        "        return True\n\nasync def main() -> None:\n    pass\n"
+    )
+    assert outline("shop.py", text).text == (
+        "import os\nfrom a import b\nLIMIT = 5\n@decorate\nclass Shop(Base):\n"
+        '    """A shop."""\n    def buy(self, item: str, n: int = 1) -> bool:\n'
+        "async def main() -> None:\n"
+    )
+
+
+def test_markdown_and_other_code_outlines() -> None:
+    md = "# Title\n\ntext\n\n```\n# not a heading\n```\n## Part\n"
+    assert outline("a.md", md).text == "# Title\n## Part\n"
+    ts = "import { x } from './x'\nexport class Cart {\n  add() {}\n}\nexport function total(a: number) {\n"
+    assert outline("a.ts", ts).text == (
+        "import { x } from './x'\nexport class Cart\nexport function total(a: number)\n"
+    )
+    assert outline("a.py", "x = 1\n").text is None  # nothing worth an outline
+
+
+def test_a_file_python_cannot_parse_has_no_outline_and_says_why() -> None:
+    made = outline("broken.py", "def f(:\n    pass\n")
+    assert made.text is None and "cannot parse" in made.problem
+
+
+def test_the_plan_fills_by_rank_with_pins_first() -> None:
+    full = {"a": 100, "b": 100, "c": 100, "d": 100}
+    costs = {"a": 10, "b": 10, "c": 10, "d": None}
+    made = plan(["a", "b", "c", "d"], full, costs.get, 260, frozenset({"d"}))
+    assert made.levels == {"d": "full", "a": "full", "b": "outline", "c": "outline"}
+    with pytest.raises(PinTooLarge):
+        plan(["a", "d"], full, costs.get, 50, frozenset({"d"}))
+
+
+def test_demote_frees_room_from_the_bottom_up() -> None:
+    full = {"a": 100, "b": 100, "c": 100}
+    costs = {"a": 10, "b": 10, "c": None}
+    start = Plan({"a": "full", "b": "full", "c": "full"}, ("a", "b", "c"))
+    once = demote(start, 50, full, costs.get)
+    assert once is not None and once.levels == {"a": "full", "b": "full", "c": "path"}
+    twice = demote(once, 50, full, costs.get)
+    assert twice is not None and twice.levels["b"] == "outline"
+    assert demote(Plan({"a": "path"}, ("a",)), 10, full, costs.get) is None
+
+
+def test_the_best_ranked_full_files_come_last() -> None:
+    assert arrange(["a", "b", "c", "d"], {"a": 1, "b": 9, "c": 2, "d": 11}, last=10) == [
+        "d",
+        "b",
+        "c",
+        "a",
+    ]
