@@ -138,16 +138,27 @@ def test_python_outline_keeps_signatures_docstrings_and_constants() -> None:
 def test_markdown_and_other_code_outlines() -> None:
     md = "# Title\n\ntext\n\n```\n# not a heading\n```\n## Part\n"
     assert outline("a.md", md).text == "# Title\n## Part\n"
-    ts = "import { x } from './x'\nexport class Cart {\n  add() {}\n}\nexport function total(a: number) {\n"
-    assert outline("a.ts", ts).text == (
-        "import { x } from './x'\nexport class Cart\nexport function total(a: number)\n"
+    ts = (
+        "import { x } from './x'\nexport class Cart extends Base {\n  private items: number[] = []\n"
+        "  add(item: number,\n      n = 1): void {}\n}\nexport function total(a: number) {\n}\n"
     )
+    assert outline("a.ts", ts).text == (
+        "import { x } from './x'\nclass Cart extends Base\n  add(item: number, n = 1): void\n"
+        "function total(a: number)\n"
+    )
+    assert outline("a.zig", "pub fn main() void {\n}\n").text == "pub fn main() void\n"
     assert outline("a.py", "x = 1\n").text is None  # nothing worth an outline
 
 
-def test_a_file_python_cannot_parse_has_no_outline_and_says_why() -> None:
-    made = outline("broken.py", "def f(:\n    pass\n")
-    assert made.text is None and "cannot parse" in made.problem
+@pytest.mark.parametrize(
+    ("name", "text", "parser"),
+    [("broken.py", "def f(:\n    pass\n", "Python"), ("broken.ts", "class {{{ (\n", "tree-sitter")],
+)
+def test_a_file_that_cannot_be_parsed_has_no_outline_and_says_why(
+    name: str, text: str, parser: str
+) -> None:
+    made = outline(name, text)
+    assert made.text is None and f"{parser} cannot parse it" in made.problem
 
 
 def test_the_plan_fills_by_rank_with_pins_first() -> None:
@@ -177,3 +188,41 @@ def test_the_best_ranked_full_files_come_last() -> None:
         "c",
         "a",
     ]
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [
+        (
+            "a.go",
+            'package main\n\nimport "fmt"\n\nfunc (c *Cart) Add(n int) error {\n  return nil\n}\n',
+            'package main\nimport "fmt"\nfunc (c *Cart) Add(n int) error\n',
+        ),
+        (
+            "a.rs",
+            "use std::io;\n\nimpl Cart {\n    pub fn add(&mut self, n: u32) -> u32 {\n        n\n"
+            "    }\n}\n",
+            "use std::io;\nimpl Cart\n  pub fn add(&mut self, n: u32) -> u32\n",
+        ),
+        (
+            "A.java",
+            "import java.util.List;\n\npublic class Cart {\n  public int add(int n) {\n"
+            "    return n;\n  }\n}\n",
+            "import java.util.List;\npublic class Cart\n  public int add(int n)\n",
+        ),
+        (
+            "a.c",
+            "#include <stdio.h>\n\nint add(int a, int b) {\n  return a + b;\n}\n",
+            "#include <stdio.h>\nint add(int a, int b)\n",
+        ),
+        (
+            "a.cpp",
+            "namespace shop {\nclass Cart {\n public:\n  int add(int n) { return n; }\n};\n}\n",
+            "namespace shop\n  class Cart\n    int add(int n)\n",
+        ),
+        ("a.rb", "class Cart\n  def add(n)\n    n\n  end\nend\n", "class Cart\n  def add(n)\n"),
+        ("a.js", "export function add(a, b) {\n  return a + b\n}\n", "function add(a, b)\n"),
+    ],
+)
+def test_each_grammar_outlines_its_language(name: str, text: str, expected: str) -> None:
+    assert outline(name, text).text == expected

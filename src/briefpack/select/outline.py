@@ -1,6 +1,7 @@
 """Outlines: a file cut down to what another file sees of it. Imports, classes and functions
 with their signatures and the first line of their docstrings, and top-level constants, in file
-order. Python goes through `ast`; Markdown and reStructuredText give their headings; other code
+order. Python goes through `ast`; JavaScript, TypeScript, Go, Rust, Java, C, C++ and Ruby through
+tree-sitter (select/treesit.py); Markdown and reStructuredText give their headings; other code
 gives its definition lines. A file whose outline would say nothing, or that cannot be parsed
 (and says why), has none, and steps from full text straight to its path.
 """
@@ -11,6 +12,8 @@ import ast
 import re
 import warnings
 from typing import NamedTuple
+
+from briefpack.select.treesit import Unparsable, outline_lines
 
 _MAX_CONSTANT = 80  # a constant's line longer than this is cut: the outline names it, no more
 
@@ -34,7 +37,11 @@ def outline(path: str, text: str) -> Outline:
     elif ext in ("md", "markdown", "rst", "adoc", "txt"):
         lines = _headings(text, rst=ext == "rst")
     else:
-        lines = _definition_lines(text)
+        try:
+            found = outline_lines(path, text)
+        except Unparsable:
+            return Outline(None, "no outline: tree-sitter cannot parse it")
+        lines = found if found is not None else _definition_lines(text)
     return Outline("\n".join(lines) + "\n" if lines else None)
 
 
