@@ -404,3 +404,19 @@ def test_a_reader_that_goes_away_ends_it_quietly_like_git(
     stderr = proc.stderr.read().decode()
     assert proc.wait(timeout=120) == 141, stderr
     assert "error" not in stderr and "Traceback" not in stderr and "Exception" not in stderr
+
+
+def test_output_file_in_the_repository_stays_out_of_the_next_brief(cli: CLI, project: Path) -> None:
+    """Issue 21.8: `-o brief.md` twice gives the same brief, not one holding the last."""
+    first = cli(["build", "-g", "g", "-o", "brief.md"], cwd=project)
+    assert first.exit_code == 0, first.stderr
+    text = (project / "brief.md").read_text()
+    again = cli(["build", "-g", "g", "-o", "brief.md"], cwd=project)
+    assert again.exit_code == 0 and (project / "brief.md").read_text() == text
+    assert "brief.md" not in text
+
+
+def test_output_dash_means_stdout(cli: CLI, project: Path) -> None:
+    result = cli(["build", "-g", "g", "-o", "-"], cwd=project)
+    assert result.exit_code == 0 and result.stdout.startswith("# Goal")
+    assert not (project / "-").exists()

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+from collections.abc import Callable
+from pathlib import Path
 from typing import get_args
 
 import pytest
+from typer.testing import Result
 
 from briefpack.config import DEFAULT_MODEL, Effort
 from briefpack.errors import ConfigError
 from briefpack.models import ENCODINGS, budget_for, load_table, reserve_for, resolve_model
+from tests.conftest import write_tree
+
+CLI = Callable[..., Result]
 
 
 def test_table_is_dated_and_sourced() -> None:
@@ -88,3 +95,12 @@ def test_budget_is_window_minus_reserve_within_max_input() -> None:
         "s", {"s": {"encoding": "o200k_base", "context_window": 40_000, "max_output": 10_000}}
     )
     assert reserve_for(small, "max", None) == 10_000  # capped at what the model can output
+
+
+def test_a_small_window_leaves_room_for_a_brief(cli: CLI, git_repo: Path) -> None:
+    """Issue 21.10: gpt-4's 8,192-token window is also its max output; the reserve takes half."""
+    write_tree(git_repo, {"app.py": "print('hi')\n"})
+    result = cli(["stats", "--json", "-m", "gpt-4"], cwd=git_repo)
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["budget"] == 4096 and data["fits"]

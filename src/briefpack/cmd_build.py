@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -96,7 +98,9 @@ def build_command(
     """Build the brief and copy it to the clipboard (or write it to -o FILE / stdout)."""
     from briefpack import emit, report
 
-    built = make_brief(flags)
+    if output is not None and str(output) == "-":  # `-o -`: stdout, as most tools read it
+        output, stdout = None, True
+    built = make_brief(without_output(flags, output))
     err.print(report.summary(built))
     err.print(report.budget_line(built))
     check_budget(built)
@@ -111,6 +115,18 @@ def build_command(
     if skipped is not None:
         err.print(skipped)
     _say_delivery(delivery)
+
+
+def without_output(flags: BriefFlags, output: Path | None) -> BriefFlags:
+    """The flags, leaving the output file out of the brief when it lies in the briefed folder
+    (else each run would carry the last run's brief)."""
+    if output is None:
+        return flags
+    root, target = flags.path.resolve(), output.resolve()
+    if not target.is_relative_to(root) or target == root:
+        return flags
+    literal = re.sub(r"([\\*?\[\]!# ])", r"\\\1", target.relative_to(root).as_posix())
+    return replace(flags, exclude=[*(flags.exclude or []), "/" + literal])
 
 
 def _say_delivery(delivery: emit.Delivery) -> None:

@@ -128,10 +128,13 @@ def provisional(model_id: str, rows: Iterable[ModelInfo]) -> ModelInfo:
 
 
 def reserve_for(model: ModelInfo, effort: str, reserve: int | None) -> int:
-    """Tokens kept free for reasoning and answer: configured, else by effort, capped at max_output."""
+    """Tokens kept free for reasoning and answer: configured, else by effort, capped at
+    max_output and at half the window, so a small window still leaves room for a brief
+    (gpt-4's 8,192 tokens, all of them a possible output, left none)."""
     if reserve is not None:
         return reserve
-    return min(RESERVE_BY_EFFORT.get(effort, 25_000), model.max_output)
+    wanted = RESERVE_BY_EFFORT.get(effort, 25_000)
+    return min(wanted, model.max_output, model.context_window // 2)
 
 
 def budget_for(model: ModelInfo, effort: str, *, reserve: int | None, budget: int | None) -> int:
