@@ -138,7 +138,7 @@ def test_a_2_gb_file_is_skipped_without_reading_it(cli: CLI, git_repo: Path) -> 
         result = cli(["build", "--stdout", *flags], cwd=git_repo)
         assert result.exit_code == 0
         assert "small" in result.stdout and "text at the start" not in result.stdout
-        assert "size" in result.stderr
+        assert "too large" in result.stderr
 
 
 def test_a_file_that_vanishes_or_is_a_pipe(git_repo: Path) -> None:

@@ -294,3 +294,51 @@ def test_what_is_written_in_the_editor_is_saved(project: Path) -> None:
     made = _at_a_terminal(["new", "limits"], project, editor)
     assert made.returncode == 0, made.stderr
     assert (project / ".briefpack/tasks/limits.md").read_text() == TEMPLATE + "We move freight.\n"
+
+
+def test_names_that_match_nothing_are_warned_about(cli: CLI, project: Path) -> None:
+    """Issue 21.11: a typo in --note, -i or a notes glob, or a task section briefpack does not
+    read, is named in a warning instead of passing in silence."""
+    write_tree(project, {"notes/lingo.md": "A tender is an offer.\n"})
+    (project / ".briefpack.toml").write_text('notes = ["notes/**", "docs/adr/**"]\n')
+    task = project / "t.md"
+    task.write_text("# Goal\nFix it.\n\n## Constraints\n- keep the API\n")
+    result = cli(
+        [
+            "build",
+            "--stdout",
+            "--note",
+            "lingo",
+            "--note",
+            "nonexist",
+            "-i",
+            "srcc/**",
+            "-i",
+            "*.py",
+            "--task",
+            str(task),
+        ],
+        cwd=project,
+    )
+    assert result.exit_code == 0, result.stderr
+    err = result.stderr
+    assert "--note 'nonexist' matches no note" in err and "'lingo'" not in err
+    assert "include glob 'srcc/**' matches no file" in err and "'*.py'" not in err
+    assert "notes glob 'docs/adr/**' matches no file" in err
+    assert "section 'Constraints' is not one briefpack reads" in err
+    assert "A tender is an offer." in result.stdout
+
+
+def test_a_small_project_can_pass_check_strict(cli: CLI, project: Path) -> None:
+    """Issue 21.28: thin-context scales down for a small project, and a config can turn any
+    single check off, so `check --strict` can pass."""
+    (project / "big.py").write_text("value = compute(1)\n" * 800)  # ~4,800 tokens of code
+    args = ["check", "--strict", "-g", "Fix login", "-f", "@files", "-w", "w"]
+    assert cli(args, cwd=project).exit_code == 0  # no longer thin under a 922k budget
+    (project / "big.py").unlink()
+    assert cli(args, cwd=project).exit_code == 5  # a few lines of context are thin
+    (project / ".briefpack.toml").write_text('skip_checks = ["thin-context"]\n')
+    assert cli(args, cwd=project).exit_code == 0
+    (project / ".briefpack.toml").write_text('skip_checks = ["thin"]\n')
+    bad = cli(args, cwd=project)
+    assert bad.exit_code == 1 and "names no check: 'thin'" in bad.stderr

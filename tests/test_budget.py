@@ -159,3 +159,15 @@ def test_two_concurrent_builds_share_the_cache_safely(project: Path) -> None:
         json.loads(path.read_bytes())  # whole, valid JSON
     after = subprocess.run(args, cwd=project, env=env, capture_output=True, check=True)
     assert json.loads(after.stdout)["encoded_files"] == 0
+
+
+def test_stats_tree_is_bounded_unless_asked(cli: CLI, git_repo: Path) -> None:
+    """Issue 21.21: two folder levels and each folder's largest files; `--tree` shows all."""
+    files = {f"a/b/c/deep_{i}.py": f"x = {i}\n" for i in range(3)}
+    files |= {f"flat/f{i:02}.py": "y = 1\n" * (i + 1) for i in range(20)}
+    write_tree(git_repo, files)
+    bounded = cli(["stats", "--top", "3"], cwd=git_repo).stdout
+    assert "b/" in bounded and "c/" not in bounded and "deep_0.py" not in bounded
+    assert "f19.py" in bounded and "f00.py" not in bounded and "… 12 more files" in bounded
+    full = cli(["stats", "--tree"], cwd=git_repo).stdout
+    assert "c/" in full and "deep_0.py" in full and "f00.py" in full and "more files" not in full

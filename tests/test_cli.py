@@ -420,3 +420,22 @@ def test_output_dash_means_stdout(cli: CLI, project: Path) -> None:
     result = cli(["build", "-g", "g", "-o", "-"], cwd=project)
     assert result.exit_code == 0 and result.stdout.startswith("# Goal")
     assert not (project / "-").exists()
+
+
+def test_the_left_out_line_names_whole_kinds_and_not_the_config(cli: CLI, git_repo: Path) -> None:
+    """Issue 21.22: no `default 1` for the config itself, no labels cut to their first word."""
+    write_tree(
+        git_repo,
+        {
+            ".briefpack.toml": 'include = ["src/**"]\n',
+            "src/app.py": "x = 1\n",
+            "docs/a.md": "# A\n",
+            "docs/b.md": "# B\n",
+            "package-lock.json": "{}\n",
+        },
+    )
+    result = cli(["build", "--stdout"], cwd=git_repo)
+    assert result.exit_code == 0, result.stderr
+    assert "left out 3 files: not included 2, lockfile 1" in result.stderr
+    alone = cli(["build", "--stdout", "-i", "**"], cwd=git_repo)
+    assert "left out 1 file: lockfile 1" in alone.stderr

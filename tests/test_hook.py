@@ -494,3 +494,14 @@ def test_hook_check_fails_on_a_stale_snapshot(repo: Path, cli: CLI) -> None:
     git(repo, "add", "app.py")
     stale = cli(["snapshot", "--hook", "--check"], cwd=repo)
     assert stale.exit_code == 5 and "snapshot is stale" in stale.stderr
+
+
+def test_the_state_folder_keeps_only_the_snapshot_for_git(repo: Path, cli: CLI) -> None:
+    """Issue 21.23: `git add -A` takes the snapshot, never the fallback brief, runs or tasks."""
+    assert commit(repo, "-m", "first").returncode == 0
+    write_tree(repo, {".briefpack/brief.md": "old brief\n", ".briefpack/runs/r1/brief.md": "x\n"})
+    assert cli(["new", "later", "--root", str(repo)], cwd=repo, env={"EDITOR": ""}).exit_code == 0
+    assert ".briefpack/.gitignore" in git(repo, "ls-files")  # the hook committed it
+    git(repo, "add", "-A")
+    assert git(repo, "diff", "--cached", "--name-only") == ""
+    assert (repo / ".briefpack/tasks/later.md").is_file()

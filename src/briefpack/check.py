@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 from briefpack.pipeline import Built
 
-THIN_SHARE = 0.02  # context below 2% of the budget is far less than the model could take
+THIN_SHARE = 0.02  # context below 2% of the budget is far less than the model could take,
+THIN_FLOOR = 4_000  # but a small project's whole code may be less: below this it is thin
 
 _HOW = re.compile(
     r"\byou are an? (?:expert|senior|world[- ]class|experienced|helpful)\b|\bact as\b"
@@ -31,7 +32,12 @@ class Finding:
 
 
 def check(built: Built) -> list[Finding]:
-    """Every rule's finding for this brief, in brief order."""
+    """Every rule's finding for this brief, in brief order, but those `skip_checks` turns off."""
+    off = set(built.settings.config.skip_checks)
+    return [f for f in _findings(built) if f.code not in off]
+
+
+def _findings(built: Built) -> list[Finding]:
     brief = built.brief
     found: list[Finding] = []
     goal = brief.goal.strip()
@@ -60,7 +66,7 @@ def check(built: Built) -> list[Finding]:
     context = sum(
         n for s, n in zip(built.segments, built.counts, strict=True) if _in_context(s.section)
     )
-    if built.total <= built.budget and context < THIN_SHARE * built.budget:
+    if built.total <= built.budget and context < min(THIN_SHARE * built.budget, THIN_FLOOR):
         found.append(
             Finding(
                 "thin-context",

@@ -86,6 +86,11 @@ class BriefFlags:
             from briefpack.task import read_task
 
             task = read_task(self.task)
+            for title in task.ignored:
+                warn(
+                    f"{self.task}: section '{title}' is not one briefpack reads (Goal, Return"
+                    " format, Warnings, What I tried): its text is left out"
+                )
             given: dict[str, Any] = {
                 "goal": task.goal,
                 "format": task.format,

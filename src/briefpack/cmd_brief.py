@@ -90,11 +90,13 @@ def new_command(
 def _fresh_file(root: Path, folder_key: str, name: str) -> Path:
     """A new `<name>.md` in the configured folder `folder_key` (never an existing file)."""
     from briefpack.config import load_settings
+    from briefpack.store import keep_local
     from briefpack.task import new_file_path
 
     settings = load_settings(root.resolve())
     target = new_file_path(settings.root / getattr(settings.config, folder_key), name)
     target.parent.mkdir(parents=True, exist_ok=True)
+    keep_local(target)
     return target
 
 

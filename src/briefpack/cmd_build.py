@@ -192,6 +192,12 @@ def stats_command(
     flags: BriefFlags,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     top: Annotated[int, typer.Option("--top", help="How many of the largest files.")] = 10,
+    full_tree: Annotated[
+        bool,
+        typer.Option(
+            "--tree", help="Show every folder and file (default: two levels, the largest)."
+        ),
+    ] = False,
 ) -> None:
     """Show tokens per section and per file, the total and the budget."""
     from briefpack import report
@@ -204,7 +210,7 @@ def stats_command(
         return
     out.print(report.stats_table(built, top=top))
     out.print()
-    out.print(report.tree(built))
+    out.print(report.tree(built, full=full_tree))
     out.print(report.budget_line(built))
 
 

@@ -24,6 +24,18 @@ SecretsMode = Literal["redact", "block", "allow"]
 Api = Literal["responses", "chat"]
 
 
+# The brief checker's rules (check.py), which `skip_checks` may turn off.
+CHECK_CODES = (
+    "no-goal",
+    "several-outputs",
+    "how-not-what",
+    "no-format",
+    "no-warnings",
+    "thin-context",
+    "over-budget",
+)
+
+
 @dataclass(frozen=True)
 class Config:
     """Every setting briefpack reads; each field is a key of `.briefpack.toml`."""
@@ -74,6 +86,7 @@ class Config:
     snapshot_stage: bool = True
     snapshot_brief: bool = False
     strict: bool = False
+    skip_checks: tuple[str, ...] = ()  # brief-checker codes to turn off (`thin-context`, ...)
     # Task files and notes.
     tasks_dir: str = ".briefpack/tasks"
     notes_dir: str = "notes"
@@ -210,6 +223,12 @@ def _check_value(key: str, value: Any, where: str) -> None:
     if key == "models":
         for model_id, row in value.items():
             _check_model_row(model_id, row, where)
+    if key == "skip_checks":
+        for code in value:
+            if code not in CHECK_CODES:
+                raise _bad_value(
+                    key, where, f"names no check: {code!r} (checks: {', '.join(CHECK_CODES)})"
+                )
 
 
 def _bad_value(

@@ -82,6 +82,7 @@ def gather(
     files, unread = reader.read(list(roles), max_size)
     skipped.extend(unread)
     notices = [f"{f.path}: {f.note}" for f in files if f.note]
+    notices += _unmatched(config, paths, [p for p, role in roles.items() if role == "notes"])
     within = {f.path for f in files} | ({about_path} if about_path else set())
     changes = git_changes(
         root, diff=config.diff, log=config.log, within=within, staged=reader.entries is not None
@@ -110,6 +111,21 @@ def gather(
         restate=config.restate,
     )
     return brief, skipped, notices
+
+
+def _unmatched(config: Config, paths: Sequence[str], notes: Sequence[str]) -> list[str]:
+    """Warnings for what names nothing: a `notes` or `include` glob no file matches, a
+    `--note NAME` no note has (a typo would otherwise pass in silence)."""
+    said = []
+    for key, globs in (("notes", config.notes), ("include", config.include)):
+        for glob in globs:
+            spec = _spec([glob])
+            if not any(spec.match_file(p) for p in paths):
+                said.append(f"{key} glob {glob!r} matches no file")
+    for name in config.use_notes:
+        if not any(_chosen_note(p, [name]) for p in notes):
+            said.append(f"--note {name!r} matches no note")
+    return said
 
 
 def _chosen_note(path: str, names: Sequence[str]) -> bool:

@@ -91,14 +91,21 @@ def largest(built: Built, *, top: int = 8) -> Table:
     return table
 
 
-def tree(built: Built) -> Tree:
-    """The included files as a folder tree, each folder with its token total."""
+TREE_DEPTH = 2  # folders shown by `stats` without --tree
+TREE_FILES = 8  # the largest files shown per folder without --tree
+
+
+def tree(built: Built, *, full: bool = False) -> Tree:
+    """The included files as a folder tree, each folder with its token total: folders two deep
+    and each one's largest files, with the rest counted (`full`: every folder and file)."""
     totals = folder_tokens(built)
     root = Tree(f"{built.settings.root.name}/ {totals.get('', 0):,}", guide_style="dim")
     nodes: dict[str, Tree] = {"": root}
+    by_folder: dict[str, list[tuple[str, int]]] = defaultdict(list)
     for _, path, tokens in sorted(_files(built), key=lambda item: sort_key(item[1])):
         parts = path.split("/")
-        for depth in range(1, len(parts)):
+        shown = parts[:-1] if full else parts[: min(len(parts) - 1, TREE_DEPTH)]
+        for depth in range(1, len(shown) + 1):
             folder = "/".join(parts[:depth])
             if folder not in nodes:
                 parent = nodes["/".join(parts[: depth - 1])]
@@ -106,9 +113,17 @@ def tree(built: Built) -> Tree:
                 label.append(f"{totals[folder]:,}", style="cyan")
                 label.append(f" {_share(totals[folder], built.total)}", style="dim")
                 nodes[folder] = parent.add(label)
-        leaf = Text(f"{display_path(parts[-1])} ")
-        leaf.append(f"{tokens:,} {_share(tokens, built.total)}", style="dim")
-        nodes["/".join(parts[:-1])].add(leaf)
+        if len(shown) == len(parts) - 1:
+            by_folder["/".join(shown)].append((parts[-1], tokens))
+    for folder, files in by_folder.items():
+        keep = files if full else sorted(files, key=lambda f: -f[1])[:TREE_FILES]
+        for name, tokens in sorted(keep):
+            leaf = Text(f"{display_path(name)} ")
+            leaf.append(f"{tokens:,} {_share(tokens, built.total)}", style="dim")
+            nodes[folder].add(leaf)
+        if len(keep) < len(files):
+            rest = sum(n for _, n in files) - sum(n for _, n in keep)
+            nodes[folder].add(Text(f"… {len(files) - len(keep)} more files {rest:,}", style="dim"))
     return root
 
 
@@ -122,13 +137,25 @@ def _share(tokens: int, total: int) -> str:
 
 
 def skipped_line(built: Built) -> Text | None:
-    """'left out 3 files: binary 1, size 2', or None."""
-    if not built.skipped:
+    """'left out 3 files: binary 1, too large 2', or None. briefpack's own config is not
+    counted: it is never meant for a brief (`ls --excluded` still lists it)."""
+    skipped = [s for s in built.skipped if s.source != "default:briefpack"]
+    if not skipped:
         return None
-    kinds = Counter(skip.reason.split(" ")[0].rstrip(":") for skip in built.skipped)
+    kinds = Counter(skip_label(skip.reason) for skip in skipped)
     detail = ", ".join(f"{kind} {n}" for kind, n in kinds.most_common())
-    files = "file" if len(built.skipped) == 1 else "files"
-    return Text(f"left out {len(built.skipped)} {files}: {detail}", style="dim")
+    files = "file" if len(skipped) == 1 else "files"
+    return Text(f"left out {len(skipped)} {files}: {detail}", style="dim")
+
+
+def skip_label(reason: str) -> str:
+    """A reason's kind, whole: `default: lockfile` -> `lockfile`, `size 2 MB > 1 MB` ->
+    `too large`, `unreadable: ...` -> `unreadable`, `note not chosen (--note)` as is."""
+    if reason.startswith("default: "):
+        return reason.removeprefix("default: ")
+    if reason.startswith("size "):
+        return "too large"
+    return reason.split(":", 1)[0].split(" (", 1)[0]
 
 
 def ls_rows(built: Built) -> list[dict[str, Any]]:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from briefpack.errors import BriefpackError
-from briefpack.store import write_atomic
+from briefpack.store import keep_local, write_atomic
 
 BRIEF = "brief.md"
 REQUEST = "request.json"
@@ -110,6 +110,7 @@ def create_run(
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
     base = f"{stamp}-{slug(title)}"
     runs_dir.mkdir(parents=True, exist_ok=True)
+    keep_local(runs_dir / base)
     path = runs_dir / base
     number = 1
     while True:

@@ -98,7 +98,7 @@ def take_snapshot(start: Path, overrides: dict[str, Any], *, check: bool) -> Out
         if memo is not None:  # while git may still be storing the context
             remember(memo, built, snap, written.sizes)
         if stage:
-            stage_snapshot(snap.paths(), root, early)
+            stage_snapshot([*snap.paths(), *_state_ignore(snap)], root, early)
     except BaseException:
         if early is not None:
             early.undo()
@@ -222,6 +222,14 @@ def check_snapshot(snap: Snapshot) -> None:
             raise StaleSnapshot(
                 f"snapshot is {state}: {path}", hint="run `briefpack snapshot` and commit it"
             )
+
+
+def _state_ignore(snap: Snapshot) -> list[Path]:
+    """The `.briefpack/.gitignore` beside the snapshot (store.keep_local writes it), staged with
+    it: committed once, it keeps the fallback brief, runs and tasks out of `git add -A`."""
+    folder = snap.context_path.parent
+    ignore = folder / ".gitignore"
+    return [ignore] if folder.name == ".briefpack" and ignore.is_file() else []
 
 
 def _docs(built: Built) -> list[Doc]:

@@ -18,12 +18,35 @@ def cache_dir() -> Path:
     return Path(xdg) / "briefpack"
 
 
+STATE_IGNORE = """\
+# Written by briefpack. Only the context snapshot here is meant to be committed: the fallback
+# brief (brief.md), runs/ and tasks/ stay on this machine.
+*
+!.gitignore
+!context.md
+!context.json
+"""
+
+
+def keep_local(path: Path) -> None:
+    """When `path` lies in a `.briefpack/` folder, make sure that folder has its `.gitignore`
+    (written once, never over one a user keeps), so `git add -A` takes the snapshot only."""
+    for folder in path.parents:
+        if folder.name == ".briefpack":
+            with contextlib.suppress(OSError):  # exists already, or a read-only tree
+                folder.mkdir(parents=True, exist_ok=True)
+                with (folder / ".gitignore").open("x", encoding="utf-8") as handle:
+                    handle.write(STATE_IGNORE)
+            return
+
+
 def write_atomic(path: Path, data: bytes) -> None:
     """Write `data` to a temporary file beside `path`, then rename it into place.
 
     The file gets the mode it had, or a new file's usual mode under the umask (mkstemp's own 0600
     would make a brief or snapshot unreadable to the rest of a shared machine).
     """
+    keep_local(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:

@@ -46,19 +46,25 @@ class Task:
     format: str = ""
     warnings: tuple[str, ...] = ()
     tried: str = ""
+    ignored: tuple[str, ...] = ()  # headings briefpack does not read, whose text is left out
 
 
 def parse_task(text: str) -> Task:
     """Read the four sections (hint comments dropped; unknown headings end the section before)."""
     parts: dict[str, list[str]] = {}
+    ignored: dict[str, None] = {}
     current: str | None = None
+    title = ""
     for line in _COMMENT.sub("", text).splitlines():
         heading = _HEADING.match(line)
         if heading:
-            current = _HEADINGS.get(heading.group(1).strip().lower())
+            title = heading.group(1).strip()
+            current = _HEADINGS.get(title.lower())
             continue
         if current is not None:
             parts.setdefault(current, []).append(line)
+        elif title and line.strip():
+            ignored[title] = None
     warnings = tuple(
         _BULLET.sub("", ln).strip()
         for ln in parts.get("warnings", [])
@@ -69,6 +75,7 @@ def parse_task(text: str) -> Task:
         format="\n".join(parts.get("format", [])).strip(),
         warnings=warnings,
         tried="\n".join(parts.get("tried", [])).strip(),
+        ignored=tuple(ignored),
     )
 
 
