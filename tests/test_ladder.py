@@ -91,7 +91,8 @@ def test_a_large_repository_fits_a_32k_budget(cli: CLI, git_repo: Path) -> None:
     assert tokens_of(out) <= 32000
     assert "### app/billing/invoice.py" in out  # the top file, in full
     assert "## Outlines" in out
-    assert "files, " in out.split("## Directory tree")[1].split("## Outlines")[0]  # collapsed
+    drawn = out.split("## Directory tree")[1].split("## Outlines")[0]
+    assert "more folders, " in drawn and "more files (" in drawn  # collapsed to fit
 
 
 def test_the_tree_collapses_what_is_path_only() -> None:
@@ -106,3 +107,14 @@ def test_the_tree_collapses_what_is_path_only() -> None:
         + "│   └── … 2 more files (20 tokens)\n"
         "├── locale/ (2 files, 2.1 M tokens)\n└── z.md\n"
     )
+
+
+def test_a_tree_at_lower_detail_counts_what_it_does_not_list() -> None:
+    path_only = {f"a/f{i}.py": 10 for i in range(5)} | {f"z{i}/x.po": 100 for i in range(20)}
+    assert tree(["a/b.py"], path_only, detail=0) == (
+        ".\n├── a/\n│   ├── b.py\n│   └── … 5 more files (50 tokens)\n"
+        "└── … 20 more folders, 20 more files (2,000 tokens)\n"
+    )
+    one = tree(["a/b.py"], path_only, detail=1)
+    assert "│   ├── f2.py\n│   └── … 2 more files (20 tokens)\n" in one
+    assert "├── z11/ (1 file, 100 tokens)\n" in one and "… 8 more folders, 8 more files" in one

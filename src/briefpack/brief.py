@@ -47,6 +47,7 @@ class Brief:
     files: tuple[Doc, ...] = ()
     outlines: tuple[Doc, ...] = ()  # files stepped down to their outline, for space
     path_only: Mapping[str, int] | None = None  # files in the tree only: path -> full tokens
+    tree_detail: int = 2  # how much of what is path-only the tree lists (tree.DETAIL)
     left_out: tuple[str, ...] = ()
     changes: tuple[Doc, ...] = ()  # `--diff` and `--log N`: what changed recently
     restate: bool = False  # repeat goal and return format after the context
@@ -118,10 +119,10 @@ def _tree_paths(brief: Brief) -> list[str]:
     return [d.path for d in docs if not is_command_output(d.path)]
 
 
-def tree(paths: Sequence[str], path_only: Mapping[str, int] | None = None) -> str:
+def tree(paths: Sequence[str], path_only: Mapping[str, int] | None = None, detail: int = 2) -> str:
     """A `tree`-style drawing of `paths`, and of `path_only` files (collapsed where they are
     all a folder holds; see tree.py)."""
-    return draw_tree(paths, path_only, display_path)
+    return draw_tree(paths, path_only, display_path, detail)
 
 
 def display_path(path: str) -> str:
@@ -214,7 +215,7 @@ def _render_markdown(brief: Brief, reuse: _Reuse) -> list[Segment]:
     _md_group(out, "changes", "## What changed recently\n", brief.changes, reuse)
     every = _tree_paths(brief)
     if every or brief.path_only:
-        drawn = tree(every, brief.path_only)
+        drawn = tree(every, brief.path_only, brief.tree_detail)
         out.append(Segment("tree", "## Directory tree\n\n" + _fenced(drawn, "text")))
     if brief.left_out:
         out.append(Segment("left_out", "## Left out for space\n\n" + _bullets(brief.left_out)))
@@ -305,7 +306,8 @@ def _render_xml(brief: Brief, reuse: _Reuse) -> list[Segment]:
     _xml_group(out, "changes", "change", brief.changes, reuse)
     every = _tree_paths(brief)
     if every or brief.path_only:
-        out.append(Segment("tree", _element("tree", tree(every, brief.path_only))))
+        drawn = tree(every, brief.path_only, brief.tree_detail)
+        out.append(Segment("tree", _element("tree", drawn)))
     if brief.left_out:
         out.append(Segment("left_out", _element("left_out", _bullets(brief.left_out))))
     _xml_group(out, "outlines", "outline", brief.outlines, reuse)

@@ -16,6 +16,7 @@ from briefpack.select.ladder import Level, PinTooLarge, Plan, arrange, demote, p
 from briefpack.select.outline import outline
 
 ROUNDS = 12  # exact re-counts before giving up (each demotes at least one more file)
+TREE_SHARE = 0.08  # the tree lists less (tree.DETAIL) while it takes more of the budget
 Count = Callable[[Sequence[Segment]], list[int]]
 
 
@@ -42,61 +43,87 @@ def fit(
     scores: Mapping[str, float] | None = None,
 ) -> Fitted:
     """`brief` (over budget) with its code files on the ladder. `full`: each file's tokens in
-    full text; `order`: the files, best-ranked first; `count`: exact counts of segments."""
-    docs = {d.path: d for d in brief.files}
-    outlines = _Outlines(docs, style, count)
-    bare = replace(brief, files=(), path_only=dict(full))
-    base = sum(count(render(bare, style)))
-    if base > budget:
-        raise OverBudgetError(
-            f"even with every file by path only the brief is {base:,} tokens, over the budget"
-            f" of {budget:,}",
-            hint="trim the notes, schema or about file, or raise --budget",
+    full text; `order`: the files, best-ranked first; `count`: exact counts of segments;
+    `scores`: relevance (see ladder.plan)."""
+    job = _Job(brief, full, order, budget, style, count, pinned, scores or {})
+    for detail in (2, 1, 0):  # a tree listing less, while it would crowd the budget
+        fitted = job.at(detail)
+        tree = sum(
+            n for s, n in zip(fitted.segments, fitted.counts, strict=True) if s.section == "tree"
         )
-    try:
-        current: Plan | None = plan(order, full, outlines.cost, budget - base, pinned, scores)
-    except PinTooLarge as pin:
-        raise OverBudgetError(
-            f"pinned file {pin.path} ({pin.tokens:,} tokens) cannot fit in full text"
-            f" ({pin.room:,} tokens of room)",
-            hint="unpin it (priority, --full), or raise --budget",
-        ) from None
-    for _ in range(ROUNDS):
-        assert current is not None
-        fitted = _rendered(brief, docs, current, outlines, full, style, count)
-        over = sum(fitted.counts) - budget
-        if over <= 0:
-            problems = outlines.problems
-            said = tuple(f"{p}: {problems[p]}; path only" for p in docs if p in problems)
-            return replace(fitted, notices=said)
-        current = demote(current, over, full, outlines.cost, pinned)
-        if current is None:
+        if tree <= TREE_SHARE * budget:
             break
-    raise OverBudgetError(  # not reached in practice: every round frees what it was short
-        f"the brief did not fit the budget of {budget:,} tokens", hint="raise --budget"
-    )
+    problems = job.outlines.problems
+    said = tuple(f"{p}: {problems[p]}; path only" for p in job.docs if p in problems)
+    return replace(fitted, notices=said)
 
 
-def _rendered(
-    brief: Brief,
-    docs: Mapping[str, Doc],
-    current: Plan,
-    outlines: _Outlines,
-    full: Mapping[str, int],
-    style: Style,
-    count: Count,
-) -> Fitted:
-    levels = current.levels
-    ranks = {p: i for i, p in enumerate(current.order, start=1)}
-    in_full = [p for p in docs if levels.get(p, "full") == "full"]
-    shown = replace(
-        brief,
-        files=tuple(docs[p] for p in arrange(in_full, ranks)),
-        outlines=tuple(outlines.doc(p) for p in docs if levels.get(p) == "outline"),
-        path_only={p: full[p] for p in docs if levels.get(p) == "path"},
-    )
-    segments = render(shown, style)
-    return Fitted(shown, segments, count(segments), dict(levels))
+@dataclass
+class _Job:
+    """One brief to fit, and what every attempt at it shares."""
+
+    brief: Brief
+    full: Mapping[str, int]
+    order: Sequence[str]
+    budget: int
+    style: Style
+    count: Count
+    pinned: frozenset[str]
+    scores: Mapping[str, float]
+
+    def __post_init__(self) -> None:
+        self.docs = {d.path: d for d in self.brief.files}
+        self.outlines = _Outlines(self.docs, self.style, self.count)
+
+    def at(self, detail: int) -> Fitted:
+        """The brief fitted with the tree at this detail: planned, then stepped down until the
+        exact count fits."""
+        brief = replace(self.brief, tree_detail=detail)
+        bare = replace(brief, files=(), path_only=dict(self.full))
+        base = sum(self.count(render(bare, self.style)))
+        if base > self.budget:
+            raise OverBudgetError(
+                f"even with every file by path only the brief is {base:,} tokens, over the"
+                f" budget of {self.budget:,}",
+                hint="trim the notes, schema or about file, or raise --budget",
+            )
+        cost = self.outlines.cost
+        try:
+            current = plan(
+                self.order, self.full, cost, self.budget - base, self.pinned, self.scores
+            )
+        except PinTooLarge as pin:
+            raise OverBudgetError(
+                f"pinned file {pin.path} ({pin.tokens:,} tokens) cannot fit in full text"
+                f" ({pin.room:,} tokens of room)",
+                hint="unpin it (priority, --full), or raise --budget",
+            ) from None
+        for _ in range(ROUNDS):
+            fitted = self.rendered(brief, current)
+            over = sum(fitted.counts) - self.budget
+            if over <= 0:
+                return fitted
+            lower = demote(current, over, self.full, cost, self.pinned)
+            if lower is None:
+                break
+            current = lower
+        raise OverBudgetError(  # not reached in practice: every round frees what it was short
+            f"the brief did not fit the budget of {self.budget:,} tokens", hint="raise --budget"
+        )
+
+    def rendered(self, brief: Brief, current: Plan) -> Fitted:
+        """The brief at the plan's levels, rendered and counted."""
+        levels, docs = current.levels, self.docs
+        ranks = {p: i for i, p in enumerate(current.order, start=1)}
+        in_full = [p for p in docs if levels.get(p, "full") == "full"]
+        shown = replace(
+            brief,
+            files=tuple(docs[p] for p in arrange(in_full, ranks)),
+            outlines=tuple(self.outlines.doc(p) for p in docs if levels.get(p) == "outline"),
+            path_only={p: self.full[p] for p in docs if levels.get(p) == "path"},
+        )
+        segments = render(shown, self.style)
+        return Fitted(shown, segments, self.count(segments), dict(levels))
 
 
 class _Outlines:

@@ -10,7 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-LISTED = 12  # path-only files listed one by one in a folder that also holds carried files
+# Detail levels, for the ladder to pick when the tree alone would crowd a small budget: how
+# many path-only files a folder holding carried files lists one by one, and how many folders
+# that hold only path-only files it lists (each as one collapsed line) before counting the rest.
+DETAIL = {2: (12, 1 << 30), 1: (3, 12), 0: (0, 0)}
 
 
 @dataclass
@@ -25,9 +28,11 @@ def tree(
     paths: Sequence[str],
     path_only: Mapping[str, int] | None = None,
     shown: Callable[[str], str] = lambda p: p,
+    detail: int = 2,
 ) -> str:
     """A drawing of `paths` (carried files) and `path_only` (path -> full-text tokens), folders
-    first at each level, then files, sorted; `shown` makes a path printable."""
+    first at each level, then files, sorted; `shown` makes a path printable; `detail` (2, 1,
+    0) says how much of what is path-only is listed rather than counted."""
     root = _Node()
     for path, carried, tokens in (
         *((p, True, 0) for p in paths),
@@ -43,25 +48,34 @@ def tree(
             node.tokens += tokens
             node.carried |= carried
     lines = ["."]
-    _draw(root, "", lines)
+    _draw(root, "", lines, DETAIL[detail])
     return "\n".join(lines) + "\n"
 
 
-def _draw(node: _Node, prefix: str, lines: list[str]) -> None:
+def _draw(node: _Node, prefix: str, lines: list[str], limits: tuple[int, int]) -> None:
     names = sorted(node.children, key=lambda n: (not node.children[n].children, n))
     rows: list[tuple[str, _Node | None]] = []
-    hidden = _Node()
-    listed = 0
+    hidden, hidden_folders = _Node(), 0
+    files_listed = folders_listed = 0
     for name in names:
         child = node.children[name]
-        if child.children or child.carried or listed < LISTED:
+        folder = bool(child.children)
+        if child.carried:
             rows.append((name, child))
-            listed += not child.children and not child.carried
+        elif folder and folders_listed < limits[1]:
+            rows.append((name, child))
+            folders_listed += 1
+        elif not folder and files_listed < limits[0]:
+            rows.append((name, child))
+            files_listed += 1
         else:
-            hidden.files += 1
+            hidden.files += child.files or 1
             hidden.tokens += child.tokens
+            hidden_folders += folder
     if hidden.files:
-        rows.append((f"… {hidden.files:,} more files ({_tokens(hidden.tokens)})", None))
+        folders = f"{hidden_folders:,} more folders, " if hidden_folders else ""
+        more = f"… {folders}{hidden.files:,} more files ({_tokens(hidden.tokens)})"
+        rows.append((more, None))
     for i, (name, row) in enumerate(rows):
         last = i == len(rows) - 1
         branch = prefix + ("└── " if last else "├── ")
@@ -72,7 +86,7 @@ def _draw(node: _Node, prefix: str, lines: list[str]) -> None:
             lines.append(f"{branch}{name}/ ({row.files:,} {files}, {_tokens(row.tokens)})")
         else:
             lines.append(branch + name + "/")
-            _draw(row, prefix + ("    " if last else "│   "), lines)
+            _draw(row, prefix + ("    " if last else "│   "), lines, limits)
 
 
 def _tokens(n: int) -> str:
