@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from briefpack.select.kinds import kind_weight
 from briefpack.select.ladder import PinTooLarge, Plan, arrange, demote, plan
 from briefpack.select.outline import outline
-from briefpack.select.profile import PROFILE_VERSION, ProfileCache, profile
-from briefpack.select.rank import Query, kind_weight, rank_files
+from briefpack.select.profile import CACHE_VERSION, ProfileCache, profile
+from briefpack.select.rank import Query, rank_files
 from briefpack.select.terms import parts, stemmed, term_counts
 
 
@@ -36,17 +37,17 @@ def test_a_profile_holds_terms_and_definitions() -> None:
 def test_the_profile_cache_round_trips_and_survives_corruption(tmp_path: Path) -> None:
     text = "def alpha_beta(): ...\n"
     cache = ProfileCache.for_root(tmp_path)
-    first = cache.get(text)
+    first = cache.profile(text)
     cache.save()
     again = ProfileCache.for_root(tmp_path)
-    assert again.get(text) == first and not again.dirty  # read back, not made again
+    assert again.profile(text) == first and not again.dirty  # read back, not made again
     assert again.path is not None
-    stale = marshal.dumps((PROFILE_VERSION - 1, {}))
+    stale = marshal.dumps((CACHE_VERSION - 1, {}))
     for junk in (b"", b"\x00garbage", stale, marshal.dumps([1]), marshal.dumps((1, {"k": 5}))):
         again.path.write_bytes(junk)
         fresh = ProfileCache.for_root(tmp_path)
         assert fresh.entries == {}
-        assert fresh.get(text) == first and fresh.dirty  # made again
+        assert fresh.profile(text) == first and fresh.dirty  # made again
 
 
 def ranks(files: dict[str, str], goal: str = "", **query: object) -> list[str]:

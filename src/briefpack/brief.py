@@ -229,6 +229,15 @@ def _render_markdown(brief: Brief, reuse: _Reuse) -> list[Segment]:
 OUTLINES_HEADING = "## Outlines (signatures only: the full text is left out for space)\n"
 
 
+def doc_segment(section: str, doc: Doc, style: Style) -> Segment:
+    """One doc's segment as `render` makes it inside a group (in Markdown, with the blank line
+    that follows it): for what a doc will cost, without rendering a whole brief."""
+    if style == "xml":
+        return _xml_doc(section, section.rstrip("s"), doc)
+    made = _md_doc(section, doc, f"### {display_path(doc.path)}")
+    return Segment(section, made.text + "\n", doc.path)
+
+
 def _md_group(
     out: list[Segment], section: str, heading: str, docs: Sequence[Doc], reuse: _Reuse
 ) -> None:

@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from briefpack.brief import Brief, Doc, Segment, Style, render
+from briefpack.brief import Brief, Doc, Segment, Style, doc_segment, render
 from briefpack.errors import OverBudgetError
 from briefpack.select.ladder import Level, PinTooLarge, Plan, arrange, demote, plan
 from briefpack.select.outline import outline
+from briefpack.select.profile import OutlineCache
 
 ROUNDS = 12  # exact re-counts before giving up (each demotes at least one more file)
 TREE_SHARE = 0.08  # the tree lists less (tree.DETAIL) while it takes more of the budget
@@ -41,11 +42,12 @@ def fit(
     count: Count,
     pinned: frozenset[str] = frozenset(),
     scores: Mapping[str, float] | None = None,
+    outlines: OutlineCache | None = None,
 ) -> Fitted:
     """`brief` (over budget) with its code files on the ladder. `full`: each file's tokens in
     full text; `order`: the files, best-ranked first; `count`: exact counts of segments;
-    `scores`: relevance (see ladder.plan)."""
-    job = _Job(brief, full, order, budget, style, count, pinned, scores or {})
+    `scores`: relevance (see ladder.plan); `outlines`: where outlines are cached."""
+    job = _Job(brief, full, order, budget, style, count, pinned, scores or {}, outlines)
     for detail in (2, 1, 0):  # a tree listing less, while it would crowd the budget
         fitted = job.at(detail)
         tree = sum(
@@ -70,10 +72,11 @@ class _Job:
     count: Count
     pinned: frozenset[str]
     scores: Mapping[str, float]
+    cache: OutlineCache | None
 
     def __post_init__(self) -> None:
         self.docs = {d.path: d for d in self.brief.files}
-        self.outlines = _Outlines(self.docs, self.style, self.count)
+        self.outlines = _Outlines(self.docs, self.style, self.count, self.cache)
 
     def at(self, detail: int) -> Fitted:
         """The brief fitted with the tree at this detail: planned, then stepped down until the
@@ -127,10 +130,14 @@ class _Job:
 
 
 class _Outlines:
-    """Outlines made when first asked for, with the tokens of their rendered segment."""
+    """Outlines made when first asked for (or taken from the cache), with the tokens of their
+    rendered segment."""
 
-    def __init__(self, docs: Mapping[str, Doc], style: Style, count: Count) -> None:
+    def __init__(
+        self, docs: Mapping[str, Doc], style: Style, count: Count, cache: OutlineCache | None
+    ) -> None:
         self.docs, self.style, self.count = docs, style, count
+        self.cache = cache
         self.texts: dict[str, str | None] = {}
         self.costs: dict[str, int | None] = {}
         self.problems: dict[str, str] = {}
@@ -138,16 +145,21 @@ class _Outlines:
     def cost(self, path: str) -> int | None:
         if path not in self.costs:
             text = self.text(path)
-            if text is None:
-                self.costs[path] = None
-            else:
-                one = render(Brief(outlines=(Doc(path, text),)), self.style)
-                self.costs[path] = self.count([s for s in one if s.path == path])[0]
+            self.costs[path] = (
+                None
+                if text is None
+                else self.count([doc_segment("outlines", Doc(path, text), self.style)])[0]
+            )
         return self.costs[path]
 
     def text(self, path: str) -> str | None:
         if path not in self.texts:
-            made = outline(path, self.docs[path].text)
+            doc = self.docs[path]
+            made = (
+                self.cache.outline(path, doc.text)
+                if self.cache is not None
+                else outline(path, doc.text)
+            )
             self.texts[path] = made.text
             if made.problem:
                 self.problems[path] = made.problem

@@ -22,6 +22,7 @@ from briefpack.presets import resolve_format
 from briefpack.ranking import pinned_paths, rank_brief
 from briefpack.secrets import Finding
 from briefpack.select.ladder import Level
+from briefpack.select.profile import OutlineCache
 from briefpack.select.rank import Ranked
 from briefpack.staged import index_entries
 from briefpack.tokens import TokenCache, TokenCounter
@@ -173,6 +174,7 @@ def count(done: Assembled) -> Built:
     levels: dict[str, Level] = {}
     notices = done.notices
     if config.fit and sum(counts) > budget:
+        outlines = OutlineCache.for_root(done.root) if config.cache else None
         full = {
             s.path: n
             for s, n in zip(segments, counts, strict=True)
@@ -187,7 +189,10 @@ def count(done: Assembled) -> Built:
             count=lambda segs: _count(counter, segs),
             pinned=pinned_paths(list(full), config),
             scores={r.path: r.score for r in ranked},
+            outlines=outlines,
         )
+        if outlines is not None:
+            outlines.save()
         brief, segments, counts, levels = (
             fitted.brief,
             fitted.segments,

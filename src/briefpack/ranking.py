@@ -27,7 +27,7 @@ def rank_brief(root: Path, brief: Brief, config: Config) -> list[Ranked]:
     if not paths:
         return []
     cache = ProfileCache.for_root(root) if config.cache else None
-    found = profiles([d.text for d in brief.files], cache)
+    found = profiles(paths, [d.text for d in brief.files], cache)
     if cache is not None:
         cache.save()
     text = query_text(brief)

@@ -1,7 +1,5 @@
-"""A file's profile for ranking: its terms with counts, its length, and the names it defines.
-
-Profiles depend only on a file's text (and the extension, which picks the definition rules), so
-they are cached by content digest like token counts (see `ProfileCache`).
+"""A file's profile for ranking: its terms with counts, its length, and the names it defines;
+and the on-disk caches (by content digest) that keep profiles and outlines across runs.
 """
 
 from __future__ import annotations
@@ -9,15 +7,18 @@ from __future__ import annotations
 import hashlib
 import marshal
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from briefpack.select.kinds import CONTENT_WEIGHT, is_code, kind_weight
+from briefpack.select.outline import Outline, outline
 from briefpack.select.terms import term_counts
 from briefpack.store import cache_dir, write_atomic
 from briefpack.tokens import digest
 
-PROFILE_VERSION = 1
+CACHE_VERSION = 2
 _MAX_ENTRIES = 200_000
 
 # Definitions in most languages: `def name`, `class Name`, `function name`, `fn name`,
@@ -40,41 +41,41 @@ class Profile:
     defines: tuple[str, ...]  # names defined at any depth, in order, without repeats
 
 
-def profile(text: str) -> Profile:
-    """The profile of a file's text."""
+EMPTY = Profile(0, {}, ())
+
+
+def profile(text: str, *, code: bool = True) -> Profile:
+    """The profile of a file's text; definitions only for `code` (prose defines nothing)."""
     counts = term_counts(text)
-    names = dict.fromkeys(a or b for a, b in _DEFINITION.findall(text))
-    return Profile(sum(counts.values()), dict(counts), tuple(n for n in names if len(n) > 2))
+    names = dict.fromkeys(a or b for a, b in _DEFINITION.findall(text)) if code else {}
+    return Profile(sum(counts.values()), counts, tuple(n for n in names if len(n) > 2))
 
 
 @dataclass
-class ProfileCache:
-    """Profiles by text digest, in one marshal file per repository (marshal: the fastest
-    format the standard library reads, for a few megabytes read at every build)."""
+class DigestCache:
+    """Values by a text's digest, in one marshal file per repository and kind (marshal: the
+    fastest format the standard library reads, for the megabytes read at every build)."""
 
     path: Path | None
-    entries: dict[str, tuple[int, dict[str, int], tuple[str, ...]]] = field(default_factory=dict)
+    entries: dict[str, Any] = field(default_factory=dict)
     used: set[str] = field(default_factory=set)
     dirty: bool = False
 
     @classmethod
-    def for_root(cls, root: Path) -> ProfileCache:
-        """The profile cache of the repository at `root`, outside the work tree."""
+    def for_root(cls, root: Path, kind: str) -> DigestCache:
+        """The `kind` cache of the repository at `root`, outside the work tree."""
         key = hashlib.sha1(str(root).encode("utf-8", "surrogatepass")).hexdigest()[:16]
-        path = cache_dir() / "profiles" / f"{key}.marshal"
+        path = cache_dir() / kind / f"{key}.marshal"
         return cls(path=path, entries=_read(path))
 
-    def get(self, text: str) -> Profile:
-        """The profile of `text`, from the cache or made now."""
-        key = digest(text)
+    def get(self, key: str, make: Callable[[], Any]) -> Any:
+        """The value under `key`, from the cache or made now."""
         self.used.add(key)
         held = self.entries.get(key)
-        if held is not None:
-            return Profile(*held)
-        made = profile(text)
-        self.entries[key] = (made.length, made.terms, made.defines)
-        self.dirty = True
-        return made
+        if held is None:
+            held = self.entries[key] = make()
+            self.dirty = True
+        return held
 
     def save(self) -> None:
         """Write the cache back, keeping only what this run used once it grows too large."""
@@ -85,38 +86,88 @@ class ProfileCache:
             entries = {k: v for k, v in entries.items() if k in self.used}
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            write_atomic(self.path, marshal.dumps((PROFILE_VERSION, entries)))
-        except OSError:
+            write_atomic(self.path, marshal.dumps((CACHE_VERSION, entries)))
+        except (OSError, ValueError):
             pass  # an unwritable cache only costs time on the next run
         self.dirty = False
 
 
-def profiles(texts: Sequence[str], cache: ProfileCache | None) -> list[Profile]:
-    """The profile of each text."""
-    if cache is None:
-        return [profile(t) for t in texts]
-    return [cache.get(t) for t in texts]
+class ProfileCache(DigestCache):
+    """Profiles by text digest."""
+
+    @classmethod
+    def for_root(cls, root: Path, kind: str = "profiles") -> ProfileCache:
+        """The profile cache of the repository at `root`."""
+        found = DigestCache.for_root(root, kind)
+        return cls(
+            path=found.path, entries={k: v for k, v in found.entries.items() if _is_profile(v)}
+        )
+
+    def profile(self, text: str, *, code: bool = True) -> Profile:
+        """The profile of `text`, from the cache or made now."""
+        made = self.get(f"{int(code)}{digest(text)}", lambda: _flat(profile(text, code=code)))
+        return Profile(*made)
 
 
-def _read(path: Path) -> dict[str, tuple[int, dict[str, int], tuple[str, ...]]]:
+class OutlineCache(DigestCache):
+    """Outlines by the digest of a file's name ending and text (the ending picks the parser)."""
+
+    @classmethod
+    def for_root(cls, root: Path, kind: str = "outlines") -> OutlineCache:
+        """The outline cache of the repository at `root`."""
+        found = DigestCache.for_root(root, kind)
+        return cls(
+            path=found.path, entries={k: v for k, v in found.entries.items() if _is_outline(v)}
+        )
+
+    def outline(self, path: str, text: str) -> Outline:
+        """The outline of `text` (a file named `path`), from the cache or made now."""
+        ending = path.rsplit("/", 1)[-1].rsplit(".", 1)[-1] if "." in path else ""
+        made = self.get(f"{ending}:{digest(text)}", lambda: tuple(outline(path, text)))
+        return Outline(*made)
+
+
+def profiles(
+    paths: Sequence[str], texts: Sequence[str], cache: ProfileCache | None
+) -> list[Profile]:
+    """The profile of each file; an empty one for a file whose kind weighs too little for its
+    words to count (a translation catalog's words say nothing of the code: it ranks by path)."""
+    make = cache.profile if cache is not None else profile
+    return [
+        make(text, code=is_code(path)) if kind_weight(path) > CONTENT_WEIGHT else EMPTY
+        for path, text in zip(paths, texts, strict=True)
+    ]
+
+
+def _flat(made: Profile) -> tuple[int, dict[str, int], tuple[str, ...]]:
+    return (made.length, made.terms, made.defines)
+
+
+def _read(path: Path) -> dict[str, Any]:
     """The cache's entries; a missing, corrupt or older file counts as empty."""
     try:
         data = marshal.loads(path.read_bytes())
     except (OSError, ValueError, EOFError, TypeError):
         return {}
-    if not (isinstance(data, tuple) and len(data) == 2 and data[0] == PROFILE_VERSION):
+    if not (isinstance(data, tuple) and len(data) == 2 and data[0] == CACHE_VERSION):
         return {}
-    entries = data[1]
-    if not isinstance(entries, dict):
-        return {}
-    return {k: v for k, v in entries.items() if _well_formed(v)}
+    return data[1] if isinstance(data[1], dict) else {}
 
 
-def _well_formed(value: object) -> bool:
+def _is_profile(value: object) -> bool:
     return (
         isinstance(value, tuple)
         and len(value) == 3
         and isinstance(value[0], int)
         and isinstance(value[1], dict)
         and isinstance(value[2], tuple)
+    )
+
+
+def _is_outline(value: object) -> bool:
+    return (
+        isinstance(value, tuple)
+        and len(value) == 2
+        and isinstance(value[0], str | None)
+        and isinstance(value[1], str)
     )

@@ -22,6 +22,7 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from briefpack.select.kinds import is_code, kind, kind_weight
 from briefpack.select.profile import Profile
 from briefpack.select.terms import path_terms, stemmed, term_counts
 
@@ -69,7 +70,7 @@ def rank_files(paths: Sequence[str], profiles: Sequence[Profile], query: Query) 
         weight = kind_weight(path)
         if weight < 1.0:
             scores[path] *= weight
-            reasons[path].append(f"{_kind(path)} (weighted {weight:g})")
+            reasons[path].append(f"{kind(path)} (weighted {weight:g})")
     if goal:  # after weighting: a test or a changelog that says the goal's words is no seed
         _spread(paths, profiles, scores, reasons)
     pinned = {p: i for i, p in enumerate(query.pinned)}
@@ -180,14 +181,15 @@ def _spread(
     if not seeds:
         return
     definers = _definers(paths, profiles)
+    names = _term_names(definers)  # term -> the defined name it stands for
     bonus: dict[int, float] = defaultdict(float)
     why: dict[int, str] = {}
+    owned = {s: {d.lower() for d in profiles[s].defines} & definers.keys() for s in seeds}
+    users = _users(profiles, owned)
     for s in seeds:
         seed = profiles[s]
-        uses = {o for name, owners in definers.items() if _uses(seed, name) for o in owners}
-        own = {d.lower() for d in seed.defines} & definers.keys()
-        used_by = {i for i, prof in enumerate(profiles) if any(name in prof.terms for name in own)}
-        for group, label, weight in ((uses, "used by", 1.0), (used_by, "uses", 0.5)):
+        uses = {o for t in names.keys() & seed.terms.keys() for o in definers[names[t]]}
+        for group, label, weight in ((uses, "used by", 1.0), (users[s], "uses", 0.5)):
             group.discard(s)
             if not group:
                 continue
@@ -200,26 +202,38 @@ def _spread(
         reasons[paths[i]].append(why[i])
 
 
-_CODE = re.compile(
-    r"\.(py|pyi|js|mjs|cjs|jsx|ts|mts|cts|tsx|vue|svelte|go|rs|java|kt|scala|rb|php|cs|c|h|"
-    r"cc|cpp|hpp|swift|m|ex|exs|erl|hs|lua|dart)$"
-)
-
-
 def _definers(paths: Sequence[str], profiles: Sequence[Profile]) -> dict[str, list[int]]:
     """Defined name (lower-cased, distinctive: over 5 characters, defined by at most three
     code files) -> the code files defining it."""
     owners: dict[str, list[int]] = defaultdict(list)
     for i, (path, prof) in enumerate(zip(paths, profiles, strict=True)):
-        if _CODE.search(path) and kind_weight(path) >= 1.0:
+        if is_code(path) and kind_weight(path) >= 1.0:
             for name in prof.defines:
                 if len(name) > 5:
                     owners[name.lower()].append(i)
     return {name: found for name, found in owners.items() if len(found) <= 3}
 
 
-def _uses(prof: Profile, name: str) -> bool:
-    return name in prof.terms or stemmed(name) in prof.terms
+def _users(profiles: Sequence[Profile], owned: Mapping[int, set[str]]) -> dict[int, set[int]]:
+    """For each seed, the files whose terms hold a name it defines (one pass over the files)."""
+    by_name: dict[str, list[int]] = defaultdict(list)
+    for seed, names in owned.items():
+        for name in names:
+            by_name[name].append(seed)
+    users: dict[int, set[int]] = {seed: set() for seed in owned}
+    wanted = by_name.keys()
+    for i, prof in enumerate(profiles):
+        for name in wanted & prof.terms.keys():
+            for seed in by_name[name]:
+                users[seed].add(i)
+    return users
+
+
+def _term_names(definers: Mapping[str, list[int]]) -> dict[str, str]:
+    """The terms under which a file's profile holds each defined name: the name, lower-cased,
+    and (a one-word name is stemmed in profiles) its stem."""
+    found = {stemmed(name): name for name in definers}
+    return found | {name: name for name in definers}
 
 
 def _goal_free_scores(
@@ -231,9 +245,10 @@ def _goal_free_scores(
 ) -> None:
     """Without a goal: files whose definitions many others use, then files changed lately."""
     distinctive = _definers(paths, profiles)
+    names = _term_names(distinctive)
     used_by: Counter[int] = Counter()
     for prof in profiles:
-        for name in {t for t in prof.terms if t in distinctive}:
+        for name in {names[t] for t in names.keys() & prof.terms.keys()}:
             used_by.update(distinctive[name])
     for i, path in enumerate(paths):
         central = math.log1p(used_by[i])
@@ -243,48 +258,3 @@ def _goal_free_scores(
             reasons[path].append(f"central (its names used {used_by[i]} times)")
         if lately:
             reasons[path].append(f"recent ({recent[path]} commits)")
-
-
-_TEST = re.compile(
-    r"(^|/)(tests?|spec|specs|__tests__|__mocks__|testing|e2e|playground)/"
-    r"|(^|/)test_[^/]*$|_test\.\w+$|\.(test|spec|stories)\.\w+$|(^|/)(conftest|tests?)\.py$"
-)
-_FIXTURE = re.compile(r"(^|/)(fixtures?|testdata|test_data|examples?|samples?|benchmarks?)/")
-_MIGRATION = re.compile(r"(^|/)migrations?/")
-_LOCALE = re.compile(r"(^|/)(locale|locales|i18n|l10n|translations)/|\.(po|pot|mo|xlf)$")
-_GENERATED = re.compile(
-    r"(^|/)(vendor|third_party|dist|build|node_modules|generated)/|\.min\.\w+$|\.map$|\.snap$"
-    r"|\.(svg|lock|csv|tsv)$"
-)
-_DOCS = re.compile(r"(^|/)(docs?|documentation)/|\.(md|rst|txt|adoc)$|(^|/)CHANGE")
-
-
-def _kind(path: str) -> str:
-    for name, pattern in _KINDS:
-        if pattern.search(path):
-            return name
-    return "code"
-
-
-_KINDS = (
-    ("translation", _LOCALE),
-    ("generated", _GENERATED),
-    ("test", _TEST),
-    ("fixture", _FIXTURE),
-    ("migration", _MIGRATION),
-    ("docs", _DOCS),
-)
-_WEIGHTS = {
-    "translation": 0.05,
-    "generated": 0.1,
-    "test": 0.35,
-    "fixture": 0.3,
-    "migration": 0.3,
-    "docs": 0.5,
-    "code": 1.0,
-}
-
-
-def kind_weight(path: str) -> float:
-    """How much of its score a file keeps for what it is: code keeps all of it."""
-    return _WEIGHTS[_kind(path)]

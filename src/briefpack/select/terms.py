@@ -42,15 +42,21 @@ def parts(word: str) -> tuple[str, ...]:
     return tuple(pieces)
 
 
-def term_counts(text: str) -> Counter[str]:
+def term_counts(text: str) -> dict[str, int]:
     """Each term of `text` with how often it occurs."""
-    words = Counter(_WORD.findall(text))
-    counts: Counter[str] = Counter()
-    for word, n in words.items():
-        if len(word) <= _MAX_WORD:
-            for term in parts(word):
-                counts[term] += n
+    counts: dict[str, int] = {}
+    get = counts.get
+    known = _PARTS
+    for word, n in Counter(_WORD.findall(text)).items():
+        terms = known.get(word)
+        if terms is None:
+            terms = known[word] = parts(word) if len(word) <= _MAX_WORD else ()
+        for term in terms:
+            counts[term] = get(term, 0) + n
     return counts
+
+
+_PARTS: dict[str, tuple[str, ...]] = {}  # word -> its terms, for this process (words repeat)
 
 
 def path_terms(path: str) -> list[str]:
