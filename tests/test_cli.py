@@ -439,3 +439,35 @@ def test_the_left_out_line_names_whole_kinds_and_not_the_config(cli: CLI, git_re
     assert "left out 3 files: not included 2, lockfile 1" in result.stderr
     alone = cli(["build", "--stdout", "-i", "**"], cwd=git_repo)
     assert "left out 1 file: lockfile 1" in alone.stderr
+
+
+def test_a_subfolder_keeps_the_repositorys_notes_and_schema(cli: CLI, git_repo: Path) -> None:
+    """Issue 21.9: the config's paths are relative to its folder, wherever the command runs."""
+    write_tree(
+        git_repo,
+        {
+            ".briefpack.toml": 'notes = ["notes/**"]\nschema = ["db/*.sql"]\n',
+            "notes/lingo.md": "A tender is an offer of a load.\n",
+            "db/schema.sql": "CREATE TABLE loads (id INTEGER);\n",
+            "svc/api.py": "ROUTES = []\n",
+            "svc/notes/local.md": "not a note: the config names the top notes/ only\n",
+        },
+    )
+    git(git_repo, "add", "-A")
+    for args, cwd in (
+        (["build", "--stdout", "svc"], git_repo),
+        (["build", "--stdout"], git_repo / "svc"),
+    ):
+        out = cli(args, cwd=cwd)
+        assert out.exit_code == 0, out.stderr
+        notes = out.stdout.split("## Notes")[1].split("## Schema")[0]
+        assert "A tender is an offer" in notes and "not a note" not in notes
+        assert "CREATE TABLE loads" in out.stdout.split("## Schema")[1].split("## Directory")[0]
+        tree_part = out.stdout.split("## Directory tree")[1].split("## Files")[0]
+        assert ".." not in tree_part and "api.py" in tree_part
+    listed = json.loads(cli(["note", "list", "--json"], cwd=git_repo / "svc").stdout)
+    assert [n["path"] for n in listed] == ["../notes/lingo.md"]
+    chosen = cli(["build", "--stdout", "--note", "lingo"], cwd=git_repo / "svc")
+    assert "matches no note" not in chosen.stderr and "A tender" in chosen.stdout
+    why = cli(["ls", "--why", "../notes/lingo.md"], cwd=git_repo / "svc")
+    assert why.stdout.startswith("../notes/lingo.md: included in notes")

@@ -116,7 +116,9 @@ def text_of(segments: Sequence[Segment]) -> str:
 def _tree_paths(brief: Brief) -> list[str]:
     """The files the tree shows: every doc that is a file (not a `$ command` dump)."""
     docs = (*brief.notes, *brief.schema, *brief.outlines, *brief.files)
-    return [d.path for d in docs if not is_command_output(d.path)]
+    # a note of the config's folder outside a briefed subfolder (`../notes/a.md`) is no part
+    # of this folder's tree
+    return [d.path for d in docs if not is_command_output(d.path) and not d.path.startswith("../")]
 
 
 def tree(paths: Sequence[str], path_only: Mapping[str, int] | None = None, detail: int = 2) -> str:

@@ -3,8 +3,9 @@ the work tree or from what is staged (taking what the snapshot memo holds), in b
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -65,16 +66,20 @@ def gather(
     include_spec = _spec(config.include)
     roles: dict[str, str] = {}
     skipped: list[Skip] = []
+    as_config = _config_path(settings.root, root)
     for path in paths:
         if path == about_path:
             continue
-        if notes_spec.match_file(path):
+        outside = path.startswith("../")
+        if notes_spec.match_file(as_config(path)):
             if _chosen_note(path, config.use_notes):
                 roles[path] = "notes"
             else:
                 skipped.append(Skip(path, "note not chosen (--note)", "use_notes"))
-        elif config.schema and schema_spec.match_file(path):
+        elif config.schema and schema_spec.match_file(as_config(path)):
             roles[path] = "schema"
+        elif outside:
+            continue  # the config folder's other files are not this brief's
         elif config.include and not include_spec.match_file(path):
             skipped.append(Skip(path, "not included", "include"))
         else:
@@ -82,7 +87,8 @@ def gather(
     files, unread = reader.read(list(roles), max_size)
     skipped.extend(unread)
     notices = [f"{f.path}: {f.note}" for f in files if f.note]
-    notices += _unmatched(config, paths, [p for p, role in roles.items() if role == "notes"])
+    notes = [p for p, role in roles.items() if role == "notes"]
+    notices += _unmatched(config, [as_config(p) for p in paths], notes)
     within = {f.path for f in files} | ({about_path} if about_path else set())
     changes = git_changes(
         root, diff=config.diff, log=config.log, within=within, staged=reader.entries is not None
@@ -111,6 +117,15 @@ def gather(
         restate=config.restate,
     )
     return brief, skipped, notices
+
+
+def _config_path(top: Path, root: Path) -> Callable[[str], str]:
+    """A path relative to `root` as the config (in `top`) names it: its globs are relative to
+    its own folder, wherever the command runs."""
+    if top == root or not root.is_relative_to(top):
+        return lambda path: path
+    prefix = root.relative_to(top).as_posix() + "/"
+    return lambda path: os.path.normpath(prefix + path) if path.startswith("../") else prefix + path
 
 
 def _unmatched(config: Config, paths: Sequence[str], notes: Sequence[str]) -> list[str]:

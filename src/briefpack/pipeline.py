@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -139,6 +140,7 @@ def assemble(
     max_size = config.max_file_size if config.default_excludes else None
     never = _snapshot_files(settings, root)
     paths = [p for p in found.paths if p not in never]
+    paths += _config_folder_files(settings, root, staged=staged)
     brief, skipped, notices = gather(root, settings, paths, max_size, reader)
     brief, findings = guard_brief(
         brief,
@@ -231,6 +233,19 @@ def _count(counter: TokenCounter, segments: Sequence[Segment]) -> list[int]:
     todo = [s.text for s in segments if s.tokens is None]
     counted = iter(counter.count(todo))
     return [s.tokens if s.tokens is not None else next(counted) for s in segments]
+
+
+def _config_folder_files(settings: Settings, root: Path, *, staged: bool) -> list[str]:
+    """Briefing a subfolder, the files of the config's folder outside it (as `../notes/a.md`):
+    the config's notes and schema are the repository's, wherever the command runs (gather
+    takes only those). A snapshot is always of its config's folder."""
+    config = settings.config
+    top = settings.root
+    if staged or settings.path is None or top == root or not root.is_relative_to(top):
+        return []
+    inside = root.relative_to(top).as_posix() + "/"
+    found = discover(top, config, default_excludes=config.default_excludes)
+    return [os.path.relpath(top / p, root) for p in found.paths if not p.startswith(inside)]
 
 
 def _snapshot_files(settings: Settings, root: Path) -> set[str]:
