@@ -95,7 +95,7 @@ def test_a_pinned_file_that_cannot_fit_is_an_error_naming_it(cli: CLI, project: 
 
 
 def test_fit_that_cannot_fit_says_why(cli: CLI, project: Path) -> None:
-    result = cli(["build", "--stdout", "-g", "g", "--budget", "150"], cwd=project)
+    result = cli(["build", "--stdout", "-g", "g", "--budget", "40"], cwd=project)
     assert result.exit_code == 3
     assert "even with every file by path only" in result.stderr
 

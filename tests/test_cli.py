@@ -323,6 +323,8 @@ def test_init_writes_detected_config(cli: CLI, git_repo: Path) -> None:
             "db/schema.sql": "create table t();\n",
             "ABOUT.md": "about\n",
             "app/migrations/0001.sql": "\n",
+            "tests/testapp/migrations/0001.py": "\n",
+            "examples/blog/migrations/0001.py": "\n",
         },
     )
     result = cli(["init"], cwd=git_repo)
@@ -330,7 +332,7 @@ def test_init_writes_detected_config(cli: CLI, git_repo: Path) -> None:
     data = tomllib.loads((git_repo / ".briefpack.toml").read_text(encoding="utf-8"))
     assert data["notes"] == ["notes/**"]
     assert data["about"] == "ABOUT.md"
-    assert "db/schema.sql" in data["schema"] and "app/migrations/**" in data["schema"]
+    assert data["schema"] == ["app/migrations/**", "db/schema.sql"]  # no test app's, no example's
     assert data["model"] == "gpt-5.6-sol"
     again = cli(["init"], cwd=git_repo)
     assert again.exit_code == 1 and "--force" in again.stderr

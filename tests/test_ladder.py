@@ -118,3 +118,33 @@ def test_a_tree_at_lower_detail_counts_what_it_does_not_list() -> None:
     one = tree(["a/b.py"], path_only, detail=1)
     assert "│   ├── f2.py\n│   └── … 2 more files (20 tokens)\n" in one
     assert "├── z11/ (1 file, 100 tokens)\n" in one and "… 8 more folders, 8 more files" in one
+
+
+def test_notes_and_schema_step_down_when_they_alone_overflow(cli: CLI, git_repo: Path) -> None:
+    notes = "".join(
+        f"## Topic {i}\n\n" + "A long paragraph about freight. " * 40 + "\n" for i in range(30)
+    )
+    write_tree(
+        git_repo,
+        {
+            ".briefpack.toml": 'notes = ["notes/**"]\nschema = ["db/*.sql"]\n',
+            "notes/guide.md": notes,
+            "db/schema.sql": "CREATE TABLE loads (id INTEGER);\n" * 400,
+            "app.py": "def run():\n    return 1\n",
+        },
+    )
+    git(git_repo, "add", "-A")
+    args = ["-g", "Fix the run", "--budget", "3000"]
+    result = cli(["build", "--stdout", *args], cwd=git_repo)
+    assert result.exit_code == 0, result.stderr
+    assert tokens_of(result.stdout) <= 3000
+    assert "the notes and schema alone are over the budget" in result.stderr
+    rows = {
+        r["path"]: r["level"] for r in json.loads(cli(["ls", "--json", *args], cwd=git_repo).stdout)
+    }
+    assert rows["notes/guide.md"] == "outline" and rows["db/schema.sql"] == "path"
+    assert "## Topic 29" in result.stdout and "A long paragraph" not in result.stdout
+    tiny = cli(["build", "--stdout", "-g", "Fix the run", "--budget", "200"], cwd=git_repo)
+    assert tiny.exit_code == 0, tiny.stderr
+    assert "## Topic" not in tiny.stdout  # by path only: counted in the tree
+    assert "2 more files" in tiny.stdout

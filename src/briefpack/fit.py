@@ -7,10 +7,11 @@ the total reported is always the count of the text emitted.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from briefpack.brief import Brief, Doc, Segment, Style, doc_segment, render
+from briefpack.brief import Brief, Doc, Segment, Style, doc_segment, is_command_output, render
 from briefpack.errors import OverBudgetError
 from briefpack.select.ladder import Level, PinTooLarge, Plan, arrange, demote, plan
 from briefpack.select.outline import outline
@@ -56,8 +57,14 @@ def fit(
         if tree <= TREE_SHARE * budget:
             break
     problems = job.outlines.problems
-    said = tuple(f"{p}: {problems[p]}; path only" for p in job.docs if p in problems)
-    return replace(fitted, notices=said)
+    said = [f"{p}: {problems[p]}; path only" for p in job.docs if p in problems]
+    if job.stepped_down:
+        levels = Counter(job.stepped_down.values())
+        said.append(
+            "the notes and schema alone are over the budget: "
+            + ", ".join(f"{n} stepped down to {level}" for level, n in sorted(levels.items()))
+        )
+    return replace(fitted, notices=tuple(said))
 
 
 @dataclass
@@ -77,18 +84,23 @@ class _Job:
     def __post_init__(self) -> None:
         self.docs = {d.path: d for d in self.brief.files}
         self.outlines = _Outlines(self.docs, self.style, self.count, self.cache)
+        self.stepped_down: dict[str, str] = {}  # notes and schema not in full, and their level
 
     def at(self, detail: int) -> Fitted:
         """The brief fitted with the tree at this detail: planned, then stepped down until the
         exact count fits."""
         brief = replace(self.brief, tree_detail=detail)
-        bare = replace(brief, files=(), path_only=dict(self.full))
-        base = sum(self.count(render(bare, self.style)))
+        base = self.base(brief)
+        for step in ("outline", "path"):  # notes and schema alone overflow: they step down too
+            if base <= self.budget:
+                break
+            brief = self.context_down(brief, step)
+            base = self.base(brief)
         if base > self.budget:
             raise OverBudgetError(
                 f"even with every file by path only the brief is {base:,} tokens, over the"
                 f" budget of {self.budget:,}",
-                hint="trim the notes, schema or about file, or raise --budget",
+                hint="shorten the goal, warnings, about file or schema commands, or raise --budget",
             )
         cost = self.outlines.cost
         try:
@@ -114,6 +126,30 @@ class _Job:
             f"the brief did not fit the budget of {self.budget:,} tokens", hint="raise --budget"
         )
 
+    def base(self, brief: Brief) -> int:
+        """The tokens of `brief` with every code file by path only."""
+        bare = replace(brief, files=(), path_only={**(brief.path_only or {}), **self.full})
+        return sum(self.count(render(bare, self.style)))
+
+    def context_down(self, brief: Brief, step: Level) -> Brief:
+        """`brief` with its notes and schema files at `step` (an outline where they have one,
+        else the path): what they alone cannot fit. A live schema dump stays whole."""
+        source = self.brief  # as it came: a second step starts from the notes in full again
+        moved = [d for d in (*source.notes, *source.schema) if not is_command_output(d.path)]
+        made = {
+            d.path: (outline(d.path, d.text).text if step == "outline" else None) for d in moved
+        }
+        tokens = {d.path: self.count([doc_segment("notes", d, self.style)])[0] for d in moved}
+        self.stepped_down = {p: ("outline" if made[p] else "path") for p in made}
+        kept = set(made)
+        return replace(
+            brief,
+            notes=tuple(d for d in source.notes if d.path not in kept),
+            schema=tuple(d for d in source.schema if d.path not in kept),
+            outlines=tuple(Doc(p, t) for p, t in made.items() if t),
+            path_only={p: tokens[p] for p, t in made.items() if not t},
+        )
+
     def rendered(self, brief: Brief, current: Plan) -> Fitted:
         """The brief at the plan's levels, rendered and counted."""
         levels, docs = current.levels, self.docs
@@ -122,8 +158,14 @@ class _Job:
         shown = replace(
             brief,
             files=tuple(docs[p] for p in arrange(in_full, ranks)),
-            outlines=tuple(self.outlines.doc(p) for p in docs if levels.get(p) == "outline"),
-            path_only={p: self.full[p] for p in docs if levels.get(p) == "path"},
+            outlines=(
+                *brief.outlines,
+                *(self.outlines.doc(p) for p in docs if levels.get(p) == "outline"),
+            ),
+            path_only={
+                **(brief.path_only or {}),
+                **{p: self.full[p] for p in docs if levels.get(p) == "path"},
+            },
         )
         segments = render(shown, self.style)
         return Fitted(shown, segments, self.count(segments), dict(levels))

@@ -8,6 +8,7 @@ from typing import Any
 
 from briefpack.config import CONFIG_NAME, DEFAULT_MODEL, dump_config, find_git_root
 from briefpack.errors import BriefpackError
+from briefpack.select.kinds import kind
 from briefpack.store import write_atomic
 
 NOTE_FOLDERS = ("notes", "docs/notes", "doc/notes", ".notes", "docs/adr", "adr", "docs/decisions")
@@ -66,7 +67,9 @@ def _schema_globs(root: Path) -> list[str]:
         if len(rel.parts) >= _DEPTH:
             dirs.clear()
         if rel.name == "migrations":
-            found.append(f"{rel.as_posix()}/**")
+            # a test app's or an example's migrations say nothing of the real schema
+            if kind(f"{rel.as_posix()}/0001_initial.py") == "migration":
+                found.append(f"{rel.as_posix()}/**")
             dirs.clear()
             continue
         found.extend(
