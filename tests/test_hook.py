@@ -505,3 +505,46 @@ def test_the_state_folder_keeps_only_the_snapshot_for_git(repo: Path, cli: CLI) 
     git(repo, "add", "-A")
     assert git(repo, "diff", "--cached", "--name-only") == ""
     assert (repo / ".briefpack/tasks/later.md").is_file()
+
+
+def many_modules(repo: Path, n: int = 60) -> None:
+    write_tree(
+        repo,
+        {
+            f"pkg/mod_{i:02}.py": f'"""Module {i}."""\n\n\ndef handler_{i}(request):\n'
+            + "".join(f"    step_{j} = request.get({j})\n" for j in range(40))
+            + "    return request\n"
+            for i in range(n)
+        },
+    )
+    git(repo, "add", "-A")
+
+
+def test_a_snapshot_over_budget_is_fitted_and_records_levels(repo: Path, cli: CLI) -> None:
+    """Issue 20: the snapshot fits the budget by the ladder; its manifest says each level."""
+    many_modules(repo)
+    (repo / ".briefpack.toml").write_text("snapshot_budget = 6000\n")
+    git(repo, "add", "-A")
+    assert commit(repo, "-m", "first").returncode == 0
+    manifest = json.loads(at_head(repo, MANIFEST))
+    assert manifest["briefpack_manifest"] == 2 and manifest["total_tokens"] <= 6000
+    levels = {f["path"]: f["level"] for f in manifest["files"]}
+    assert len(levels) == 62 and {"full", "outline", "path"} <= set(levels.values())
+    ranks = sorted(f["rank"] for f in manifest["files"] if "rank" in f)
+    assert ranks == list(range(1, len(ranks) + 1))
+    assert cli(["snapshot", "--check"], cwd=repo).exit_code == 0
+    (repo / "pkg/mod_03.py").write_text("def changed():\n    pass\n")
+    git(repo, "add", "-A")
+    stale = cli(["snapshot", "--check"], cwd=repo)
+    assert stale.exit_code == 5 and "stale" in stale.stderr
+
+
+@pytest.mark.parametrize("config", ["", "snapshot_fit = false\nbudget = 3000\n"])
+def test_a_snapshot_under_budget_or_unfitted_is_whole(repo: Path, config: str) -> None:
+    many_modules(repo, 12)
+    (repo / ".briefpack.toml").write_text(config)
+    git(repo, "add", "-A")
+    assert commit(repo, "-m", "first").returncode == 0
+    manifest = json.loads(at_head(repo, MANIFEST))
+    assert {f["level"] for f in manifest["files"]} == {"full"}
+    assert "step_39 = request.get(39)" in at_head(repo, SNAP)

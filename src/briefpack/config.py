@@ -85,6 +85,8 @@ class Config:
     snapshot_path: str = ".briefpack/context.md"
     snapshot_stage: bool = True
     snapshot_brief: bool = False
+    snapshot_fit: bool = True  # fit the snapshot to the budget by the ladder; false: whole text
+    snapshot_budget: int | None = None  # a smaller budget for the snapshot (default: the model's)
     strict: bool = False
     skip_checks: tuple[str, ...] = ()  # brief-checker codes to turn off (`thin-context`, ...)
     # Task files and notes.

@@ -42,6 +42,7 @@ class Assembled:
     findings: tuple[Finding, ...]
     root: Path
     reads: Mapping[str, tuple[str, Read]]
+    staged: bool  # from git's index: a snapshot
 
     @functools.cached_property
     def text(self) -> str:
@@ -160,6 +161,7 @@ def assemble(
         findings=findings,
         root=root,
         reads=reader.reads,
+        staged=staged,
     )
 
 
@@ -172,7 +174,7 @@ def count(done: Assembled) -> Built:
     counter = TokenCounter(model.encoding, cache)
     counts = _count(counter, segments)
     budget = budget_for(model, config.effort, reserve=config.reserve, budget=config.budget)
-    ranked = rank_brief(done.root, brief, config)
+    ranked = rank_brief(done.root, brief, config, recency=not done.staged)
     levels: dict[str, Level] = {}
     notices = done.notices
     if config.fit and sum(counts) > budget:
@@ -221,6 +223,7 @@ def count(done: Assembled) -> Built:
         findings=done.findings,
         root=done.root,
         reads=done.reads,
+        staged=done.staged,
         ranks={r.path: r for r in ranked},
         levels={d.path: levels.get(d.path, "full") for d in brief.files}
         | {d.path: "outline" for d in brief.outlines}

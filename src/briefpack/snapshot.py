@@ -20,7 +20,7 @@ from briefpack.memo import Memo, code_id, memo_key, save_memo
 from briefpack.pipeline import Built
 from briefpack.staging import Early, read_or_none, stage_snapshot, write_early, write_if_changed
 
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2  # 2: each file's level and rank, and the files by path only
 
 
 class StaleSnapshot(BriefpackError):
@@ -75,8 +75,13 @@ def take_snapshot(start: Path, overrides: dict[str, Any], *, check: bool) -> Out
     # else to the repository, from whichever subfolder it is taken
     root = settings.root if settings.path is not None else top
     settings = load_settings(root, overrides)
-    if not settings.config.snapshot_brief:
+    config = settings.config
+    if not config.snapshot_brief:
         overrides = overrides | {"goal": "", "format": "", "warnings": []}
+    # the snapshot fits its own budget (a model must be able to take it), or is whole
+    overrides = overrides | {"fit": config.snapshot_fit}
+    if config.snapshot_budget is not None and overrides.get("budget") is None:
+        overrides = overrides | {"budget": config.snapshot_budget}
     # --check compares with a full build; a snapshot written reuses the last one's unchanged blobs
     memo = load_memo(settings) if settings.config.cache and not check else None
     done = assemble(root, overrides, staged=True, memo=memo)
@@ -155,7 +160,14 @@ def make_snapshot(built: Built, data: bytes, memo: Memo | None = None) -> Snapsh
         if path in docs:
             text = docs[path].text
             shas[path] = (memo.sha256(path, text) if memo is not None else None) or _sha256(text)
-            files.append({"path": path, "section": section, "sha256": shas[path], "tokens": tokens})
+            files.append(
+                {"path": path, "section": section, "sha256": shas[path], "tokens": tokens}
+                | _placed(built, path)
+            )
+    files += [
+        {"path": path, "section": "tree", "tokens": 0} | _placed(built, path)
+        for path in built.brief.path_only or {}
+    ]
     manifest = {
         "briefpack_manifest": MANIFEST_VERSION,
         "snapshot": context_path.name,
@@ -171,6 +183,13 @@ def make_snapshot(built: Built, data: bytes, memo: Memo | None = None) -> Snapsh
         data=data,
         shas=shas,
     )
+
+
+def _placed(built: Built, path: str) -> dict[str, Any]:
+    """A manifest row's level (full, outline, path) and rank (code files only)."""
+    ranked = built.ranks.get(path)
+    level = built.levels.get(path, "full")
+    return {"level": level} | ({"rank": ranked.rank} if ranked is not None else {})
 
 
 def remember(memo: Memo, built: Built, snap: Snapshot, sizes: Sequence[int]) -> None:
@@ -235,4 +254,4 @@ def _state_ignore(snap: Snapshot) -> list[Path]:
 def _docs(built: Built) -> list[Doc]:
     brief = built.brief
     about = [brief.about] if brief.about is not None else []
-    return [*about, *brief.notes, *brief.schema, *brief.files]
+    return [*about, *brief.notes, *brief.schema, *brief.outlines, *brief.files]
