@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from briefpack.langs import language
 from briefpack.tree import tree as draw_tree
 
 Style = Literal["markdown", "xml"]
@@ -134,66 +135,6 @@ def display_path(path: str) -> str:
 
 
 _CONTROL = {i: f"\\x{i:02x}" for i in range(32)} | {10: "\\n", 13: "\\r", 9: "\\t", 127: "\\x7f"}
-
-_LANGS = {
-    "py": "python",
-    "pyi": "python",
-    "js": "javascript",
-    "mjs": "javascript",
-    "cjs": "javascript",
-    "jsx": "jsx",
-    "ts": "typescript",
-    "tsx": "tsx",
-    "go": "go",
-    "rs": "rust",
-    "rb": "ruby",
-    "java": "java",
-    "kt": "kotlin",
-    "swift": "swift",
-    "c": "c",
-    "h": "c",
-    "cc": "cpp",
-    "cpp": "cpp",
-    "hpp": "cpp",
-    "cs": "csharp",
-    "php": "php",
-    "sh": "bash",
-    "bash": "bash",
-    "zsh": "zsh",
-    "sql": "sql",
-    "prisma": "prisma",
-    "md": "markdown",
-    "toml": "toml",
-    "yaml": "yaml",
-    "yml": "yaml",
-    "json": "json",
-    "html": "html",
-    "css": "css",
-    "scss": "scss",
-    "xml": "xml",
-    "graphql": "graphql",
-    "proto": "protobuf",
-    "tf": "hcl",
-    "lua": "lua",
-    "r": "r",
-    "ex": "elixir",
-    "exs": "elixir",
-    "erl": "erlang",
-    "hs": "haskell",
-    "scala": "scala",
-    "vue": "vue",
-    "txt": "text",
-}
-
-
-def language(path: str) -> str:
-    """A fence info string for `path` (empty when unknown)."""
-    name = path.rsplit("/", 1)[-1]
-    if name in ("Dockerfile", "Makefile"):
-        return name.lower()
-    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    return _LANGS.get(ext, "")
-
 
 # --- Markdown ---------------------------------------------------------------------------------
 

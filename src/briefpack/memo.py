@@ -118,10 +118,18 @@ class Memo:
 
 def code_id() -> str:
     """Changes whenever the code that reads, scans or renders a blob changes."""
-    from briefpack import brief, guard, read, staged
+    from briefpack import brief, guard, langs, read, staged
 
     h = hashlib.sha256(scanner_id().encode())
-    for module in (__file__, read.__file__, staged.__file__, guard.__file__, brief.__file__):
+    modules = (
+        __file__,
+        read.__file__,
+        staged.__file__,
+        guard.__file__,
+        brief.__file__,
+        langs.__file__,
+    )
+    for module in modules:
         h.update(Path(module).read_bytes())
     return h.hexdigest()[:16]
 
