@@ -548,3 +548,21 @@ def test_a_snapshot_under_budget_or_unfitted_is_whole(repo: Path, config: str) -
     manifest = json.loads(at_head(repo, MANIFEST))
     assert {f["level"] for f in manifest["files"]} == {"full"}
     assert "step_39 = request.get(39)" in at_head(repo, SNAP)
+
+
+def test_a_one_line_edit_changes_its_own_segment_and_few_others(repo: Path, cli: CLI) -> None:
+    """Issue 20: a small change must not reshuffle the fitted snapshot's levels."""
+    many_modules(repo)
+    (repo / ".briefpack.toml").write_text("snapshot_budget = 6000\n")
+    git(repo, "add", "-A")
+    assert commit(repo, "-m", "first").returncode == 0
+    before = at_head(repo, SNAP).split("\n### ")
+    text = (repo / "pkg/mod_30.py").read_text().replace("step_5 =", "step_five =")
+    (repo / "pkg/mod_30.py").write_text(text)
+    git(repo, "add", "-A")
+    assert commit(repo, "-m", "one line").returncode == 0
+    after = at_head(repo, SNAP).split("\n### ")
+    assert len(set(after) - set(before)) <= 3  # its own segment, and a level change or two
+    # the memo never takes an outline for a file's text: the next snapshot is a full build's
+    assert commit(repo, "--allow-empty", "-m", "again").returncode == 0
+    assert cli(["snapshot", "--check"], cwd=repo).exit_code == 0

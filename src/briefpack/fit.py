@@ -113,11 +113,17 @@ class _Job:
                 f" ({pin.room:,} tokens of room)",
                 hint="unpin it (priority, --full), or raise --budget",
             ) from None
-        for _ in range(ROUNDS):
+        room = self.budget - base
+        for attempt in range(ROUNDS):
             fitted = self.rendered(brief, current)
             over = sum(fitted.counts) - self.budget
             if over <= 0:
                 return fitted
+            if attempt == 0:  # the tree grew more than planned for: plan again with less room,
+                # so the levels move smoothly with the sizes (no burst of outlines demoted)
+                room -= over
+                current = plan(self.order, self.full, cost, room, self.pinned, self.scores)
+                continue
             lower = demote(current, over, self.full, cost, self.pinned)
             if lower is None:
                 break

@@ -194,6 +194,7 @@ def _placed(built: Built, path: str) -> dict[str, Any]:
 
 def remember(memo: Memo, built: Built, snap: Snapshot, sizes: Sequence[int]) -> None:
     """Save where each blob of this snapshot sits in it, for the next one."""
+    outlined = {d.path for d in built.brief.outlines}
     save_memo(
         memo,
         context_sha256=hashlib.sha256(snap.data).hexdigest(),
@@ -201,7 +202,7 @@ def remember(memo: Memo, built: Built, snap: Snapshot, sizes: Sequence[int]) -> 
         counts=built.counts,
         sizes=sizes,
         separated=built.settings.config.style == "markdown",
-        docs={d.path: d for d in _docs(built)},
+        docs={d.path: d for d in _docs(built) if d.path not in outlined},
         reads=built.reads,
         findings=built.findings,
         shas=snap.shas,
