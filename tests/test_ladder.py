@@ -148,3 +148,20 @@ def test_notes_and_schema_step_down_when_they_alone_overflow(cli: CLI, git_repo:
     assert tiny.exit_code == 0, tiny.stderr
     assert "## Topic" not in tiny.stdout  # by path only: counted in the tree
     assert "2 more files" in tiny.stdout
+
+
+def test_a_remembered_fit_gives_the_same_brief_and_survives_corruption(
+    cli: CLI, shop: Path
+) -> None:
+    from briefpack.store import cache_dir
+
+    args = ["build", "--stdout", "-g", "Refund rounding", "--budget", "3000"]
+    cold = cli(args, cwd=shop).stdout
+    fits = list((cache_dir() / "fits").glob("*.marshal"))
+    assert len(fits) == 1
+    assert cli(args, cwd=shop).stdout == cold  # remembered: the same levels, the same text
+    other = cli(["build", "--stdout", "-g", "Cart checkout", "--budget", "3000"], cwd=shop).stdout
+    assert other != cold  # another goal is another fit
+    fits[0].write_bytes(b"\x00not marshal")
+    assert cli(args, cwd=shop).stdout == cold
+    assert cli([*args, "--no-cache"], cwd=shop).stdout == cold

@@ -31,6 +31,8 @@ class Fitted:
     counts: list[int]
     levels: dict[str, Level]
     notices: tuple[str, ...] = ()  # outlines that could not be made, and why
+    detail: int = 2  # the tree's detail (tree.DETAIL)
+    context_down: bool = False  # notes and schema were stepped down too
 
 
 def fit(
@@ -59,12 +61,33 @@ def fit(
     problems = job.outlines.problems
     said = [f"{p}: {problems[p]}; path only" for p in job.docs if p in problems]
     if job.stepped_down:
+        fitted = replace(fitted, context_down=True)
         levels = Counter(job.stepped_down.values())
         said.append(
             "the notes and schema alone are over the budget: "
             + ", ".join(f"{n} stepped down to {level}" for level, n in sorted(levels.items()))
         )
     return replace(fitted, notices=tuple(said))
+
+
+def refit(
+    brief: Brief,
+    full: Mapping[str, int],
+    order: Sequence[str],
+    levels: Mapping[str, Level],
+    *,
+    detail: int,
+    budget: int,
+    style: Style,
+    count: Count,
+    outlines: OutlineCache | None = None,
+) -> Fitted | None:
+    """`brief` at levels found before (a remembered fit), or None if it no longer fits."""
+    job = _Job(brief, full, order, budget, style, count, frozenset(), {}, outlines)
+    if any(lv == "outline" and job.outlines.text(p) is None for p, lv in levels.items()):
+        return None
+    fitted = job.rendered(replace(brief, tree_detail=detail), Plan(dict(levels), tuple(order)))
+    return fitted if sum(fitted.counts) <= budget else None
 
 
 @dataclass
@@ -174,7 +197,8 @@ class _Job:
             },
         )
         segments = render(shown, self.style)
-        return Fitted(shown, segments, self.count(segments), dict(levels))
+        counts = self.count(segments)
+        return Fitted(shown, segments, counts, dict(levels), detail=brief.tree_detail)
 
 
 class _Outlines:

@@ -11,19 +11,17 @@ from pathlib import Path
 from typing import Any
 
 from briefpack.brief import Brief, Segment, render, text_of
+from briefpack.choose import Counting, choose
 from briefpack.config import Settings, load_settings
 from briefpack.discover import Skip, discover
 from briefpack.errors import BriefpackError
-from briefpack.fit import fit
 from briefpack.gather import Reader, gather
 from briefpack.guard import ScanCache, guard_brief
 from briefpack.memo import Memo, Read
 from briefpack.models import ModelInfo, budget_for, resolve_model
 from briefpack.presets import resolve_format
-from briefpack.ranking import pinned_paths, rank_brief
 from briefpack.secrets import Finding
 from briefpack.select.ladder import Level
-from briefpack.select.profile import OutlineCache
 from briefpack.select.rank import Ranked
 from briefpack.staged import index_entries
 from briefpack.tokens import TokenCache, TokenCounter
@@ -174,36 +172,18 @@ def count(done: Assembled) -> Built:
     counter = TokenCounter(model.encoding, cache)
     counts = _count(counter, segments)
     budget = budget_for(model, config.effort, reserve=config.reserve, budget=config.budget)
-    ranked = rank_brief(done.root, brief, config, recency=not done.staged)
-    levels: dict[str, Level] = {}
-    notices = done.notices
-    if config.fit and sum(counts) > budget:
-        outlines = OutlineCache.for_root(done.root) if config.cache else None
-        full = {
-            s.path: n
-            for s, n in zip(segments, counts, strict=True)
-            if s.section == "files" and s.path is not None
-        }
-        fitted = fit(
-            brief,
-            full,
-            [r.path for r in ranked if r.path in full],
-            budget=budget,
-            style=config.style,
-            count=lambda segs: _count(counter, segs),
-            pinned=pinned_paths(list(full), config),
-            scores={r.path: r.score for r in ranked},
-            outlines=outlines,
-        )
-        if outlines is not None:
-            outlines.save()
-        brief, segments, counts, levels = (
-            fitted.brief,
-            fitted.segments,
-            fitted.counts,
-            fitted.levels,
-        )
-        notices += fitted.notices
+    chosen = choose(
+        done.root,
+        brief,
+        segments,
+        counts,
+        config=config,
+        budget=budget,
+        counting=Counting(lambda segs: _count(counter, segs), counter.key),
+        staged=done.staged,
+    )
+    brief, segments, counts = chosen.brief, chosen.segments, chosen.counts
+    levels, ranked, notices = chosen.levels, chosen.ranks, done.notices + chosen.notices
     if cache is not None:
         cache.save()
     return Built(

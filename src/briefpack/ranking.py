@@ -21,10 +21,12 @@ RECENT_COMMITS = 300  # how far back "changed lately" looks, for a goal-free ran
 _DIFF_PATH = re.compile(r"^diff --git a/.* b/(.*)$", re.MULTILINE)
 
 
-def rank_brief(root: Path, brief: Brief, config: Config, *, recency: bool = True) -> list[Ranked]:
-    """The brief's code files, best first. Without `recency` (a snapshot: the same staged tree
-    must rank the same before and after its commit, and from one commit to the next) the
-    goal-free ranking is by centrality alone."""
+def rank_brief(
+    root: Path, brief: Brief, config: Config, *, recent: dict[str, int] | None = None
+) -> list[Ranked]:
+    """The brief's code files, best first. `recent`: how often each file changed lately, for a
+    goal-free ranking (None for a snapshot: the same staged tree must rank the same before and
+    after its commit, and from one commit to the next)."""
     paths = [d.path for d in brief.files]
     if not paths:
         return []
@@ -37,7 +39,7 @@ def rank_brief(root: Path, brief: Brief, config: Config, *, recency: bool = True
         text=text,
         changed=frozenset(_changed(brief)),
         pinned=pin_order(paths, config),
-        recent=recent_changes(root) if recency and not text.strip() else None,
+        recent=recent,
     )
     return rank_files(paths, found, query)
 
