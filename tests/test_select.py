@@ -227,3 +227,20 @@ def test_the_best_ranked_full_files_come_last() -> None:
 )
 def test_each_grammar_outlines_its_language(name: str, text: str, expected: str) -> None:
     assert outline(name, text).text == expected
+
+
+def test_profiles_made_on_every_core_are_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from briefpack import parallel
+    from briefpack.select.profile import profiles
+
+    paths = [f"pkg/m{i}.py" for i in range(40)] + ["locale/de/x.po"]
+    texts = [f"def handler_{i}(request):\n    return rate_limit_{i % 7}\n" * 20 for i in range(41)]
+    serial = profiles(paths, texts, None)
+    monkeypatch.setattr(parallel, "FORK_MIN_CHARS", 1)
+    monkeypatch.setattr(parallel, "cores", lambda: 2)
+    cache = ProfileCache.for_root(tmp_path)
+    assert profiles(paths, texts, cache) == serial
+    assert len(cache.entries) == 40 and cache.dirty  # made ahead, in the workers
+    assert serial[-1].terms == {}  # a catalog ranks by its path alone

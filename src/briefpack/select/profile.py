@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from briefpack.parallel import forking_pays, map_forked, split_runs
 from briefpack.select.kinds import CONTENT_WEIGHT, is_code, kind_weight
 from briefpack.select.outline import Outline, outline
 from briefpack.select.terms import term_counts
@@ -111,7 +112,7 @@ class ProfileCache(DigestCache):
 
     def profile(self, text: str, *, code: bool = True) -> Profile:
         """The profile of `text`, from the cache or made now."""
-        made = self.get(f"{int(code)}{digest(text)}", lambda: _flat(profile(text, code=code)))
+        made = self.get(_key(text, code), lambda: _flat(profile(text, code=code)))
         return Profile(*made)
 
 
@@ -137,12 +138,42 @@ def profiles(
     paths: Sequence[str], texts: Sequence[str], cache: ProfileCache | None
 ) -> list[Profile]:
     """The profile of each file; an empty one for a file whose kind weighs too little for its
-    words to count (a translation catalog's words say nothing of the code: it ranks by path)."""
+    words to count (a translation catalog's words say nothing of the code: it ranks by path).
+    Much text to profile afresh is profiled on every core."""
+    wanted = [kind_weight(p) > CONTENT_WEIGHT for p in paths]
+    if cache is not None:
+        _profile_ahead(cache, [(p, t) for p, t, w in zip(paths, texts, wanted, strict=True) if w])
     make = cache.profile if cache is not None else profile
     return [
-        make(text, code=is_code(path)) if kind_weight(path) > CONTENT_WEIGHT else EMPTY
-        for path, text in zip(paths, texts, strict=True)
+        make(text, code=is_code(path)) if want else EMPTY
+        for path, text, want in zip(paths, texts, wanted, strict=True)
     ]
+
+
+def _profile_ahead(cache: ProfileCache, items: Sequence[tuple[str, str]]) -> None:
+    """Put in the cache, made on every core, the profiles it lacks, when there is much text."""
+    todo = [(p, t) for p, t in items if _key(t, is_code(p)) not in cache.entries]
+    workers = forking_pays(sum(len(t) for _, t in todo))
+    if not workers:
+        return
+    batches = split_runs(todo, workers * 4, lambda item: len(item[1]))
+    done = map_forked(_profile_batch, batches, workers=workers)
+    if done is None:
+        return  # a worker died: profiled here, one by one, as they are asked for
+    for batch, made in zip(batches, done, strict=True):
+        for (path, text), flat in zip(batch, made, strict=True):
+            cache.entries[_key(text, is_code(path))] = flat
+    cache.dirty = True
+
+
+def _profile_batch(
+    batch: list[tuple[str, str]],
+) -> list[tuple[int, dict[str, int], tuple[str, ...]]]:
+    return [_flat(profile(text, code=is_code(path))) for path, text in batch]
+
+
+def _key(text: str, code: bool) -> str:
+    return f"{int(code)}{digest(text)}"
 
 
 def _flat(made: Profile) -> tuple[int, dict[str, int], tuple[str, ...]]:
