@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, Self
 
 from briefpack.parallel import forking_pays, map_forked, split_runs
 from briefpack.select.kinds import CONTENT_WEIGHT, is_code, kind_weight
@@ -68,12 +68,20 @@ class DigestCache:
     used: set[str] = field(default_factory=set)
     dirty: bool = False
 
+    KIND: ClassVar[str] = "digests"  # the cache's folder
+
     @classmethod
-    def for_root(cls, root: Path, kind: str) -> DigestCache:
-        """The `kind` cache of the repository at `root`, outside the work tree."""
+    def for_root(cls, root: Path) -> Self:
+        """This kind's cache of the repository at `root`, outside the work tree; entries that
+        are not well formed are left out."""
         key = hashlib.sha1(str(root).encode("utf-8", "surrogatepass")).hexdigest()[:16]
-        path = cache_dir() / kind / f"{key}.marshal"
-        return cls(path=path, entries=_read(path))
+        path = cache_dir() / cls.KIND / f"{key}.marshal"
+        return cls(path=path, entries={k: v for k, v in _read(path).items() if cls.valid(v)})
+
+    @staticmethod
+    def valid(value: object) -> bool:
+        """Whether a value read back is well formed."""
+        return value is not None
 
     def get(self, key: str, make: Callable[[], Any]) -> Any:
         """The value under `key`, from the cache or made now."""
@@ -102,13 +110,12 @@ class DigestCache:
 class ProfileCache(DigestCache):
     """Profiles by text digest."""
 
-    @classmethod
-    def for_root(cls, root: Path, kind: str = "profiles") -> ProfileCache:
-        """The profile cache of the repository at `root`."""
-        found = DigestCache.for_root(root, kind)
-        return cls(
-            path=found.path, entries={k: v for k, v in found.entries.items() if _is_profile(v)}
-        )
+    KIND = "profiles"
+
+    @staticmethod
+    def valid(value: object) -> bool:
+        """A profile's three parts."""
+        return _is_profile(value)
 
     def profile(self, text: str, *, code: bool = True) -> Profile:
         """The profile of `text`, from the cache or made now."""
@@ -119,13 +126,12 @@ class ProfileCache(DigestCache):
 class OutlineCache(DigestCache):
     """Outlines by the digest of a file's name ending and text (the ending picks the parser)."""
 
-    @classmethod
-    def for_root(cls, root: Path, kind: str = "outlines") -> OutlineCache:
-        """The outline cache of the repository at `root`."""
-        found = DigestCache.for_root(root, kind)
-        return cls(
-            path=found.path, entries={k: v for k, v in found.entries.items() if _is_outline(v)}
-        )
+    KIND = "outlines"
+
+    @staticmethod
+    def valid(value: object) -> bool:
+        """An outline's text (or None) and problem."""
+        return _is_outline(value)
 
     def outline(self, path: str, text: str) -> Outline:
         """The outline of `text` (a file named `path`), from the cache or made now."""
