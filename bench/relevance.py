@@ -172,9 +172,9 @@ def run(
     budgets: Sequence[int],
     corpora: Path,
     selectors: Sequence[str],
+    scratch: Path,
 ) -> dict[str, dict[int, Tally]]:
     tallies = {s: {b: Tally() for b in budgets} for s in selectors}
-    scratch = corpora / "relevance-trees"
     for name in repos:
         corpus = corpora / name
         cases = mine(corpus, per_repo)
@@ -208,11 +208,15 @@ def main() -> None:
     parser.add_argument("--corpora", type=Path, default=Path("/work/corpora"))
     parser.add_argument("--selectors", default="briefpack,bm25,aider,size")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--scratch", type=Path, help="where the work trees go (default: <corpora>/relevance-trees)"
+    )
     args = parser.parse_args()
     repos = args.repos.split(",") if args.repos else (TUNE if args.set == "tune" else REPORT)
     budgets = [int(b) for b in args.budgets.split(",")]
     selectors = args.selectors.split(",")
-    tallies = run(repos, args.cases, budgets, args.corpora, selectors)
+    scratch = args.scratch or args.corpora / "relevance-trees"
+    tallies = run(repos, args.cases, budgets, args.corpora, selectors, scratch)
     if args.json:
         print(json.dumps({s: {b: t.__dict__ for b, t in by.items()} for s, by in tallies.items()}))
         return
