@@ -215,7 +215,7 @@ def test_diff_secrets_are_redacted_too(cli: CLI, project: Path) -> None:
     git(project, "commit", "-qm", "first")
     token = "ghp_" + "Zq9" * 12
     (project / "app.py").write_text(f'TOKEN = "{token}"\n')
-    result = cli(["build", "--stdout", "--diff"], cwd=project)
+    result = cli(["build", "--stdout", "--diff", "-v"], cwd=project)
     assert token not in result.stdout and "[redacted: github-token]" in result.stdout
     assert re.search(r"git diff HEAD:\d+: github-token redacted", result.stderr)
 

@@ -25,7 +25,7 @@ CANARY = "ghp_" + "Zq8" * 12
 
 def snapshot(cli: CLI, repo: Path, *args: str) -> Result:
     git(repo, "add", "-A")
-    result = cli(["snapshot", *args], cwd=repo)
+    result = cli(["snapshot", "-v", *args], cwd=repo)
     assert result.exit_code == 0, result.stderr
     return result
 

@@ -160,7 +160,7 @@ def test_every_canary_is_redacted_and_named(
     planted: tuple[Path, dict[str, str]], cli: Callable[..., Result]
 ) -> None:
     repo, c = planted
-    result = cli(["build", "--stdout", "-g", "Audit the config"], cwd=repo)
+    result = cli(["build", "--stdout", "-g", "Audit the config", "-v"], cwd=repo)
     assert result.exit_code == 0, result.stderr
     assert leaks(c, result.stdout, result.stderr) == []
     kinds = {
@@ -253,7 +253,7 @@ def test_allow_lets_them_through_with_a_warning(
     planted: tuple[Path, dict[str, str]], cli: Callable[..., Result]
 ) -> None:
     repo, c = planted
-    result = cli(["build", "--stdout", "--secrets", "allow"], cwd=repo)
+    result = cli(["build", "--stdout", "--secrets", "allow", "-v"], cwd=repo)
     assert result.exit_code == 0
     assert c["aws-access-key"] in result.stdout
     assert "src/settings.py:1: aws-access-key left in (--secrets allow)" in result.stderr
@@ -290,7 +290,7 @@ def test_send_brief_file_is_scanned(
     c = canaries()
     brief = tmp_path / "brief.md"
     brief.write_text(f"# Goal\n\nFix it.\n\ntoken: {c['github-token']}\n", encoding="utf-8")
-    result = cli(["send", "--dry-run", "--brief", str(brief)], cwd=git_repo)
+    result = cli(["send", "--dry-run", "--brief", str(brief), "-v"], cwd=git_repo)
     assert result.exit_code == 0, result.stderr
     assert "[redacted: github-token]" in result.stdout
     assert f"{brief}:5: github-token redacted" in result.stderr
@@ -302,7 +302,9 @@ def test_send_brief_file_is_scanned(
 def test_goal_and_warnings_are_scanned_too(git_repo: Path, cli: Callable[..., Result]) -> None:
     c = canaries()
     write_tree(git_repo, {"a.py": "x = 1\n"})
-    result = cli(["build", "--stdout", "-g", f"Why does {c['stripe-key']} fail?"], cwd=git_repo)
+    result = cli(
+        ["build", "--stdout", "-v", "-g", f"Why does {c['stripe-key']} fail?"], cwd=git_repo
+    )
     assert result.exit_code == 0
     assert c["stripe-key"] not in result.stdout
     assert "goal:1: stripe-key redacted" in result.stderr
@@ -321,7 +323,7 @@ def test_inline_allow_comment_and_allowed_files(git_repo: Path, cli: Callable[..
             ".briefpack.toml": 'secrets_allow_files = ["fixtures/"]\n',
         },
     )
-    result = cli(["build", "--stdout"], cwd=git_repo)
+    result = cli(["build", "--stdout", "-v"], cwd=git_repo)
     assert result.exit_code == 0
     for kept in ("aws-access-key", "github-token", "stripe-key"):
         assert c[kept] in result.stdout
@@ -468,3 +470,32 @@ def test_detect_secrets_loads_without_its_network_client() -> None:
     ).stdout
     assert "refused: briefpack never verifies secrets over the network" in out
     assert "real: True" in out
+
+
+def test_one_summary_line_a_listing_and_escaped_paths(
+    cli: Callable[..., Result], git_repo: Path
+) -> None:
+    """Issue 17: one line by default, each finding with -v or `briefpack secrets`, and paths
+    that look like emoji codes or Rich markup printed as written."""
+    c = canaries()
+    write_tree(
+        git_repo,
+        {
+            "a:100:b.py": f'TOKEN = "{c["github-token"]}"\n',
+            "[red]x[/red].md": f"key: {c['stripe-key']}\n",
+            "ok.py": "x = 1\n",
+        },
+    )
+    quiet = cli(["build", "--stdout"], cwd=git_repo)
+    assert "warning: 2 secrets redacted in 2 files (-v lists them" in quiet.stderr
+    assert "github-token redacted" not in quiet.stderr
+    loud = cli(["build", "--stdout", "-v"], cwd=git_repo)
+    assert "a:100:b.py:1: github-token redacted" in loud.stderr
+    assert "[red]x[/red].md:1: stripe-key redacted" in loud.stderr
+    listed = cli(["secrets"], cwd=git_repo)
+    assert listed.stdout == "[red]x[/red].md:1: stripe-key\na:100:b.py:1: github-token\n"
+    rows = json.loads(cli(["secrets", "--json"], cwd=git_repo).stdout)
+    assert {r["kind"] for r in rows} == {"stripe-key", "github-token"}
+    assert c["github-token"] not in listed.stdout + loud.stderr + quiet.stderr
+    over = cli(["build", "--stdout", "--budget", "10", "--no-fit"], cwd=git_repo)
+    assert "a:100:b.py" in over.stderr and "💯" not in over.stderr

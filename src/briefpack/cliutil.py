@@ -47,8 +47,9 @@ class _Stdout(Console):
         stdout_closed()
 
 
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-out = _Stdout(highlight=False, soft_wrap=True)
+# emoji=False: a path such as `a:100:b.py` must print as written, not as an emoji
+err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
+out = _Stdout(highlight=False, soft_wrap=True, emoji=False)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -78,6 +79,7 @@ class BriefFlags:
     diff: bool = False
     log: int | None = None
     restate: bool = False
+    verbose: bool = False
 
     def overrides(self) -> dict[str, Any]:
         """Config keys set by these flags, then by `--task FILE` (flag > task > repo > user)."""
@@ -135,7 +137,7 @@ class BriefFlags:
         }
 
 
-_ALSO_FINISHED = frozenset({"path", "model", "effort", "secrets"})
+_ALSO_FINISHED = frozenset({"path", "model", "effort", "secrets", "verbose"})
 _BRIEF_OPTIONS: dict[str, Any] = {
     "path": Annotated[
         Path, typer.Argument(help="Folder to brief.", show_default=True, metavar="PATH")
@@ -232,6 +234,10 @@ _BRIEF_OPTIONS: dict[str, Any] = {
     ],
     "restate": Annotated[
         bool, typer.Option("--restate", help="Repeat goal and format after the context.")
+    ],
+    "verbose": Annotated[
+        bool,
+        typer.Option("-v", "--verbose", help="List each secret redacted, not only their count."),
     ],
     "secrets": Annotated[
         str | None,

@@ -51,7 +51,7 @@ def make_brief(
             warn(f"{finding.message} [{finding.code}]")
     for notice in built.notices:
         warn(notice)
-    report_secrets(built.findings, built.settings.config.secrets)
+    report_secrets(built.findings, built.settings.config.secrets, verbose=flags.verbose)
     ladder = report.ladder_line(built)
     if ladder is not None:
         err.print(ladder, markup=False)
@@ -60,12 +60,23 @@ def make_brief(
     return built
 
 
-def report_secrets(findings: Sequence[Finding], mode: SecretsMode) -> None:
-    """One stderr line per secret found: where and what kind, never the value."""
+def report_secrets(findings: Sequence[Finding], mode: SecretsMode, *, verbose: bool) -> None:
+    """One stderr line counting the secrets found; with `verbose`, one line per secret: where
+    and what kind, never the value."""
     from briefpack.guard import finding_lines
 
-    for line in finding_lines(findings, mode):
-        warn(line)
+    if verbose:
+        for line in finding_lines(findings, mode):
+            warn(line)
+    elif findings:
+        action = "left in (--secrets allow)" if mode == "allow" else "redacted"
+        files = len({f.path for f in findings})
+        secrets = "secret" if len(findings) == 1 else "secrets"
+        where = "file" if files == 1 else "files"
+        warn(
+            f"{len(findings)} {secrets} {action} in {files} {where}"
+            " (-v lists them, as does `briefpack secrets`)"
+        )
 
 
 def check_budget(built: Built) -> None:
@@ -182,6 +193,25 @@ def ls_command(
     else:
         for row in rows:
             sys.stdout.write(f"{row['tokens']:>9,}  {display_path(row['path'])}\n")
+
+
+@app.command("secrets")
+@handle_errors
+@with_brief_options
+def secrets_command(
+    *,
+    flags: BriefFlags,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List each secret the brief's scan found: path, line and kind, never the value."""
+    from briefpack.pipeline import build
+
+    built = build(flags.path, flags.overrides())
+    if as_json:
+        print_json([{"path": f.path, "line": f.line, "kind": f.kind} for f in built.findings])
+        return
+    for f in built.findings:
+        sys.stdout.write(f"{display_path(f.path)}:{f.line}: {f.kind}\n")
 
 
 @app.command("stats")

@@ -194,7 +194,7 @@ def _outgoing(flags: BriefFlags, brief: Path | None, extra: dict[str, Any]) -> O
 
     mode = settings.config.secrets
     text, findings = guard_text(text, str(brief), mode=mode)
-    report_secrets(findings, mode)
+    report_secrets(findings, mode, verbose=flags.verbose)
     tokens = TokenCounter(model.encoding).count([text])[0]
     return Outgoing(text, tokens, settings, model, brief.stem)
 

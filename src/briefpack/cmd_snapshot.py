@@ -49,7 +49,7 @@ def _snapshot(flags: BriefFlags, *, check: bool) -> None:
     built, snap = outcome.built, outcome.snapshot
     for notice in built.notices:
         warn(notice)
-    report_secrets(built.findings, built.settings.config.secrets)
+    report_secrets(built.findings, built.settings.config.secrets, verbose=flags.verbose)
     if check:
         err.print(f"snapshot is up to date: {snap.context_path}", markup=False)
         return

@@ -83,11 +83,11 @@ def largest(built: Built, *, top: int = 8) -> Table:
     )[:top]
     files = sorted(((p, n) for _, p, n in built.file_tokens()), key=lambda item: -item[1])[:top]
     for path, tokens in folders:
-        table.add_row(f"{tokens:,}", f"{tokens / built.total:.0%}", display_path(path) + "/")
+        table.add_row(f"{tokens:,}", f"{tokens / built.total:.0%}", Text(display_path(path) + "/"))
     if folders and files:
         table.add_row("", "", "")
     for path, tokens in files:
-        table.add_row(f"{tokens:,}", f"{tokens / built.total:.0%}", display_path(path))
+        table.add_row(f"{tokens:,}", f"{tokens / built.total:.0%}", Text(display_path(path)))
     return table
 
 
@@ -99,7 +99,7 @@ def tree(built: Built, *, full: bool = False) -> Tree:
     """The included files as a folder tree, each folder with its token total: folders two deep
     and each one's largest files, with the rest counted (`full`: every folder and file)."""
     totals = folder_tokens(built)
-    root = Tree(f"{built.settings.root.name}/ {totals.get('', 0):,}", guide_style="dim")
+    root = Tree(Text(f"{built.settings.root.name}/ {totals.get('', 0):,}"), guide_style="dim")
     nodes: dict[str, Tree] = {"": root}
     by_folder: dict[str, list[tuple[str, int]]] = defaultdict(list)
     for _, path, tokens in sorted(_files(built), key=lambda item: sort_key(item[1])):
