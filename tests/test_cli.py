@@ -448,7 +448,8 @@ def test_a_subfolder_keeps_the_repositorys_notes_and_schema(cli: CLI, git_repo: 
     write_tree(
         git_repo,
         {
-            ".briefpack.toml": 'notes = ["notes/**"]\nschema = ["db/*.sql"]\n',
+            ".briefpack.toml": 'notes = ["notes/**"]\nschema = ["db/*.sql"]\n'
+            'snapshot_path = "notes/context.md"\n',
             "notes/lingo.md": "A tender is an offer of a load.\n",
             "db/schema.sql": "CREATE TABLE loads (id INTEGER);\n",
             "svc/api.py": "ROUTES = []\n",
@@ -467,6 +468,12 @@ def test_a_subfolder_keeps_the_repositorys_notes_and_schema(cli: CLI, git_repo: 
         assert "CREATE TABLE loads" in out.stdout.split("## Schema")[1].split("## Directory")[0]
         tree_part = out.stdout.split("## Directory tree")[1].split("## Files")[0]
         assert ".." not in tree_part and "api.py" in tree_part
+    assert cli(["snapshot"], cwd=git_repo).exit_code == 0  # notes/context.md: never a note
+    out_file = git_repo / "notes" / "brief.md"
+    for _ in range(2):  # the brief written into the notes folder is not a note of the next
+        cli(["build", "-o", str(out_file)], cwd=git_repo / "svc")
+        assert "### ../notes/brief.md" not in out_file.read_text()
+    out_file.unlink()
     listed = json.loads(cli(["note", "list", "--json"], cwd=git_repo / "svc").stdout)
     assert [n["path"] for n in listed] == ["../notes/lingo.md"]
     chosen = cli(["build", "--stdout", "--note", "lingo"], cwd=git_repo / "svc")

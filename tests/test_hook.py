@@ -566,3 +566,15 @@ def test_a_one_line_edit_changes_its_own_segment_and_few_others(repo: Path, cli:
     # the memo never takes an outline for a file's text: the next snapshot is a full build's
     assert commit(repo, "--allow-empty", "-m", "again").returncode == 0
     assert cli(["snapshot", "--check"], cwd=repo).exit_code == 0
+
+
+def test_snapshot_fit_flags_win_over_the_config(repo: Path, cli: CLI) -> None:
+    many_modules(repo, 30)
+    (repo / ".briefpack.toml").write_text("snapshot_budget = 3000\n")
+    git(repo, "add", "-A")
+    assert cli(["snapshot", "--no-fit"], cwd=repo).exit_code == 0
+    whole = json.loads((repo / MANIFEST).read_text())
+    assert {f["level"] for f in whole["files"]} == {"full"}
+    assert cli(["snapshot"], cwd=repo).exit_code == 0
+    fitted = json.loads((repo / MANIFEST).read_text())
+    assert {f["level"] for f in fitted["files"]} != {"full"}

@@ -165,3 +165,30 @@ def test_a_remembered_fit_gives_the_same_brief_and_survives_corruption(
     fits[0].write_bytes(b"\x00not marshal")
     assert cli(args, cwd=shop).stdout == cold
     assert cli([*args, "--no-cache"], cwd=shop).stdout == cold
+
+
+def test_a_tree_too_large_for_the_budget_is_drawn_smaller_before_giving_up(
+    cli: CLI, git_repo: Path
+) -> None:
+    write_tree(
+        git_repo,
+        {
+            f"pkg{i}/module_{i}.py": f"def function_number_{i}():\n    return {i}\n"
+            for i in range(300)
+        },
+    )
+    git(git_repo, "add", "-A")
+    result = cli(
+        ["build", "--stdout", "-g", "fix function_number_5", "--budget", "3000"], cwd=git_repo
+    )
+    assert result.exit_code == 0, result.stderr
+    assert tokens_of(result.stdout) <= 3000 and "def function_number_5" in result.stdout
+
+
+def test_the_diff_ranks_its_files_first_from_a_subfolder(cli: CLI, git_repo: Path) -> None:
+    write_tree(git_repo, {f"sub/m{i}.py": f"VALUE_{i} = {i}\n" for i in range(20)})
+    git(git_repo, "add", "-A")
+    git(git_repo, "commit", "-qm", "first")
+    (git_repo / "sub/m7.py").write_text("VALUE_7 = 70\n")
+    why = cli(["ls", "--why", "m7.py", "--diff", "-g", "g"], cwd=git_repo / "sub")
+    assert "rank 1" in why.stdout and "changed" in why.stdout

@@ -244,3 +244,14 @@ def test_profiles_made_on_every_core_are_the_same(
     assert profiles(paths, texts, cache) == serial
     assert len(cache.entries) == 40 and cache.dirty  # made ahead, in the workers
     assert serial[-1].terms == {}  # a catalog ranks by its path alone
+
+
+def test_a_file_using_its_own_names_is_not_central() -> None:
+    files = {
+        "big.py": "".join(
+            f"def helper_function_{i}():\n    helper_function_{i}\n" for i in range(50)
+        ),
+        "core.py": "class CustomerAccount:\n    pass\n",
+        **{f"v{i}.py": "from core import CustomerAccount\nX = CustomerAccount\n" for i in range(5)},
+    }
+    assert ranks(files)[0] == "core.py"

@@ -51,6 +51,7 @@ class Brief:
     tree_detail: int = 2  # how much of what is path-only the tree lists (tree.DETAIL)
     left_out: tuple[str, ...] = ()
     changes: tuple[Doc, ...] = ()  # `--diff` and `--log N`: what changed recently
+    changed: frozenset[str] = frozenset()  # the paths `--diff` touches (a ranking signal)
     restate: bool = False  # repeat goal and return format after the context
 
 

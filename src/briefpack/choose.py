@@ -47,13 +47,24 @@ def choose(
     budget: int,
     counting: Counting,
     staged: bool,
+    encoding: str,
 ) -> Chosen:
     """Rank `brief`'s files and, over budget (with `fit`), step them down the ladder."""
     goal_free = not query_text(brief).strip()
     recent = recent_changes(root) if goal_free and not staged else None
     over = config.fit and sum(counts) > budget
     key = fit_key(
-        [query_text(brief), budget, over, config.style, config.full, config.priority, recent],
+        [
+            query_text(brief),
+            budget,
+            over,
+            config.style,
+            config.full,
+            config.priority,
+            recent,
+            encoding,
+            sorted(brief.changed),
+        ],
         [counting.digest(s.text) for s in segments],
     )
     seen = recall(root, key) if config.cache else None

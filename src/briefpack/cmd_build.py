@@ -133,11 +133,16 @@ def without_output(flags: BriefFlags, output: Path | None) -> BriefFlags:
     (else each run would carry the last run's brief)."""
     if output is None:
         return flags
+    from briefpack.config import find_config
+
     root, target = flags.path.resolve(), output.resolve()
-    if not target.is_relative_to(root) or target == root:
-        return flags
-    literal = re.sub(r"([\\*?\[\]!# ])", r"\\\1", target.relative_to(root).as_posix())
-    return replace(flags, exclude=[*(flags.exclude or []), "/" + literal])
+    config = find_config(root)
+    # in the briefed folder, or (a subfolder's brief takes its config's notes) the config's
+    for base in (root, config.parent if config is not None else root):
+        if target.is_relative_to(base) and target != base:
+            literal = re.sub(r"([\\*?\[\]!# ])", r"\\\1", target.relative_to(base).as_posix())
+            return replace(flags, exclude=[*(flags.exclude or []), "/" + literal])
+    return flags
 
 
 def _say_delivery(delivery: emit.Delivery) -> None:

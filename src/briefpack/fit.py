@@ -52,15 +52,26 @@ def fit(
     full text; `order`: the files, best-ranked first; `count`: exact counts of segments;
     `scores`: relevance (see ladder.plan); `outlines`: where outlines are cached."""
     job = _Job(brief, full, order, budget, style, count, pinned, scores or {}, outlines)
+    fitted: Fitted | None = None
     for detail in (2, 1, 0):  # a tree listing less, while it would crowd the budget
-        fitted = job.at(detail)
+        try:
+            fitted = job.at(detail)
+        except OverBudgetError:
+            if detail == 0 and fitted is None:
+                raise  # not even the smallest tree leaves room
+            continue
         tree = sum(
             n for s, n in zip(fitted.segments, fitted.counts, strict=True) if s.section == "tree"
         )
         if tree <= TREE_SHARE * budget:
             break
+    assert fitted is not None
     problems = job.outlines.problems
-    said = [f"{p}: {problems[p]}; path only" for p in job.docs if p in problems]
+    said = [
+        f"{p}: {problems[p]}; path only"
+        for p in job.docs
+        if p in problems and fitted.levels.get(p) == "path"
+    ]
     if job.stepped_down:
         fitted = replace(fitted, context_down=True)
         levels = Counter(job.stepped_down.values())
@@ -114,6 +125,7 @@ class _Job:
         """The brief fitted with the tree at this detail: planned, then stepped down until the
         exact count fits."""
         brief = replace(self.brief, tree_detail=detail)
+        self.stepped_down = {}
         base = self.base(brief)
         for step in ("outline", "path"):  # notes and schema alone overflow: they step down too
             if base <= self.budget:

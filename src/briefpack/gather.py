@@ -114,6 +114,7 @@ def gather(
         schema=(*by_role["schema"], *dumps),
         files=_ordered(by_role["files"], config, changes.paths),
         changes=changes.docs,
+        changed=changes.paths,
         restate=config.restate,
     )
     return brief, skipped, notices

@@ -139,7 +139,7 @@ def assemble(
     max_size = config.max_file_size if config.default_excludes else None
     never = _snapshot_files(settings, root)
     paths = [p for p in found.paths if p not in never]
-    paths += _config_folder_files(settings, root, staged=staged)
+    paths += [p for p in _config_folder_files(settings, root, staged=staged) if p not in never]
     brief, skipped, notices = gather(root, settings, paths, max_size, reader)
     brief, findings = guard_brief(
         brief,
@@ -181,6 +181,7 @@ def count(done: Assembled) -> Built:
         budget=budget,
         counting=Counting(lambda segs: _count(counter, segs), counter.key),
         staged=done.staged,
+        encoding=model.encoding,
     )
     brief, segments, counts = chosen.brief, chosen.segments, chosen.counts
     levels, ranked, notices = chosen.levels, chosen.ranks, done.notices + chosen.notices
@@ -238,4 +239,6 @@ def _snapshot_files(settings: Settings, root: Path) -> set[str]:
     for path in (snapshot, snapshot.with_suffix(".json")):
         if path.is_relative_to(root):
             found.add(path.relative_to(root).as_posix())
+        else:  # a subfolder's brief: the config folder's files are named from it as ../
+            found.add(os.path.relpath(path, root))
     return found

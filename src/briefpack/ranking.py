@@ -3,7 +3,6 @@ the profiles (cached by content), handed to the pure ranker in select/."""
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,7 +17,6 @@ from briefpack.select.profile import ProfileCache, profiles
 from briefpack.select.rank import Query, Ranked, rank_files
 
 RECENT_COMMITS = 300  # how far back "changed lately" looks, for a goal-free ranking
-_DIFF_PATH = re.compile(r"^diff --git a/.* b/(.*)$", re.MULTILINE)
 
 
 def rank_brief(
@@ -37,7 +35,7 @@ def rank_brief(
     text = query_text(brief)
     query = Query(
         text=text,
-        changed=frozenset(_changed(brief)),
+        changed=brief.changed,
         pinned=pin_order(paths, config),
         recent=recent,
     )
@@ -62,10 +60,6 @@ def pin_order(paths: Sequence[str], config: Config) -> tuple[str, ...]:
 def pinned_paths(paths: Sequence[str], config: Config) -> frozenset[str]:
     """The pinned paths: always in full text, or an error when they cannot fit."""
     return frozenset(pin_order(paths, config))
-
-
-def _changed(brief: Brief) -> list[str]:
-    return [m.group(1) for doc in brief.changes for m in _DIFF_PATH.finditer(doc.text)]
 
 
 def recent_changes(root: Path) -> dict[str, int]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import Any
 from briefpack.brief import Doc, Segment
 from briefpack.config import Settings
 from briefpack.errors import BriefpackError, ExitCode
+from briefpack.git import run_git
 from briefpack.memo import Memo, code_id, memo_key, save_memo
 from briefpack.pipeline import Built
 from briefpack.staging import Early, read_or_none, stage_snapshot, write_early, write_if_changed
@@ -79,7 +81,8 @@ def take_snapshot(start: Path, overrides: dict[str, Any], *, check: bool) -> Out
     if not config.snapshot_brief:
         overrides = overrides | {"goal": "", "format": "", "warnings": []}
     # the snapshot fits its own budget (a model must be able to take it), or is whole
-    overrides = overrides | {"fit": config.snapshot_fit}
+    if overrides.get("fit") is None:  # `snapshot --fit/--no-fit` says it for this run
+        overrides = overrides | {"fit": config.snapshot_fit}
     if config.snapshot_budget is not None and overrides.get("budget") is None:
         overrides = overrides | {"budget": config.snapshot_budget}
     # --check compares with a full build; a snapshot written reuses the last one's unchanged blobs
@@ -103,7 +106,7 @@ def take_snapshot(start: Path, overrides: dict[str, Any], *, check: bool) -> Out
         if memo is not None:  # while git may still be storing the context
             remember(memo, built, snap, written.sizes)
         if stage:
-            stage_snapshot([*snap.paths(), *_state_ignore(snap)], root, early)
+            stage_snapshot([*snap.paths(), *_state_ignore(snap, top)], root, early)
     except BaseException:
         if early is not None:
             early.undo()
@@ -244,12 +247,16 @@ def check_snapshot(snap: Snapshot) -> None:
             )
 
 
-def _state_ignore(snap: Snapshot) -> list[Path]:
+def _state_ignore(snap: Snapshot, top: Path) -> list[Path]:
     """The `.briefpack/.gitignore` beside the snapshot (store.keep_local writes it), staged with
-    it: committed once, it keeps the fallback brief, runs and tasks out of `git add -A`."""
+    it the first time: committed once, it keeps the fallback brief, runs and tasks out of
+    `git add -A`; a user's later edits to it are theirs to stage."""
     folder = snap.context_path.parent
     ignore = folder / ".gitignore"
-    return [ignore] if folder.name == ".briefpack" and ignore.is_file() else []
+    if folder.name != ".briefpack" or not ignore.is_file():
+        return []
+    known = run_git(top, "ls-files", "--", os.path.relpath(ignore, top))
+    return [] if known.strip() else [ignore]
 
 
 def _docs(built: Built) -> list[Doc]:

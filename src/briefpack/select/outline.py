@@ -41,6 +41,8 @@ def outline(path: str, text: str) -> Outline:
             found = outline_lines(path, text)
         except Unparsable:
             return Outline(None, "no outline: tree-sitter cannot parse it")
+        except RecursionError:
+            return Outline(None, "no outline: nested too deep")
         lines = found if found is not None else _definition_lines(text)
     return Outline("\n".join(lines) + "\n" if lines else None)
 

@@ -5,10 +5,12 @@ and the on-disk caches (by content digest) that keep profiles and outlines acros
 from __future__ import annotations
 
 import hashlib
+import importlib
 import marshal
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any, ClassVar, Self
 
@@ -16,6 +18,7 @@ from briefpack.parallel import forking_pays, map_forked, split_runs
 from briefpack.select.kinds import CONTENT_WEIGHT, is_code, kind_weight
 from briefpack.select.outline import Outline, outline
 from briefpack.select.terms import term_counts
+from briefpack.select.treesit import has_grammar
 from briefpack.store import cache_dir, write_atomic
 from briefpack.tokens import digest
 
@@ -101,7 +104,7 @@ class DigestCache:
             entries = {k: v for k, v in entries.items() if k in self.used}
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            write_atomic(self.path, marshal.dumps((CACHE_VERSION, entries)))
+            write_atomic(self.path, marshal.dumps((_version(), entries)))
         except (OSError, ValueError):
             pass  # an unwritable cache only costs time on the next run
         self.dirty = False
@@ -136,7 +139,8 @@ class OutlineCache(DigestCache):
     def outline(self, path: str, text: str) -> Outline:
         """The outline of `text` (a file named `path`), from the cache or made now."""
         ending = path.rsplit("/", 1)[-1].rsplit(".", 1)[-1] if "." in path else ""
-        made = self.get(f"{ending}:{digest(text)}", lambda: tuple(outline(path, text)))
+        grammar = int(has_grammar(ending))  # a grammar installed later outlines it anew
+        made = self.get(f"{ending}:{grammar}:{digest(text)}", lambda: tuple(outline(path, text)))
         return Outline(*made)
 
 
@@ -186,13 +190,24 @@ def _flat(made: Profile) -> tuple[int, dict[str, int], tuple[str, ...]]:
     return (made.length, made.terms, made.defines)
 
 
+@cache
+def _version() -> str:
+    """The cache format and the code that makes profiles and outlines: a change to either
+    starts the caches afresh."""
+    h = hashlib.sha256(str(CACHE_VERSION).encode())
+    for name in ("profile", "terms", "kinds", "outline", "treesit"):
+        module = importlib.import_module(f"briefpack.select.{name}")
+        h.update(Path(module.__file__ or "").read_bytes())
+    return h.hexdigest()[:16]
+
+
 def _read(path: Path) -> dict[str, Any]:
     """The cache's entries; a missing, corrupt or older file counts as empty."""
     try:
         data = marshal.loads(path.read_bytes())
     except (OSError, ValueError, EOFError, TypeError):
         return {}
-    if not (isinstance(data, tuple) and len(data) == 2 and data[0] == CACHE_VERSION):
+    if not (isinstance(data, tuple) and len(data) == 2 and data[0] == _version()):
         return {}
     return data[1] if isinstance(data[1], dict) else {}
 

@@ -98,24 +98,24 @@ def _goal_scores(
     avg = sum(p.length for p in profiles) / n if n else 1.0
     df: Counter[str] = Counter()
     for p in profiles:
-        df.update(t for t in query if t in p.terms)
+        df.update(query.keys() & p.terms.keys())
     idf = {t: math.log(1 + (n - df[t] + 0.5) / (df[t] + 0.5)) for t in query}
     named = _named(text)
+    lowered = text.lower()
     for path, prof in zip(paths, profiles, strict=True):
         norm = K1 * (1 - B + B * prof.length / avg) if avg else K1
         content = 0.0
-        for term in query:
-            tf = prof.terms.get(term)
-            if tf:
-                content += idf[term] * tf * (K1 + 1) / (tf + norm)
+        for term in query.keys() & prof.terms.keys():
+            tf = prof.terms[term]
+            content += idf[term] * tf * (K1 + 1) / (tf + norm)
         in_path = set(path_terms(path))
-        on_path = PATH_WEIGHT * sum(idf[t] for t in query if t in in_path)
+        on_path = PATH_WEIGHT * sum(idf[t] for t in in_path & query.keys())
         score = content + on_path
         if content:
             reasons[path].append(f"text {content:.1f}")
         if on_path:
             reasons[path].append(f"path {on_path:.1f}")
-        mention = _mention(path, text, named)
+        mention = _mention(path, lowered, named)
         if mention:
             score += mention[0]
             reasons[path].insert(0, mention[1])
@@ -145,13 +145,13 @@ def _named(text: str) -> _Named:
     return _Named(words, frozenset(idents))
 
 
-def _mention(path: str, text: str, named: _Named) -> tuple[float, str] | None:
+def _mention(path: str, lowered_text: str, named: _Named) -> tuple[float, str] | None:
     """The goal names this file: by its path (or its last parts), or by its file name."""
     lowered = path.lower()
-    if lowered in text.lower():
+    if lowered in lowered_text:
         return 200.0, "named (path)"
     parts = lowered.split("/")
-    if len(parts) > 2 and "/".join(parts[-2:]) in text.lower():
+    if len(parts) > 2 and "/".join(parts[-2:]) in lowered_text:
         return 150.0, "named (path)"
     name = parts[-1]
     stem = name.rsplit(".", 1)[0]
@@ -247,9 +247,9 @@ def _goal_free_scores(
     distinctive = _definers(paths, profiles)
     names = _term_names(distinctive)
     used_by: Counter[int] = Counter()
-    for prof in profiles:
+    for user, prof in enumerate(profiles):
         for name in {names[t] for t in names.keys() & prof.terms.keys()}:
-            used_by.update(distinctive[name])
+            used_by.update(o for o in distinctive[name] if o != user)  # not its own use
     for i, path in enumerate(paths):
         central = math.log1p(used_by[i])
         lately = math.log1p(recent.get(path, 0))

@@ -118,6 +118,11 @@ def _one_line(raw: bytes) -> str:
     return line if len(line) <= MAX_LINE else line[:MAX_LINE] + " …"
 
 
+def has_grammar(ext: str) -> bool:
+    """Whether files ending in `ext` are outlined by tree-sitter here (its grammar loads)."""
+    return _parser(ext.lower()) is not None
+
+
 @cache
 def _parser(ext: str) -> Parser | None:
     grammar = GRAMMARS.get(ext)
