@@ -118,7 +118,7 @@ class _Job:
 
     def __post_init__(self) -> None:
         self.docs = {d.path: d for d in self.brief.files}
-        self.outlines = _Outlines(self.docs, self.style, self.count, self.cache)
+        self.outlines = _Outlines(self.docs, self.style, self.cache)
         self.stepped_down: dict[str, str] = {}  # notes and schema not in full, and their level
 
     def at(self, detail: int) -> Fitted:
@@ -215,13 +215,11 @@ class _Job:
 
 
 class _Outlines:
-    """Outlines made when first asked for (or taken from the cache), with the tokens of their
-    rendered segment."""
+    """Outlines made when first asked for (or taken from the cache), with about what their
+    rendered segment costs."""
 
-    def __init__(
-        self, docs: Mapping[str, Doc], style: Style, count: Count, cache: OutlineCache | None
-    ) -> None:
-        self.docs, self.style, self.count = docs, style, count
+    def __init__(self, docs: Mapping[str, Doc], style: Style, cache: OutlineCache | None) -> None:
+        self.docs, self.style = docs, style
         self.cache = cache
         self.texts: dict[str, str | None] = {}
         self.costs: dict[str, int | None] = {}
