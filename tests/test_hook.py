@@ -28,6 +28,15 @@ def commit(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def user_hook(repo: Path, script: str, mode: int = 0o755) -> Path:
+    """A pre-commit hook of the user's own (another tool's) in `repo`; its hooks folder."""
+    hooks = repo / ".git" / "hooks"
+    hooks.mkdir(exist_ok=True)
+    (hooks / "pre-commit").write_text(script)
+    (hooks / "pre-commit").chmod(mode)
+    return hooks
+
+
 def at_head(repo: Path, path: str) -> str:
     return git(repo, "show", f"HEAD:{path}")
 
@@ -98,11 +107,8 @@ def test_check_detects_a_stale_or_missing_snapshot(repo: Path, cli: CLI) -> None
 
 
 def test_a_foreign_hook_is_chained_and_restored(git_repo: Path, cli: CLI) -> None:
-    hooks = git_repo / ".git" / "hooks"
-    hooks.mkdir(exist_ok=True)
     foreign = '#!/bin/sh\necho ran >> "$(git rev-parse --git-dir)/foreign-ran"\n'
-    (hooks / "pre-commit").write_text(foreign)
-    (hooks / "pre-commit").chmod(0o755)
+    hooks = user_hook(git_repo, foreign)
     write_tree(git_repo, {"a.py": "x = 1\n"})
     git(git_repo, "add", "-A")
     installed = cli(["hook", "install"], cwd=git_repo)
@@ -119,10 +125,7 @@ def test_a_foreign_hook_is_chained_and_restored(git_repo: Path, cli: CLI) -> Non
 
 
 def test_a_failing_foreign_hook_still_blocks_the_commit(git_repo: Path, cli: CLI) -> None:
-    hooks = git_repo / ".git" / "hooks"
-    hooks.mkdir(exist_ok=True)
-    (hooks / "pre-commit").write_text("#!/bin/sh\necho 'lint failed' >&2\nexit 1\n")
-    (hooks / "pre-commit").chmod(0o755)
+    user_hook(git_repo, "#!/bin/sh\necho 'lint failed' >&2\nexit 1\n")
     write_tree(git_repo, {"a.py": "x = 1\n"})
     git(git_repo, "add", "-A")
     cli(["hook", "install"], cwd=git_repo)
@@ -131,10 +134,7 @@ def test_a_failing_foreign_hook_still_blocks_the_commit(git_repo: Path, cli: CLI
 
 
 def test_force_sets_the_foreign_hook_aside(git_repo: Path, cli: CLI) -> None:
-    hooks = git_repo / ".git" / "hooks"
-    hooks.mkdir(exist_ok=True)
-    (hooks / "pre-commit").write_text("#!/bin/sh\nexit 1\n")
-    (hooks / "pre-commit").chmod(0o755)
+    hooks = user_hook(git_repo, "#!/bin/sh\nexit 1\n")
     result = cli(["hook", "install", "--force"], cwd=git_repo)
     assert result.exit_code == 0 and hook.REPLACED in result.stderr
     assert (hooks / hook.REPLACED).read_text() == "#!/bin/sh\nexit 1\n"
@@ -145,11 +145,8 @@ def test_force_sets_the_foreign_hook_aside(git_repo: Path, cli: CLI) -> None:
 
 
 def test_uninstall_puts_back_the_hook_force_set_aside(git_repo: Path, cli: CLI) -> None:
-    hooks = git_repo / ".git" / "hooks"
-    hooks.mkdir(exist_ok=True)
     mine = '#!/bin/sh\necho mine >> "$(git rev-parse --git-dir)/mine-ran"\n'
-    (hooks / "pre-commit").write_text(mine)
-    (hooks / "pre-commit").chmod(0o750)
+    hooks = user_hook(git_repo, mine, mode=0o750)
     assert cli(["hook", "install", "--force"], cwd=git_repo).exit_code == 0
     result = cli(["hook", "uninstall"], cwd=git_repo)
     assert result.exit_code == 0, result.stderr
