@@ -84,7 +84,6 @@ def test_rendered_brief_total_is_exact(style: str, encoding: str) -> None:
         notes=docs[:2],
         schema=docs[4:5],
         files=docs,
-        left_out=("x (3 tokens)",),
     )
     segments = render(brief, style)  # type: ignore[arg-type]
     counts = TokenCounter(encoding).count([s.text for s in segments])

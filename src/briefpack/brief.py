@@ -49,7 +49,6 @@ class Brief:
     outlines: tuple[Doc, ...] = ()  # files stepped down to their outline, for space
     path_only: Mapping[str, int] | None = None  # files in the tree only: path -> full tokens
     tree_detail: int = 2  # how much of what is path-only the tree lists (tree.DETAIL)
-    left_out: tuple[str, ...] = ()
     changes: tuple[Doc, ...] = ()  # `--diff` and `--log N`: what changed recently
     changed: frozenset[str] = frozenset()  # the paths `--diff` touches (a ranking signal)
     restate: bool = False  # repeat goal and return format after the context
@@ -161,8 +160,6 @@ def _render_markdown(brief: Brief, reuse: _Reuse) -> list[Segment]:
     if every or brief.path_only:
         drawn = tree(every, brief.path_only, brief.tree_detail)
         out.append(Segment("tree", "## Directory tree\n\n" + _fenced(drawn, "text")))
-    if brief.left_out:
-        out.append(Segment("left_out", "## Left out for space\n\n" + _bullets(brief.left_out)))
     _md_group(out, "outlines", OUTLINES_HEADING, brief.outlines, reuse)
     _md_group(out, "files", "## Files\n", brief.files, reuse)
     if brief.restate and (brief.goal.strip() or brief.format.strip()):
@@ -229,7 +226,6 @@ _TAGS = (
     "note",
     "schema",
     "tree",
-    "left_out",
     "files",
     "file",
     "outlines",
@@ -261,8 +257,6 @@ def _render_xml(brief: Brief, reuse: _Reuse) -> list[Segment]:
     if every or brief.path_only:
         drawn = tree(every, brief.path_only, brief.tree_detail)
         out.append(Segment("tree", _element("tree", drawn)))
-    if brief.left_out:
-        out.append(Segment("left_out", _element("left_out", _bullets(brief.left_out))))
     _xml_group(out, "outlines", "outline", brief.outlines, reuse)
     _xml_group(out, "files", "file", brief.files, reuse)
     out.append(Segment("context", "</context>\n"))

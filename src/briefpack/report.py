@@ -26,7 +26,6 @@ SECTION_NAMES = {
     "schema": "Schema",
     "tree": "Directory tree",
     "changes": "What changed recently",
-    "left_out": "Left out for space",
     "files": "Files",
     "restate": "Reminder",
 }

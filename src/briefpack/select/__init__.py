@@ -3,13 +3,12 @@ the code), outline them, and plan the ladder (full text -> outline -> path) that
 Pure: profiles, paths and counts in; ranks, outlines and levels out."""
 
 from briefpack.select.kinds import kind, kind_weight
-from briefpack.select.ladder import LEVELS, Level, PinTooLarge, Plan, arrange, demote, plan
+from briefpack.select.ladder import Level, PinTooLarge, Plan, arrange, demote, plan
 from briefpack.select.outline import outline
 from briefpack.select.profile import Profile, ProfileCache, profile, profiles
 from briefpack.select.rank import Query, Ranked, rank_files
 
 __all__ = [
-    "LEVELS",
     "Level",
     "PinTooLarge",
     "Plan",

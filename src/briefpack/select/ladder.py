@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 Level = Literal["full", "outline", "path"]
-LEVELS: tuple[Level, ...] = ("full", "outline", "path")
 
 FULL_SHARE = 0.9  # of the room, what full text may take before outlines get the rest
 SIZE_PENALTY = 0.2  # full text goes by score / (tokens + 500) ** this: at equal relevance,
