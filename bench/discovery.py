@@ -122,7 +122,7 @@ def timed(args: list[str], repo: Path, env: dict[str, str]) -> float | None:
 
 FLOOR = """
 import subprocess, sys, time
-from briefpack.encodings import load_encoding
+from briefpack.tokens.encodings import load_encoding
 enc = load_encoding("o200k_base")
 start = time.perf_counter()
 paths = subprocess.run(["git", "ls-files", "-z"], capture_output=True, check=True).stdout.split(b"\\0")
@@ -136,7 +136,7 @@ for p in paths:
 if sys.argv[1] == "tiktoken":
     enc.encode_ordinary_batch(texts)
 else:  # the way briefpack counts: runs of texts on every core
-    from briefpack.tokens import count_texts
+    from briefpack.tokens.threads import count_texts
     count_texts(enc, texts)
 print(time.perf_counter() - start)
 """

@@ -18,9 +18,9 @@ from pathlib import Path  # noqa: E402
 from types import ModuleType  # noqa: E402
 from typing import Any  # noqa: E402
 
-import briefpack.hookrun as hookrun  # noqa: E402
-import briefpack.pipeline as pipeline  # noqa: E402
-import briefpack.snapshot as snapshot  # noqa: E402
+import briefpack.brief.pipeline as pipeline  # noqa: E402
+import briefpack.snapshot.hookrun as hookrun  # noqa: E402
+import briefpack.snapshot.take as snapshot  # noqa: E402
 
 TIMES: dict[str, list[float]] = {}
 

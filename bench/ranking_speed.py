@@ -26,7 +26,8 @@ from pathlib import Path
 CHILD = r"""
 import json, sys, time
 from pathlib import Path
-from briefpack import choose, pipeline
+from briefpack.brief import choose
+from briefpack.brief import pipeline
 spent = {"rank": 0.0, "fit": 0.0}
 def timed(name, fn):
     def wrapper(*args, **kwargs):

@@ -109,7 +109,7 @@ def worktree_for(corpus: Path, scratch: Path) -> Path:
 
 def candidates(tree: Path) -> tuple[list[Candidate], dict[str, str]]:
     """The files a goal-less, unfitted brief would carry, with their exact tokens and texts."""
-    from briefpack.pipeline import build
+    from briefpack.brief.pipeline import build
 
     built = build(tree, {"budget": 10**9, "fit": False, "secrets": "allow"})
     texts = {d.path: d.text for d in built.brief.files}
@@ -118,7 +118,7 @@ def candidates(tree: Path) -> tuple[list[Candidate], dict[str, str]]:
 
 
 def briefpack_levels(tree: Path, goal: str, budget: int) -> tuple[set[str], set[str]]:
-    from briefpack.pipeline import build
+    from briefpack.brief.pipeline import build
 
     built = build(tree, {"goal": goal, "budget": budget, "secrets": "allow"})
     levels = built.levels

@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
-from briefpack.secrets import scan_text
+from briefpack.secrets.scan import scan_text
 
 
 def make_corpus(dest: Path, limit: int) -> list[Path]:

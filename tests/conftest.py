@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
-from briefpack.cli import app
+from briefpack.cli.app import app
 
 
 @pytest.fixture(autouse=True)

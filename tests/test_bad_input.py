@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import Result
 
-from briefpack.read import read_files
+from briefpack.brief.read import read_files
 from tests.conftest import git, write_tree
 
 CLI = Callable[..., Result]

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from briefpack.brief import Brief, Doc, display_path, render, text_of, tree
+from briefpack.brief.render import Brief, Doc, display_path, render, text_of, tree
 
 HOSTILE = [
     "plain\n",

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from typer.testing import Result
 
-from briefpack.presets import PRESETS
-from briefpack.task import TEMPLATE, parse_task
+from briefpack.brief.presets import PRESETS
+from briefpack.brief.task import TEMPLATE, parse_task
 from tests.conftest import git, write_tree
 
 CLI = Callable[..., Result]
@@ -139,7 +139,7 @@ def test_live_schema_dump_from_a_real_sqlite_database(cli: CLI, project: Path) -
 
 
 def test_schema_scrub_drops_churn_and_owners() -> None:
-    from briefpack.schema import scrub
+    from briefpack.brief.schema import scrub
 
     mysql = (
         "CREATE TABLE `t` (`id` int NOT NULL AUTO_INCREMENT) ENGINE=InnoDB AUTO_INCREMENT=4711;\n"
@@ -222,7 +222,7 @@ def test_diff_secrets_are_redacted_too(cli: CLI, project: Path) -> None:
 
 @pytest.mark.parametrize("style", ["markdown", "xml"])
 def test_restate_repeats_goal_and_format_at_the_end(cli: CLI, project: Path, style: str) -> None:
-    from briefpack.encodings import load_encoding
+    from briefpack.tokens.encodings import load_encoding
 
     args = ["stats", "--json", "-g", "Fix login", "-f", "@files", "--restate", "--style", style]
     out = cli(["build", "--stdout", *args[2:]], cwd=project).stdout_bytes.decode()

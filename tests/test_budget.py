@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from typer.testing import Result
 
-from briefpack.encodings import load_encoding
-from briefpack.pipeline import build
-from briefpack.report import budget_line
-from briefpack.store import cache_dir
+from briefpack.brief.pipeline import build
+from briefpack.cli.report import budget_line
+from briefpack.tokens.encodings import load_encoding
+from briefpack.tokens.store import cache_dir
 from tests.conftest import git, write_tree
 
 CLI = Callable[..., Result]

@@ -14,7 +14,7 @@ import pytest
 from typer.testing import Result
 
 from briefpack import __version__
-from briefpack.encodings import load_encoding
+from briefpack.tokens.encodings import load_encoding
 from tests.conftest import git, write_tree
 
 CLI = Callable[..., Result]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from briefpack.config import KEYS, Config, find_config, load_settings, user_config_path
+from briefpack.brief.config import KEYS, Config, find_config, load_settings, user_config_path
 from briefpack.errors import ConfigError
 from tests.conftest import write_tree
 

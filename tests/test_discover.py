@@ -16,8 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import Result
 
-from briefpack.config import Config
-from briefpack.discover import DEFAULT_RULES, compile_names, discover
+from briefpack.brief.config import Config
+from briefpack.brief.discover import DEFAULT_RULES, compile_names, discover
 from tests.conftest import git, write_tree
 
 CLI = Callable[..., Result]
@@ -252,7 +252,7 @@ def test_build_ls_and_stats_never_import_openai(git_repo: Path) -> None:
     write_tree(git_repo, {"a.py": "x = 1\n"})
     probe = (
         "import sys\n"
-        "from briefpack.cli import main\n"
+        "from briefpack.cli.app import main\n"
         "sys.argv = ['briefpack', *sys.argv[1:]]\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
         "sys.stderr.write('OPENAI=' + str('openai' in sys.modules))\n"

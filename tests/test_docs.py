@@ -8,7 +8,7 @@ from typing import Any
 
 import typer
 
-from briefpack.cli import app
+from briefpack.cli.app import app
 
 ROOT = Path(__file__).parent.parent
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from typer.testing import Result
 
-from briefpack import hook
+from briefpack.snapshot import hook
 from tests.conftest import git, write_tree
 
 CLI = Callable[..., Result]

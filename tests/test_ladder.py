@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from typer.testing import Result
 
-from briefpack.brief import tree
-from briefpack.encodings import load_encoding
+from briefpack.brief.render import tree
+from briefpack.tokens.encodings import load_encoding
 from tests.conftest import git, write_tree
 
 CLI = Callable[..., Result]
@@ -153,7 +153,7 @@ def test_notes_and_schema_step_down_when_they_alone_overflow(cli: CLI, git_repo:
 def test_a_remembered_fit_gives_the_same_brief_and_survives_corruption(
     cli: CLI, shop: Path
 ) -> None:
-    from briefpack.store import cache_dir
+    from briefpack.tokens.store import cache_dir
 
     args = ["build", "--stdout", "-g", "Refund rounding", "--budget", "3000"]
     cold = cli(args, cwd=shop).stdout

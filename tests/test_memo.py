@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from typer.testing import Result
 
-from briefpack.config import load_settings
-from briefpack.pipeline import build
-from briefpack.snapshot import load_memo, snapshot_path
-from briefpack.store import cache_dir
+from briefpack.brief.config import load_settings
+from briefpack.brief.pipeline import build
+from briefpack.snapshot.take import load_memo, snapshot_path
+from briefpack.tokens.store import cache_dir
 from tests.conftest import git, write_tree
 
 CLI = Callable[..., Result]

@@ -11,9 +11,9 @@ from typing import get_args
 import pytest
 from typer.testing import Result
 
-from briefpack.config import DEFAULT_MODEL, Effort
+from briefpack.brief.config import DEFAULT_MODEL, Effort
 from briefpack.errors import ConfigError
-from briefpack.models import ENCODINGS, budget_for, load_table, reserve_for, resolve_model
+from briefpack.tokens.models import ENCODINGS, budget_for, load_table, reserve_for, resolve_model
 from tests.conftest import write_tree
 
 CLI = Callable[..., Result]

@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 from typer.testing import Result
 
-from briefpack import request
-from briefpack.answer import headings, table_of_contents
-from briefpack.config import Config
+from briefpack.brief.config import Config
 from briefpack.errors import BriefpackError
-from briefpack.failure import Failure, Where, describe
-from briefpack.models import ModelInfo, load_table
-from briefpack.runs import create_run, find_run, slug
+from briefpack.send import request
+from briefpack.send.answer import headings, table_of_contents
+from briefpack.send.failure import Failure, Where, describe
+from briefpack.send.runs import create_run, find_run, slug
+from briefpack.tokens.models import ModelInfo, load_table
 
 SOL = load_table().models["gpt-5.6-sol"]
 

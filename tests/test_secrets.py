@@ -20,9 +20,10 @@ from pathlib import Path
 import pytest
 from typer.testing import Result
 
-from briefpack.brief import Brief, Doc
-from briefpack.guard import ScanCache, SecretsError, guard_brief, guard_text
-from briefpack.secrets import Finding, redact, scan_text
+from briefpack.brief.guard import guard_brief, guard_text
+from briefpack.brief.render import Brief, Doc
+from briefpack.secrets.guard import ScanCache, SecretsError
+from briefpack.secrets.scan import Finding, redact, scan_text
 from tests.conftest import git, write_tree
 
 ALNUM = string.ascii_letters + string.digits
@@ -187,7 +188,7 @@ def test_scanning_on_every_core_finds_the_same(
 ) -> None:
     """Much text is scanned in forked worker processes: same brief, same findings, byte for
     byte, as scanning in this process."""
-    from briefpack import guard
+    from briefpack.secrets import guard
 
     repo, c = planted
     args = ["build", "--stdout", "-g", "Audit", "--no-cache"]
@@ -217,7 +218,7 @@ def test_a_scan_worker_that_dies_leaves_the_scan_to_this_process(
 ) -> None:
     """A worker killed mid-way (the OOM killer, a signal) breaks the pool; the scan is done
     here instead, with the same result, and no "internal error"."""
-    from briefpack import guard
+    from briefpack.secrets import guard
 
     repo, c = planted
     args = ["build", "--stdout", "-g", "Audit", "--no-cache"]
@@ -414,7 +415,7 @@ def test_a_corrupt_scan_cache_is_discarded(tmp_path: Path, junk: bytes) -> None:
     path = tmp_path / "scan.json"
     path.write_bytes(junk)
     cache = ScanCache(path=path, entries={})
-    from briefpack import guard
+    from briefpack.secrets import guard
 
     cache.entries = guard._read(path)
     assert all(isinstance(v, list) for v in cache.entries.values())
@@ -453,7 +454,7 @@ def test_detect_secrets_loads_without_its_network_client() -> None:
     refuses every use is loaded instead, and removed after, so a later import gets the real one."""
     probe = (
         "import sys\n"
-        "from briefpack.secrets import scan_text\n"
+        "from briefpack.secrets.scan import scan_text\n"
         "found = scan_text('key = AKIAIOSFODNN7EXAMPLQ\\n', 'a.py')\n"
         "assert [f.kind for f in found] == ['aws-access-key'], found\n"
         "assert 'requests' not in sys.modules\n"

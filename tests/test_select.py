@@ -232,8 +232,8 @@ def test_each_grammar_outlines_its_language(name: str, text: str, expected: str)
 def test_profiles_made_on_every_core_are_the_same(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from briefpack import parallel
     from briefpack.select.profile import profiles
+    from briefpack.tokens import parallel
 
     paths = [f"pkg/m{i}.py" for i in range(40)] + ["locale/de/x.po"]
     texts = [f"def handler_{i}(request):\n    return rate_limit_{i % 7}\n" * 20 for i in range(41)]

@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 from typer.testing import Result
 
-from briefpack.models import load_table
-from briefpack.request import actual_cost
-from briefpack.send import Timing
+from briefpack.send.client import Timing
+from briefpack.send.request import actual_cost
+from briefpack.tokens.models import load_table
 from tests import wire
 from tests.conftest import write_tree
 from tests.openai_server import ANSWER, FakeOpenAI, closed_port, error_body

@@ -14,11 +14,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from briefpack.brief import Brief, Doc, render, text_of
-from briefpack.encodings import load_encoding
+from briefpack.brief.pipeline import build
+from briefpack.brief.render import Brief, Doc, render, text_of
 from briefpack.errors import BriefpackError
-from briefpack.pipeline import build
-from briefpack.tokens import TokenCache, TokenCounter
+from briefpack.tokens.count import TokenCache, TokenCounter
+from briefpack.tokens.encodings import load_encoding
 from tests.conftest import git, write_tree
 
 ENCODINGS = ["o200k_base", "cl100k_base"]
@@ -32,7 +32,7 @@ def test_known_token_ids_prove_the_encodings_are_authentic() -> None:
 def test_only_a_verified_rank_file_is_trusted(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from briefpack import encodings
+    from briefpack.tokens import encodings
 
     monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path))
     blob = encodings._BLOBS["o200k_base"]
@@ -124,7 +124,7 @@ def test_corrupt_cache_is_discarded_not_fatal(git_repo: Path) -> None:
 
 
 def test_parsed_ranks_kept_with_marshal_give_the_same_encoding() -> None:
-    from briefpack import encodings
+    from briefpack.tokens import encodings
 
     sample = "def tender(load):  # ünïcode, emoji 😀, <|endoftext|> as text\n" * 3
     encodings.load_encoding.cache_clear()
@@ -144,7 +144,7 @@ def test_no_text_is_encoded_twice_in_one_run(
     git_repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Duplicates within a call and every --fit round's re-count reuse the first encoding."""
-    from briefpack import tokens
+    from briefpack.tokens import count as tokens
 
     seen: list[str] = []
     real = load_encoding("o200k_base")
@@ -171,7 +171,7 @@ def test_atomic_writes_keep_the_usual_file_mode(tmp_path: Path) -> None:
     import os
     import stat
 
-    from briefpack.store import write_atomic
+    from briefpack.tokens.store import write_atomic
 
     umask = os.umask(0o022)
     try:
@@ -189,8 +189,8 @@ def test_counting_on_every_core_gives_tiktokens_own_counts() -> None:
     """Runs of texts on a few threads: same counts, same order as tiktoken's batch encoding."""
     import random
 
-    from briefpack import tokens
-    from briefpack.parallel import split_runs
+    from briefpack.tokens import threads as tokens
+    from briefpack.tokens.parallel import split_runs
 
     rng = random.Random(7)
     alphabet = "ab \n\t{}()#<>éü漢字😀\ud800'\"0123456789"
@@ -208,7 +208,7 @@ def test_counting_on_every_core_gives_tiktokens_own_counts() -> None:
 
 @pytest.fixture
 def child() -> Iterator[None]:
-    from briefpack import tokenchild
+    from briefpack.tokens import child as tokenchild
 
     yield
     tokenchild.stop()
@@ -218,7 +218,7 @@ TRICKY = ["", "plain text\n", "emoji 🧪 and ümlauts", "lone \udcff surrogate"
 
 
 def test_a_forked_child_counts_as_tiktoken_does(child: None) -> None:
-    from briefpack import tokenchild
+    from briefpack.tokens import child as tokenchild
 
     started = tokenchild.start(lambda: "o200k_base")
     assert started is not None
@@ -232,7 +232,7 @@ def test_a_forked_child_counts_as_tiktoken_does(child: None) -> None:
 
 
 def test_a_child_that_cannot_count_leaves_it_to_this_process(child: None) -> None:
-    from briefpack import tokenchild
+    from briefpack.tokens import child as tokenchild
 
     broken = tokenchild.start(lambda: "no_such_encoding")
     assert broken is not None
@@ -258,7 +258,7 @@ def test_a_child_that_cannot_count_leaves_it_to_this_process(child: None) -> Non
 def test_a_stopped_child_is_killed_and_counting_goes_on_here(child: None, when: str) -> None:
     """A child that does not answer in time (here SIGSTOP) blocks nothing: this process counts,
     and the child is killed (a stopped process still holds the hook's pipes)."""
-    from briefpack import tokenchild
+    from briefpack.tokens import child as tokenchild
 
     started = tokenchild.start(lambda: "o200k_base")
     assert started is not None
@@ -280,7 +280,7 @@ def test_a_stopped_child_is_killed_and_counting_goes_on_here(child: None, when: 
 def test_no_child_when_the_system_refuses_one(child: None) -> None:
     import resource
 
-    from briefpack import tokenchild
+    from briefpack.tokens import child as tokenchild
 
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (3, hard))  # no new descriptor: no pipe

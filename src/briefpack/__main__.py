@@ -13,10 +13,10 @@ def run() -> None:
     """Entry point: run the CLI; Ctrl-C at any moment exits 130 without a traceback."""
     try:
         if sys.argv[1:] == ["snapshot", "--hook"]:  # what git runs at every commit: no CLI to load
-            from briefpack.hookrun import main as hook
+            from briefpack.snapshot.hookrun import main as hook
 
             hook()
-        from briefpack.cli import main
+        from briefpack.cli.app import main
 
         main()
     except KeyboardInterrupt:

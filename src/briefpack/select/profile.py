@@ -14,13 +14,13 @@ from functools import cache
 from pathlib import Path
 from typing import Any, ClassVar, Self
 
-from briefpack.parallel import forking_pays, map_forked, split_runs
 from briefpack.select.kinds import CONTENT_WEIGHT, is_code, kind_weight
 from briefpack.select.outline import Outline, outline
 from briefpack.select.terms import term_counts
 from briefpack.select.treesit import has_grammar
-from briefpack.store import cache_dir, write_atomic
-from briefpack.tokens import digest
+from briefpack.tokens.count import digest
+from briefpack.tokens.parallel import forking_pays, map_forked, split_runs
+from briefpack.tokens.store import cache_dir, write_atomic
 
 CACHE_VERSION = 2
 _MAX_ENTRIES = 200_000

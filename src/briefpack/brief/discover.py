@@ -1,0 +1,316 @@
+"""Discovery: which files could go into the brief, and why the others do not."""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+import stat
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pathspec
+
+from briefpack.brief.config import Config, find_git_root
+from briefpack.git import run_git_full, split_z
+
+IGNORE_FILE = ".briefpackignore"
+STATE_DIR = ".briefpack"
+
+# Name-based defaults users expect to stay out of a brief; `--no-default-excludes` lifts them all,
+# `disable_defaults = ["lockfile", ...]` lifts one rule.
+DEFAULT_RULES: dict[str, tuple[str, ...]] = {
+    "lockfile": (
+        "package-lock.json",
+        "npm-shrinkwrap.json",
+        "yarn.lock",
+        "pnpm-lock.yaml",
+        "bun.lockb",
+        "bun.lock",
+        "poetry.lock",
+        "uv.lock",
+        "Pipfile.lock",
+        "pdm.lock",
+        "Cargo.lock",
+        "Gemfile.lock",
+        "composer.lock",
+        "go.sum",
+        "flake.lock",
+        "mix.lock",
+        "pubspec.lock",
+        "packages.lock.json",
+        "Podfile.lock",
+    ),
+    "minified": ("*.min.js", "*.min.css", "*.min.mjs", "*.js.map", "*.css.map", "*.bundle.js"),
+    "env": (".env", ".env.*", "*.env"),
+    "briefpack": (".briefpack.toml",),  # its settings are already the brief's goal, format, ...
+}
+
+
+def compile_names(patterns: Iterable[str]) -> re.Pattern[str]:
+    """One regex that fully matches a name when any of the fnmatch `patterns` does. Each of
+    fnmatch's translations is taken whole, as an opaque regex: its form changes between Python
+    versions (3.14 ends it with `\\z`, where 3.13 has `\\Z`)."""
+    return re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in patterns))
+
+
+# Every default pattern is a name without a slash (it matches a file or folder of that name at any
+# depth), so one regex over the path's parts tells whether any default rule could apply.
+_DEFAULTS_NAME = compile_names(p for patterns in DEFAULT_RULES.values() for p in patterns)
+
+
+# git's own warning for a folder it cannot list (LC_ALL=C is set, so the text is stable).
+_UNREADABLE = re.compile(r"warning: could not open directory '(.*)': (.*)")
+
+
+@dataclass(frozen=True)
+class Skip:
+    """A candidate left out, with the rule that left it out (in `git check-ignore -v` style)."""
+
+    path: str
+    reason: str
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Discovery:
+    """The candidate paths (POSIX, relative to root, sorted) and what was left out."""
+
+    root: Path
+    in_git: bool
+    paths: tuple[str, ...]
+    skipped: tuple[Skip, ...]
+
+
+@dataclass(frozen=True)
+class _Rules:
+    """Compiled gitignore-syntax rules from one source, applied to paths below `base`."""
+
+    base: str  # folder of the rule file, relative to root ("" for the root)
+    spec: pathspec.GitIgnoreSpec
+    lines: tuple[str, ...]
+    origin: str  # e.g. ".briefpackignore", "config exclude", "--exclude"
+
+    def check(self, path: str) -> tuple[bool, str] | None:
+        """(ignored, source) for `path` if a rule here decides it, else None."""
+        if self.base:
+            if not path.startswith(self.base + "/"):
+                return None
+            path = path[len(self.base) + 1 :]
+        result = self.spec.check_file(path if path.isascii() else as_bytes(path))
+        if result.include is None or result.index is None:
+            return None
+        where = f"{self.base}/{self.origin}" if self.base else self.origin
+        return result.include, f"{where}:{result.index + 1}:{self.lines[result.index]}"
+
+
+def discover(
+    root: Path,
+    config: Config,
+    *,
+    default_excludes: bool = True,
+    candidates: Sequence[str] | None = None,
+) -> Discovery:
+    """List candidates under `root`: git's view inside a repo, gitignore rules outside, then ours.
+
+    `candidates`, when given (the staged paths, for a snapshot), replace git's or the walk's list.
+    """
+    in_git = find_git_root(root) is not None
+    skipped: list[Skip] = []
+    if candidates is not None:
+        listed = list(candidates)
+    else:
+        listed, skipped = _git_candidates(root) if in_git else _walk_candidates(root)
+        if config.submodules:
+            listed, skipped = _with_submodules(root, listed, skipped)
+    paths, more = _apply_own_rules(root, listed, config, default_excludes=default_excludes)
+    return Discovery(
+        root=root,
+        in_git=in_git,
+        paths=tuple(sorted(paths, key=sort_key)),
+        skipped=tuple(skipped + more),
+    )
+
+
+def sort_key(path: str) -> tuple[str, ...]:
+    """Order paths folder by folder, so a folder's files stay together."""
+    return tuple(path.split("/"))
+
+
+def _git_candidates(root: Path) -> tuple[list[str], list[Skip]]:
+    out, said = run_git_full(
+        root, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--deduplicate"
+    )
+    paths: list[str] = []
+    skipped = [
+        Skip(m.group(1).rstrip("/"), f"unreadable: {m.group(2)}", "git")
+        for m in _UNREADABLE.finditer(said.decode("utf-8", "surrogateescape"))
+    ]
+    base = str(root) + "/"
+    for path in split_z(out):
+        try:  # one lstat per path (plain strings: this runs once per file)
+            folder = stat.S_ISDIR(os.lstat(base + path).st_mode)
+        except OSError:
+            folder = False  # a worktree deletion: the reader says so
+        if folder:  # a submodule (a link to a folder is a file to git)
+            skipped.append(Skip(path, "submodule", "git"))
+        else:
+            paths.append(path)
+    return paths, skipped
+
+
+def _with_submodules(
+    root: Path, listed: list[str], skipped: list[Skip]
+) -> tuple[list[str], list[Skip]]:
+    """`submodules = true`: each skipped submodule's own files (by its own git rules) instead."""
+    kept: list[Skip] = []
+    for skip in skipped:
+        if skip.reason != "submodule":
+            kept.append(skip)
+            continue
+        inner, more = _git_candidates(root / skip.path)
+        listed = listed + [f"{skip.path}/{p}" for p in inner]
+        kept += [Skip(f"{skip.path}/{s.path}", s.reason, s.source) for s in more]
+    return listed, kept
+
+
+def _walk_candidates(root: Path) -> tuple[list[str], list[Skip]]:
+    """Every file under `root` not ignored by a `.gitignore` at its level or above."""
+    paths: list[str] = []
+    skipped: list[Skip] = []
+    stack: list[_Rules] = []
+
+    def on_error(err: OSError) -> None:
+        rel = _rel(root, Path(err.filename)) if err.filename else "?"
+        skipped.append(Skip(rel, f"unreadable: {err.strerror or err}"))
+
+    for folder, dirs, files in os.walk(root, onerror=on_error):
+        rel_dir = _rel(root, Path(folder))
+        stack = [r for r in stack if not rel_dir or _is_within(rel_dir, r.base)]
+        if ".gitignore" in files:
+            rules = _load_rules(root, rel_dir, ".gitignore")
+            if rules is not None:
+                stack.append(rules)
+        if ".git" in dirs:
+            dirs.remove(".git")
+        for name in list(dirs):
+            rel = _join(rel_dir, name)
+            if _ignored_by(stack, rel + "/") is not None:
+                dirs.remove(name)
+        dirs.sort()
+        for name in sorted(files):
+            rel = _join(rel_dir, name)
+            if _ignored_by(stack, rel) is None:
+                paths.append(rel)
+    return paths, skipped
+
+
+def _apply_own_rules(
+    root: Path, listed: Sequence[str], config: Config, *, default_excludes: bool
+) -> tuple[list[str], list[Skip]]:
+    """Drop briefpack's own state, `.briefpackignore` matches, config/flag excludes, defaults."""
+    ignore_files = [p for p in listed if p.rsplit("/", 1)[-1] == IGNORE_FILE]
+    ignore_rules = [
+        r
+        for p in sorted(ignore_files, key=sort_key)
+        if (r := _load_rules(root, p.rpartition("/")[0], IGNORE_FILE)) is not None
+    ]
+    exclude = _inline_rules(config.exclude, "exclude")
+    defaults = _default_rules(config) if default_excludes else []
+    kept: list[str] = []
+    skipped: list[Skip] = []
+    for path in listed:
+        if path == STATE_DIR or path.startswith(STATE_DIR + "/"):
+            continue  # briefpack's own runs, snapshot and fallback brief never go into a brief
+        source = _ignored_by(ignore_rules, path) or _ignored_by([exclude], path)
+        if source is not None:
+            skipped.append(Skip(path, "excluded", source))
+            continue
+        rule = _first_match(defaults, path)
+        if rule is not None:
+            skipped.append(Skip(path, f"default: {rule.origin}", f"default:{rule.origin}"))
+            continue
+        kept.append(path)
+    return kept, skipped
+
+
+def _default_rules(config: Config) -> list[_Rules]:
+    return [
+        _inline_rules(patterns, name)
+        for name, patterns in DEFAULT_RULES.items()
+        if name not in config.disable_defaults
+    ]
+
+
+def _inline_rules(patterns: Iterable[str], origin: str) -> _Rules:
+    lines = tuple(patterns)
+    return _Rules("", compile_rules(lines), lines, origin)
+
+
+def _load_rules(root: Path, rel_dir: str, name: str) -> _Rules | None:
+    try:
+        text = (root / rel_dir / name).read_text(encoding="utf-8", errors="surrogateescape")
+    except OSError:
+        return None
+    lines = tuple(text.splitlines())
+    return _Rules(rel_dir, compile_rules(lines), lines, name)
+
+
+def compile_rules(lines: Sequence[str]) -> pathspec.GitIgnoreSpec:
+    """Gitignore rules; a line git would not understand (a lone `\\`) is ignored, as git does.
+
+    Rules and paths are matched byte by byte, as git's wildmatch does (`?` is one byte, so
+    `?.py` does not match `ü.py`): both go through `as_bytes` first."""
+    lines = [ln if ln.isascii() else as_bytes(ln) for ln in lines]
+    try:
+        return pathspec.GitIgnoreSpec.from_lines(lines)
+    except (ValueError, re.error):  # pathspec's GitIgnorePatternError, or `[z-a]`
+        # blank, not dropped: rule i stays on line i
+        return pathspec.GitIgnoreSpec.from_lines([ln if _valid(ln) else "" for ln in lines])
+
+
+def as_bytes(text: str) -> str:
+    """`text`'s UTF-8 bytes, one character per byte (so pathspec's patterns see bytes)."""
+    return text.encode("utf-8", "surrogateescape").decode("latin-1")
+
+
+def _valid(line: str) -> bool:
+    try:
+        pathspec.GitIgnoreSpec.from_lines([line])
+    except (ValueError, re.error):
+        return False
+    return True
+
+
+def _ignored_by(stacked: Sequence[_Rules], path: str) -> str | None:
+    """The deciding rule's source if `path` is ignored; the deepest file decides, as in git."""
+    for rules in reversed(stacked):
+        decision = rules.check(path)
+        if decision is not None:
+            ignored, source = decision
+            return source if ignored else None
+    return None
+
+
+def _first_match(rule_sets: Sequence[_Rules], path: str) -> _Rules | None:
+    if not any(map(_DEFAULTS_NAME.fullmatch, path.split("/"))):
+        return None  # no part of the path is named like a default rule: skip pathspec entirely
+    for rules in rule_sets:
+        decision = rules.check(path)
+        if decision is not None and decision[0]:
+            return rules
+    return None
+
+
+def _is_within(path: str, base: str) -> bool:
+    return not base or path == base or path.startswith(base + "/")
+
+
+def _join(folder: str, name: str) -> str:
+    return f"{folder}/{name}" if folder else name
+
+
+def _rel(root: Path, path: Path) -> str:
+    rel = os.path.relpath(path, root)
+    return "" if rel == "." else Path(rel).as_posix()

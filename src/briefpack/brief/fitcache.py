@@ -1,0 +1,103 @@
+"""The last rankings and fits of a repository, by everything that decides them: a warm build
+(nothing changed, same goal and budget) takes its files' ranks and levels from here instead of
+ranking and planning again. Keyed by the digests of every segment's text, the query, the budget,
+the settings that shape a fit and the code that makes it, so any change misses."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+import marshal
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from briefpack.select.ladder import Level
+from briefpack.select.rank import Ranked
+from briefpack.tokens.store import cache_dir, write_atomic
+
+KEPT = 16  # fits remembered per repository
+VERSION = 1
+
+
+@dataclass(frozen=True)
+class Remembered:
+    """A ranking, and (over budget) each file's level and the tree's detail."""
+
+    ranks: list[Ranked]
+    levels: dict[str, Level]
+    detail: int
+    notices: tuple[str, ...] = ()  # what the fit said (outlines that could not be made)
+
+
+def fit_key(parts: Sequence[object], digests: Sequence[str]) -> str:
+    """The key of a fit: what decides it (`parts`, JSON-able) and the segments' digests."""
+    h = hashlib.sha256(json.dumps([VERSION, _code(), *parts], sort_keys=True, default=str).encode())
+    for d in digests:
+        h.update(d.encode())
+    return h.hexdigest()[:32]
+
+
+def recall(root: Path, key: str) -> Remembered | None:
+    """The fit remembered under `key`, or None (also for a missing or corrupt cache)."""
+    entry = _read(_path(root)).get(key)
+    try:
+        ranks = [Ranked(p, int(r), float(s), tuple(w)) for p, r, s, w in entry["ranks"]]  # type: ignore[index]
+        said = tuple(str(n) for n in entry["notices"])  # type: ignore[index]
+        return Remembered(ranks, dict(entry["levels"]), int(entry["detail"]), said)  # type: ignore[index]
+    except (TypeError, KeyError, ValueError):
+        return None
+
+
+def remember(root: Path, key: str, fit: Remembered) -> None:
+    """Keep this fit (and the KEPT - 1 most recent others)."""
+    path = _path(root)
+    entries = _read(path)
+    entries.pop(key, None)
+    entries[key] = {
+        "ranks": [(r.path, r.rank, r.score, list(r.reasons)) for r in fit.ranks],
+        "levels": dict(fit.levels),
+        "detail": fit.detail,
+        "notices": list(fit.notices),
+    }
+    kept = dict(list(entries.items())[-KEPT:])
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, marshal.dumps(kept))
+    except (OSError, ValueError):
+        pass  # an unwritable cache only costs time on the next run
+
+
+def _path(root: Path) -> Path:
+    key = hashlib.sha1(str(root).encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    return cache_dir() / "fits" / f"{key}.marshal"
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        data = marshal.loads(path.read_bytes())
+    except (OSError, ValueError, EOFError, TypeError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _code() -> str:
+    """The code that ranks and fits: a change to it is a miss."""
+    h = hashlib.sha256()
+    for name in _CODE:
+        h.update(Path(importlib.import_module(name).__file__ or "").read_bytes())
+    return h.hexdigest()
+
+
+_CODE = [
+    "briefpack.brief.choose",
+    "briefpack.brief.fit",
+    "briefpack.brief.ranking",
+    "briefpack.brief.tree",
+    *(
+        f"briefpack.select.{m}"
+        for m in ("kinds", "ladder", "outline", "profile", "rank", "terms", "treesit")
+    ),
+]

@@ -1,0 +1,213 @@
+"""Gathering: which file plays which part in the brief (about, notes, schema, code), read from
+the work tree or from what is staged (taking what the snapshot memo holds), in brief order."""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pathspec
+
+from briefpack.brief.config import Config, Settings
+from briefpack.brief.discover import Skip
+from briefpack.brief.gitcontext import git_changes
+from briefpack.brief.memo import Memo, Read
+from briefpack.brief.read import SourceFile, read_files
+from briefpack.brief.render import Brief, Doc
+from briefpack.brief.schema import run_schema_commands
+from briefpack.brief.staged import Entry, read_staged
+from briefpack.errors import BriefpackError
+
+
+@dataclass
+class Reader:
+    """Reads from the work tree, or (with `entries`) from git's index, taking what the memo
+    holds; for a staged build it logs each path's blob and read (for the next memo)."""
+
+    root: Path
+    entries: dict[str, Entry] | None
+    memo: Memo | None = None
+    reads: dict[str, tuple[str, Read]] = field(default_factory=dict)
+
+    def candidates(self) -> list[str] | None:
+        return None if self.entries is None else list(self.entries)
+
+    def read(
+        self, paths: Sequence[str], max_size: int | None
+    ) -> tuple[list[SourceFile], list[Skip]]:
+        if self.entries is None:
+            return read_files(self.root, paths, max_size=max_size)
+        results: dict[str, Read] = {}
+        for path in paths:
+            held = self.memo.take(path, self.entries[path].ident) if self.memo else None
+            if held is not None:
+                results[path] = held.read
+        rest = [p for p in paths if p not in results]
+        files, skipped = read_staged(self.root, self.entries, rest, max_size=max_size)
+        results |= {f.path: f for f in files} | {k.path: k for k in skipped}
+        self.reads |= {p: (self.entries[p].ident, r) for p, r in results.items()}
+        ordered = [results[p] for p in paths if p in results]  # paths' order, as read_files
+        return (
+            [r for r in ordered if isinstance(r, SourceFile)],
+            [r for r in ordered if isinstance(r, Skip)],
+        )
+
+
+def gather(
+    root: Path, settings: Settings, paths: Sequence[str], max_size: int | None, reader: Reader
+) -> tuple[Brief, list[Skip], list[str]]:
+    config = settings.config
+    about_path = _config_relative(settings, root, config.about)
+    notes_spec = _spec(config.notes or (f"{config.notes_dir.rstrip('/')}/**",))
+    schema_spec = _spec(config.schema)
+    include_spec = _spec(config.include)
+    roles: dict[str, str] = {}
+    skipped: list[Skip] = []
+    as_config = _config_path(settings.root, root)
+    for path in paths:
+        if path == about_path:
+            continue
+        outside = path.startswith("../")
+        if notes_spec.match_file(as_config(path)):
+            if _chosen_note(path, config.use_notes):
+                roles[path] = "notes"
+            else:
+                skipped.append(Skip(path, "note not chosen (--note)", "use_notes"))
+        elif config.schema and schema_spec.match_file(as_config(path)):
+            roles[path] = "schema"
+        elif outside:
+            continue  # the config folder's other files are not this brief's
+        elif config.include and not include_spec.match_file(path):
+            skipped.append(Skip(path, "not included", "include"))
+        else:
+            roles[path] = "files"
+    files, unread = reader.read(list(roles), max_size)
+    skipped.extend(unread)
+    notices = [f"{f.path}: {f.note}" for f in files if f.note]
+    notes = [p for p, role in roles.items() if role == "notes"]
+    notices += _unmatched(config, [as_config(p) for p in paths], notes)
+    within = {f.path for f in files} | ({about_path} if about_path else set())
+    changes = git_changes(
+        root, diff=config.diff, log=config.log, within=within, staged=reader.entries is not None
+    )
+    dumps, failures = run_schema_commands(
+        config.schema_commands, settings.root, config.schema_timeout
+    )
+    for failure in failures:
+        message = f"schema command failed: {failure.command}: {failure.reason}"
+        if config.strict:
+            raise BriefpackError(message, hint="fix the command, or drop it from schema_commands")
+        notices.append(message + " (the brief goes on without it)")
+    by_role: dict[str, list[Doc]] = defaultdict(list)
+    for f in files:
+        by_role[roles[f.path]].append(Doc(f.path, f.text))
+    brief = Brief(
+        goal=config.goal,
+        format=config.format,
+        warnings=config.warnings,
+        about=_about(settings, about_path, reader),
+        tried=_tried(settings, reader),
+        notes=tuple(by_role["notes"]),
+        schema=(*by_role["schema"], *dumps),
+        files=_ordered(by_role["files"], config, changes.paths),
+        changes=changes.docs,
+        changed=changes.paths,
+        restate=config.restate,
+    )
+    return brief, skipped, notices
+
+
+def _config_path(top: Path, root: Path) -> Callable[[str], str]:
+    """A path relative to `root` as the config (in `top`) names it: its globs are relative to
+    its own folder, wherever the command runs."""
+    if top == root or not root.is_relative_to(top):
+        return lambda path: path
+    prefix = root.relative_to(top).as_posix() + "/"
+    return lambda path: os.path.normpath(prefix + path) if path.startswith("../") else prefix + path
+
+
+def _unmatched(config: Config, paths: Sequence[str], notes: Sequence[str]) -> list[str]:
+    """Warnings for what names nothing: a `notes` or `include` glob no file matches, a
+    `--note NAME` no note has (a typo would otherwise pass in silence)."""
+    said = []
+    for key, globs in (("notes", config.notes), ("include", config.include)):
+        for glob in globs:
+            spec = _spec([glob])
+            if not any(spec.match_file(p) for p in paths):
+                said.append(f"{key} glob {glob!r} matches no file")
+    for name in config.use_notes:
+        if not any(_chosen_note(p, [name]) for p in notes):
+            said.append(f"--note {name!r} matches no note")
+    return said
+
+
+def _chosen_note(path: str, names: Sequence[str]) -> bool:
+    """With `--note NAME`, only notes named so (by path, file name or file stem) go in."""
+    name = path.rsplit("/", 1)[-1]
+    return not names or any(n in (path, name, name.rsplit(".", 1)[0]) for n in names)
+
+
+def _ordered(files: Sequence[Doc], config: Config, changed: frozenset[str]) -> tuple[Doc, ...]:
+    """`files` (in path order, as discovered), except that what matters most comes last,
+    closest to where the model reads best: files matching `priority`, files the goal names,
+    files in `--diff`."""
+    if not (config.priority or config.goal or changed):
+        return tuple(files)
+    priority = _spec(config.priority)
+    goal = config.goal
+
+    def last(path: str) -> bool:
+        name = path.rsplit("/", 1)[-1]
+        named = path in goal or (len(name) > 3 and name in goal)
+        return bool(config.priority and priority.match_file(path)) or named or path in changed
+
+    later = [last(d.path) for d in files]
+    return (
+        *(d for d, late in zip(files, later, strict=True) if not late),
+        *(d for d, late in zip(files, later, strict=True) if late),
+    )
+
+
+def _spec(patterns: Sequence[str]) -> pathspec.GitIgnoreSpec:
+    return pathspec.GitIgnoreSpec.from_lines(patterns)
+
+
+def _config_relative(settings: Settings, root: Path, value: str) -> str | None:
+    """A config path (relative to the config file's folder) as a path relative to `root`."""
+    if not value:
+        return None
+    full = (settings.root / value).resolve()
+    return full.relative_to(root).as_posix() if full.is_relative_to(root) else str(full)
+
+
+def _read_named(settings: Settings, key: str, value: str, reader: Reader) -> SourceFile:
+    """A file named in config: from the index when reading staged content and it is there."""
+    rel = _config_relative(settings, reader.root, value)
+    if reader.entries is not None and rel in reader.entries:
+        staged, _ = reader.read([rel], None)
+        if staged:
+            return staged[0]
+    full = settings.root / value
+    files, skipped = read_files(full.parent, [full.name], max_size=None)
+    if not files:
+        reason = skipped[0].reason if skipped else "no such file"
+        raise BriefpackError(f"{key} = {value!r}: {reason}", hint=f"fix '{key}' in .briefpack.toml")
+    return files[0]
+
+
+def _about(settings: Settings, about_path: str | None, reader: Reader) -> Doc | None:
+    about = settings.config.about
+    if not about or about_path is None:
+        return None
+    return Doc(about_path, _read_named(settings, "about", about, reader).text)
+
+
+def _tried(settings: Settings, reader: Reader) -> str:
+    config = settings.config
+    parts = [config.tried.strip()] if config.tried.strip() else []
+    if config.tried_file:
+        parts.append(_read_named(settings, "tried_file", config.tried_file, reader).text.strip())
+    return "\n\n".join(parts)

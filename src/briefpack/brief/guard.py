@@ -1,0 +1,98 @@
+"""The secrets stage applied to a brief: every text it carries is scanned before it is rendered,
+then redacted, blocked or allowed.
+
+It runs between reading and rendering, so whatever leaves the process (clipboard, stdout, a file,
+`send`, the snapshot) is made from scanned parts. The scanning and its cache are the secrets
+package's; this module knows the brief's shape.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
+
+import pathspec
+
+from briefpack.brief.render import Brief, Doc
+from briefpack.secrets.guard import ScanCache, SecretsError, SecretsMode
+from briefpack.secrets.scan import Finding, describe, redact
+
+
+def guard_brief(
+    brief: Brief,
+    *,
+    mode: SecretsMode,
+    allow_files: Sequence[str] = (),
+    cache: ScanCache | None = None,
+    known: Mapping[str, tuple[str, tuple[Finding, ...]]] | None = None,
+) -> tuple[Brief, tuple[Finding, ...]]:
+    """Scan every part of `brief`; return it redacted (mode `redact`) or as is, with the findings.
+
+    `known`: path -> (text, findings) of docs already scanned and redacted by an earlier build
+    with the same settings (the snapshot memo); a doc with that very text is taken as it is.
+    Raises SecretsError in mode `block` when anything is found.
+    """
+    scanner = cache or ScanCache(path=None)
+    known = known or {}
+    spec = pathspec.GitIgnoreSpec.from_lines(allow_files)
+
+    def allowed(name: str) -> bool:
+        return bool(allow_files) and spec.match_file(name)
+
+    findings: list[Finding] = []
+
+    def clean(text: str, name: str) -> str:
+        if allowed(name):
+            return text
+        found = scanner.scan(text, name)
+        findings.extend(found)
+        return redact(text, found) if found and mode == "redact" else text
+
+    def clean_doc(doc: Doc) -> Doc:
+        done = known.get(doc.path)
+        if done is not None and (done[0] is doc.text or done[0] == doc.text):
+            findings.extend(done[1])
+            return doc
+        return Doc(doc.path, clean(doc.text, doc.path))
+
+    read = (*([brief.about] if brief.about else []), *brief.notes, *brief.schema, *brief.files)
+    scanner.prescan([(d.text, d.path) for d in read if d.path not in known and not allowed(d.path)])
+    guarded = _map_texts(brief, clean, clean_doc)
+    scanner.save()
+    if findings and mode == "block":
+        raise SecretsError(
+            f"{len(findings)} secret(s) found, nothing was written: {describe(findings)}",
+            hint="remove them, or mark a false positive with `pragma: allowlist secret` "
+            "on its line, or use --secrets redact",
+        )
+    return guarded, tuple(findings)
+
+
+def guard_text(text: str, name: str, *, mode: SecretsMode) -> tuple[str, tuple[Finding, ...]]:
+    """The same for one finished text (`send --brief FILE`)."""
+    doc = Brief(files=(Doc(name, text),))
+    guarded, findings = guard_brief(doc, mode=mode)
+    return guarded.files[0].text, findings
+
+
+def _map_texts(
+    brief: Brief, clean: Callable[[str, str], str], clean_doc: Callable[[Doc], Doc]
+) -> Brief:
+    """`brief` with `clean(text, name)` applied to every text it carries (`clean_doc` to docs
+    read from files)."""
+
+    def docs(items: tuple[Doc, ...]) -> tuple[Doc, ...]:
+        return tuple(clean_doc(d) for d in items)
+
+    return replace(
+        brief,
+        goal=clean(brief.goal, "goal"),
+        format=clean(brief.format, "format"),
+        warnings=tuple(clean(w, f"warning {i}") for i, w in enumerate(brief.warnings, 1)),
+        about=None if brief.about is None else docs((brief.about,))[0],
+        tried=clean(brief.tried, "tried"),
+        notes=docs(brief.notes),
+        schema=docs(brief.schema),
+        files=docs(brief.files),
+        changes=tuple(Doc(d.path, clean(d.text, d.path)) for d in brief.changes),
+    )

@@ -1,0 +1,167 @@
+"""What the last snapshot already holds, so a commit that changes one file reads one file.
+
+For each staged blob the last snapshot carried, the memo keeps where its segment sits in the
+snapshot file (by byte offset) and where its text (scanned, redacted) sits in that segment, with
+the segment's token count, the text's sha256, size, read note and secret findings, or why the blob
+was skipped. A snapshot build takes a blob that is unchanged (same path, same blob id, same
+settings) from there instead of asking git for it and decoding, scanning, rendering, counting and
+hashing it again; the result is byte-identical to a full build (tests/test_memo.py compares them).
+Only the segments taken are decoded: the snapshot as one string would be four bytes a character as
+soon as one file holds an emoji. The memo lives in the cache folder, beside the token cache, and
+is used only while the snapshot file on disk is the one it describes (checked by sha256) and the
+code and settings that made it are the same.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import marshal
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from briefpack.brief.discover import Skip
+from briefpack.brief.read import SourceFile
+from briefpack.brief.render import Prior, Segment
+from briefpack.secrets.scan import Finding, scanner_id
+from briefpack.tokens.store import cache_dir
+
+MEMO_VERSION = 2
+
+Read = SourceFile | Skip  # what reading one staged blob gave
+
+
+@dataclass(slots=True)  # not frozen: made once per blob at every commit, and frozen costs
+class Held:
+    """One blob as the last snapshot had it: its read result, and for a text its sha256 and
+    secret findings (the text is already scanned and redacted)."""
+
+    blob: str
+    read: Read
+    sha256: str = ""
+    findings: tuple[Finding, ...] = ()
+    prior: Prior | None = None  # its segment, when it can be used again as it is
+    data: bytes = b""  # that segment's bytes in the snapshot file
+    inside: int = -1  # where the text starts in the segment
+
+
+@dataclass
+class Memo:
+    """The blobs of the last snapshot, for a snapshot of the same repository with the same key.
+
+    Rows are turned into `Held` values only when taken: a commit touches few of thousands."""
+
+    path: Path | None
+    key: str
+    rows: dict[str, list[Any]] = field(default_factory=dict)
+    raw: bytes | None = None  # the snapshot file the rows point into, as read and checked
+    taken: dict[str, Held] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, context_path: Path, key: str) -> Memo:
+        """The memo for the snapshot at `context_path`; empty when missing, stale or corrupt."""
+        path = cache_dir() / "snapshots" / f"{_name(context_path)}.marshal"
+        memo = cls(path=path, key=key)
+        try:
+            data = marshal.loads(path.read_bytes())
+            if data["briefpack_memo"] != MEMO_VERSION or data["key"] != key:
+                return memo
+            raw = context_path.read_bytes()
+            if hashlib.sha256(raw).hexdigest() != data["context_sha256"]:
+                return memo  # the snapshot file changed since (edited, another branch)
+            memo.rows = dict(data["files"])
+            memo.raw = raw
+        except (OSError, ValueError, TypeError, KeyError, IndexError, EOFError):
+            memo.rows = {}
+        return memo
+
+    def take(self, path: str, blob: str) -> Held | None:
+        """What the last snapshot had for `path`, if it was this very blob."""
+        row = self.rows.get(path)
+        if row is None or row[0] != blob:
+            return None
+        try:
+            held = _held(path, row, self.raw or b"")
+        except (ValueError, TypeError, IndexError):
+            return None  # a damaged row: read the blob again
+        self.taken[path] = held
+        return held
+
+    def known(self) -> dict[str, tuple[str, tuple[Finding, ...]]]:
+        """Path -> (text, findings) of every text taken: already scanned, not to scan again."""
+        return {
+            p: (h.read.text, h.findings)
+            for p, h in self.taken.items()
+            if isinstance(h.read, SourceFile)
+        }
+
+    def prior(self) -> dict[str, Prior]:
+        """Path -> the segment of every text taken that can be used again as it is."""
+        return {p: h.prior for p, h in self.taken.items() if h.prior is not None}
+
+    def reused(self, segment: Segment) -> Held | None:
+        """What the memo holds for `segment`, if it is the very segment taken from it."""
+        held = self.taken.get(segment.path or "")
+        if held is None or held.prior is None or held.prior.text is not segment.text:
+            return None
+        return held
+
+    def sha256(self, path: str, text: str) -> str | None:
+        """The sha256 of a doc's text as the memo holds it, if the text is the one it holds."""
+        held = self.taken.get(path)
+        if held is not None and isinstance(held.read, SourceFile) and held.read.text == text:
+            return held.sha256
+        return None
+
+
+def code_id() -> str:
+    """Changes whenever the code that reads, scans or renders a blob changes."""
+    from briefpack.brief import guard, langs, read, staged
+    from briefpack.brief import render as brief
+    from briefpack.secrets import guard as scan_cache
+
+    h = hashlib.sha256(scanner_id().encode())
+    modules = (
+        __file__,
+        read.__file__,
+        staged.__file__,
+        guard.__file__,
+        scan_cache.__file__,
+        brief.__file__,
+        langs.__file__,
+    )
+    for module in modules:
+        h.update(Path(module).read_bytes())
+    return h.hexdigest()[:16]
+
+
+def memo_key(code_id: str, settings: Mapping[str, Any]) -> str:
+    """The key under which blobs are reused: the reading, scanning and rendering code, and the
+    settings that change what a blob reads, renders or counts as (size cap, secrets mode,
+    allowed files, style, encoding)."""
+    blob = json.dumps([MEMO_VERSION, code_id, settings], sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:32]
+
+
+def _held(path: str, row: list[Any], raw: bytes) -> Held:
+    blob, kind = row[0], row[1]
+    if kind == "skip":
+        return Held(blob, Skip(path, str(row[2]), str(row[3])))
+    start, end, inside, length, size, sha, note, found, section, tokens = row[2:12]
+    if not (0 <= start <= end <= len(raw)):
+        raise ValueError("span outside the snapshot")
+    data = raw[start:end]
+    segment = data.decode("utf-8", "surrogateescape")
+    if not (0 <= inside <= inside + length <= len(segment)):
+        raise ValueError("span outside the segment")
+    text = segment[inside : inside + length]
+    read = SourceFile(path=path, text=text, size=size, note=note)
+    prior = Prior(section, text, segment, tokens) if tokens >= 0 else None
+    found_here = tuple(Finding(path, *f) for f in found)
+    return Held(blob, read, sha, found_here, prior, data, inside)
+
+
+def _name(context_path: Path) -> str:
+    return hashlib.sha1(str(context_path).encode("utf-8", "surrogatepass")).hexdigest()[:16]

@@ -1,0 +1,245 @@
+"""The pipeline: config → discover → gather (read) → scan → render → count, as one call per brief."""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from briefpack.brief.choose import Counting, choose
+from briefpack.brief.config import Settings, load_settings
+from briefpack.brief.discover import Skip, discover
+from briefpack.brief.gather import Reader, gather
+from briefpack.brief.guard import guard_brief
+from briefpack.brief.memo import Memo, Read
+from briefpack.brief.presets import resolve_format
+from briefpack.brief.render import Brief, Segment, render, text_of
+from briefpack.brief.staged import index_entries
+from briefpack.errors import BriefpackError
+from briefpack.secrets.guard import ScanCache
+from briefpack.secrets.scan import Finding
+from briefpack.select.ladder import Level
+from briefpack.select.rank import Ranked
+from briefpack.tokens.count import TokenCache, TokenCounter
+from briefpack.tokens.models import ModelInfo, budget_for, resolve_model
+
+
+@dataclass(frozen=True)
+class Assembled:
+    """A brief read, scanned and rendered, not yet counted."""
+
+    settings: Settings
+    model: ModelInfo
+    brief: Brief
+    segments: tuple[Segment, ...]
+    skipped: tuple[Skip, ...]
+    notices: tuple[str, ...]
+    findings: tuple[Finding, ...]
+    root: Path
+    reads: Mapping[str, tuple[str, Read]]
+    staged: bool  # from git's index: a snapshot
+
+    @functools.cached_property
+    def text(self) -> str:
+        """The segments joined, made once and only when asked for: a snapshot writes their
+        UTF-8 instead, and joining a large brief is not free."""
+        return text_of(self.segments)
+
+
+@dataclass(frozen=True)
+class Built(Assembled):
+    """A brief rendered and counted, with everything the summary and `ls`/`stats` need
+    (`--fit` may have left files out of what was assembled)."""
+
+    counts: tuple[int, ...]
+    budget: int
+    encoded_files: int
+    ranks: Mapping[str, Ranked] = field(default_factory=dict)  # code files, by path
+    levels: Mapping[str, Level] = field(default_factory=dict)  # code files: full/outline/path
+
+    @property
+    def total(self) -> int:
+        """Exact token count of the emitted brief (the sum of its segments' counts)."""
+        return sum(self.counts)
+
+    def budget_summary(self) -> str:
+        """'total 45,251 / 872,000 tokens (5% of budget) · gpt-5.6-sol · o200k_base'."""
+        share = self.total / self.budget if self.budget else 1.0
+        return (
+            f"total {self.total:,} / {self.budget:,} tokens ({share:.0%} of budget)"
+            f" · {self.model.id} · {self.model.encoding}"
+        )
+
+    def section_tokens(self) -> dict[str, int]:
+        """Tokens per section, in brief order."""
+        totals: dict[str, int] = defaultdict(int)
+        for segment, count in zip(self.segments, self.counts, strict=True):
+            totals[segment.section] += count
+        return dict(totals)
+
+    def file_tokens(self) -> list[tuple[str, str, int]]:
+        """(section, path, tokens) of every file-carrying segment, in brief order."""
+        return [
+            (s.section, s.path, n)
+            for s, n in zip(self.segments, self.counts, strict=True)
+            if s.path is not None
+        ]
+
+
+def resolve_root(path: Path) -> Path:
+    """The folder to brief, checked: it must exist and be a folder."""
+    if not path.exists():
+        raise BriefpackError(f"no such folder: {path}", hint="pass an existing folder as PATH")
+    if not path.is_dir():
+        raise BriefpackError(f"not a folder: {path}", hint="PATH names the folder to brief")
+    return path.resolve()
+
+
+def build(
+    start: Path,
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    unknown_model_ok: bool = False,
+    staged: bool = False,
+    memo: Memo | None = None,
+) -> Built:
+    """Build the brief for the folder `start` with flag `overrides` over its config.
+
+    `staged`: from the files and content in git's index (a snapshot of the commit being made);
+    `memo`: the last snapshot's blobs, taken instead of read again when unchanged.
+    """
+    return count(
+        assemble(start, overrides, unknown_model_ok=unknown_model_ok, staged=staged, memo=memo)
+    )
+
+
+def assemble(
+    start: Path,
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    unknown_model_ok: bool = False,
+    staged: bool = False,
+    memo: Memo | None = None,
+) -> Assembled:
+    """Config, discover, read, scan and render: everything but counting (see `build`)."""
+    root = resolve_root(start)
+    settings = load_settings(root, overrides)
+    if settings.config.format.startswith("@"):
+        preset = resolve_format(settings.config.format, settings.config.presets)
+        settings = replace(settings, config=replace(settings.config, format=preset))
+    config = settings.config
+    model = resolve_model(config.model, config.models, unknown_ok=unknown_model_ok)
+    reader = Reader(root, index_entries(root) if staged else None, memo)
+    found = discover(
+        root, config, default_excludes=config.default_excludes, candidates=reader.candidates()
+    )
+    max_size = config.max_file_size if config.default_excludes else None
+    never = _snapshot_files(settings, root)
+    paths = [p for p in found.paths if p not in never]
+    paths += [p for p in _config_folder_files(settings, root, staged=staged) if p not in never]
+    brief, skipped, notices = gather(root, settings, paths, max_size, reader)
+    brief, findings = guard_brief(
+        brief,
+        mode=config.secrets,
+        allow_files=config.secrets_allow_files,
+        cache=ScanCache.for_root(root) if config.cache else None,
+        known=memo.known() if memo is not None else None,
+    )
+    segments = render(brief, config.style, memo.prior() if memo is not None else None)
+    return Assembled(
+        settings=settings,
+        model=model,
+        brief=brief,
+        segments=segments,
+        skipped=tuple(found.skipped) + tuple(skipped),
+        notices=tuple(notices),
+        findings=findings,
+        root=root,
+        reads=reader.reads,
+        staged=staged,
+    )
+
+
+def count(done: Assembled) -> Built:
+    """Count the assembled brief exactly (cached by content); rank its files; over budget,
+    step files down the ladder (`fit`, the default) until it fits."""
+    config, model = done.settings.config, done.model
+    brief, segments = done.brief, done.segments
+    cache = TokenCache.for_root(done.root) if config.cache else None
+    counter = TokenCounter(model.encoding, cache)
+    counts = _count(counter, segments)
+    budget = budget_for(model, config.effort, reserve=config.reserve, budget=config.budget)
+    chosen = choose(
+        done.root,
+        brief,
+        segments,
+        counts,
+        config=config,
+        budget=budget,
+        counting=Counting(lambda segs: _count(counter, segs), counter.key),
+        staged=done.staged,
+        encoding=model.encoding,
+    )
+    brief, segments, counts = chosen.brief, chosen.segments, chosen.counts
+    levels, ranked, notices = chosen.levels, chosen.ranks, done.notices + chosen.notices
+    if cache is not None:
+        cache.save()
+    return Built(
+        settings=done.settings,
+        model=model,
+        brief=brief,
+        segments=segments,
+        counts=tuple(counts),
+        budget=budget,
+        skipped=done.skipped,
+        notices=notices,
+        encoded_files=sum(
+            1
+            for s in segments
+            if s.path is not None and s.tokens is None and counter.was_encoded(s.text)
+        ),
+        findings=done.findings,
+        root=done.root,
+        reads=done.reads,
+        staged=done.staged,
+        ranks={r.path: r for r in ranked},
+        levels={d.path: levels.get(d.path, "full") for d in brief.files}
+        | {d.path: "outline" for d in brief.outlines}
+        | dict.fromkeys(brief.path_only or {}, "path"),
+    )
+
+
+def _count(counter: TokenCounter, segments: Sequence[Segment]) -> list[int]:
+    """Each segment's count: known already (reused from the last snapshot), or counted."""
+    todo = [s.text for s in segments if s.tokens is None]
+    counted = iter(counter.count(todo))
+    return [s.tokens if s.tokens is not None else next(counted) for s in segments]
+
+
+def _config_folder_files(settings: Settings, root: Path, *, staged: bool) -> list[str]:
+    """Briefing a subfolder, the files of the config's folder outside it (as `../notes/a.md`):
+    the config's notes and schema are the repository's, wherever the command runs (gather
+    takes only those). A snapshot is always of its config's folder."""
+    config = settings.config
+    top = settings.root
+    if staged or settings.path is None or top == root or not root.is_relative_to(top):
+        return []
+    inside = root.relative_to(top).as_posix() + "/"
+    found = discover(top, config, default_excludes=config.default_excludes)
+    return [os.path.relpath(top / p, root) for p in found.paths if not p.startswith(inside)]
+
+
+def _snapshot_files(settings: Settings, root: Path) -> set[str]:
+    """The snapshot and its manifest, relative to `root`: never part of a brief."""
+    snapshot = (settings.root / settings.config.snapshot_path).resolve()
+    found = set()
+    for path in (snapshot, snapshot.with_suffix(".json")):
+        if path.is_relative_to(root):
+            found.add(path.relative_to(root).as_posix())
+        else:  # a subfolder's brief: the config folder's files are named from it as ../
+            found.add(os.path.relpath(path, root))
+    return found

@@ -1,0 +1,86 @@
+"""Ranking a brief's code files: the query it is about, the pins, the diff, recent history, and
+the profiles (cached by content), handed to the pure ranker in select/."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+
+import pathspec
+
+from briefpack.brief.config import Config, find_git_root
+from briefpack.brief.render import Brief
+from briefpack.errors import BriefpackError
+from briefpack.git import run_git, split_z
+from briefpack.select.profile import ProfileCache, profiles
+from briefpack.select.rank import Query, Ranked, rank_files
+
+RECENT_COMMITS = 300  # how far back "changed lately" looks, for a goal-free ranking
+
+
+def rank_brief(
+    root: Path, brief: Brief, config: Config, *, recent: dict[str, int] | None = None
+) -> list[Ranked]:
+    """The brief's code files, best first. `recent`: how often each file changed lately, for a
+    goal-free ranking (None for a snapshot: the same staged tree must rank the same before and
+    after its commit, and from one commit to the next)."""
+    paths = [d.path for d in brief.files]
+    if not paths:
+        return []
+    cache = ProfileCache.for_root(root) if config.cache else None
+    found = profiles(paths, [d.text for d in brief.files], cache)
+    if cache is not None:
+        cache.save()
+    text = query_text(brief)
+    query = Query(
+        text=text,
+        changed=brief.changed,
+        pinned=pin_order(paths, config),
+        recent=recent,
+    )
+    return rank_files(paths, found, query)
+
+
+def query_text(brief: Brief) -> str:
+    """What the brief is about: its goal, warnings and what was tried (the diff's text is a
+    signal of its own: its files are `changed`)."""
+    return "\n".join([brief.goal, *brief.warnings, brief.tried]).strip()
+
+
+def pin_order(paths: Sequence[str], config: Config) -> tuple[str, ...]:
+    """Paths matching a `full` or `priority` glob, in the globs' order: they rank first."""
+    found: dict[str, None] = {}
+    for glob in [*config.full, *config.priority]:
+        spec = pathspec.GitIgnoreSpec.from_lines([glob])
+        found.update(dict.fromkeys(p for p in paths if spec.match_file(p)))
+    return tuple(found)
+
+
+def pinned_paths(paths: Sequence[str], config: Config) -> frozenset[str]:
+    """The pinned paths: always in full text, or an error when they cannot fit."""
+    return frozenset(pin_order(paths, config))
+
+
+def recent_changes(root: Path) -> dict[str, int]:
+    """Path (relative to `root`) -> how many of the last commits touched it; empty outside git
+    or before the first commit."""
+    if find_git_root(root) is None:
+        return {}
+    try:
+        out = run_git(
+            root,
+            "log",
+            f"-n{RECENT_COMMITS}",
+            "--no-merges",
+            "--format=",
+            "--name-only",
+            "-z",
+            "--relative",
+            "--no-renames",
+            "--",
+            ".",
+        )
+    except BriefpackError:
+        return {}
+    return dict(Counter(p.strip("\n") for p in split_z(out) if p.strip("\n")))

@@ -1,0 +1,32 @@
+"""The secrets stage: detect credentials in text (provider formats, private keys, secret-named
+assignments), redact them, and cache scans by content digest so a warm build scans nothing.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from briefpack import surface
+
+if TYPE_CHECKING:
+    from briefpack.secrets.guard import ScanCache, SecretsError, SecretsMode, finding_lines
+    from briefpack.secrets.scan import Finding, describe, redact, scan_text
+
+__all__ = [
+    "Finding",
+    "ScanCache",
+    "SecretsError",
+    "SecretsMode",
+    "describe",
+    "finding_lines",
+    "redact",
+    "scan_text",
+]
+
+__getattr__, __dir__ = surface(
+    __name__,
+    {
+        "scan": ("Finding", "describe", "redact", "scan_text"),
+        "guard": ("ScanCache", "SecretsError", "SecretsMode", "finding_lines"),
+    },
+)

@@ -1,0 +1,61 @@
+"""The send stage, the only package that imports openai or reaches the network: the request and
+its cost, a background run followed to its end, runs kept on disk, and the answer shown.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from briefpack import surface
+
+if TYPE_CHECKING:
+    from briefpack.send.answer import show
+    from briefpack.send.client import (
+        Session,
+        Timing,
+        cancel,
+        check_model,
+        connect,
+        resume,
+        send_chat,
+        send_responses,
+    )
+    from briefpack.send.request import Plan, actual_cost
+    from briefpack.send.runs import Run, create_run, find_run, list_runs
+
+__all__ = [
+    "Plan",
+    "Run",
+    "Session",
+    "Timing",
+    "actual_cost",
+    "cancel",
+    "check_model",
+    "connect",
+    "create_run",
+    "find_run",
+    "list_runs",
+    "resume",
+    "send_chat",
+    "send_responses",
+    "show",
+]
+
+__getattr__, __dir__ = surface(
+    __name__,
+    {
+        "client": (
+            "Session",
+            "Timing",
+            "cancel",
+            "check_model",
+            "connect",
+            "resume",
+            "send_chat",
+            "send_responses",
+        ),
+        "request": ("Plan", "actual_cost"),
+        "runs": ("Run", "create_run", "find_run", "list_runs"),
+        "answer": ("show",),
+    },
+)
