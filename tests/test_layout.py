@@ -60,7 +60,9 @@ def violations(module: str, source: str) -> list[str]:
             rank_of(stage) == rank_of(own) and stage != own and own in RANK
         )
         if stage in ENTRY or upward:
-            found.append(f"{module}:{line}: imports {target} ({stage} is not below {own or 'the top'})")
+            found.append(
+                f"{module}:{line}: imports {target} ({stage} is not below {own or 'the top'})"
+            )
     return found
 
 
@@ -87,13 +89,25 @@ def test_every_stage_is_a_package_with_a_docstring() -> None:
 @pytest.mark.parametrize(
     ("module", "source", "expected"),
     [
-        ("briefpack.secrets.guard", "from briefpack.brief.render import Doc", "brief is not below secrets"),
-        ("briefpack.tokens.count", "def f():\n    from briefpack import secrets", "secrets is not below"),
+        (
+            "briefpack.secrets.guard",
+            "from briefpack.brief.render import Doc",
+            "brief is not below secrets",
+        ),
+        (
+            "briefpack.tokens.count",
+            "def f():\n    from briefpack import secrets",
+            "secrets is not below",
+        ),
         ("briefpack.send.client", "import briefpack.snapshot.take", "snapshot is not below send"),
         ("briefpack.errors", "from briefpack.tokens import store", "tokens is not below errors"),
         ("briefpack.brief.fit", "from .ladder import plan", "relative import"),
         ("briefpack.brief.fit", "from briefpack.select import plan", ""),
-        ("briefpack.cli.app", "from briefpack.send import connect\nfrom briefpack import surface", ""),
+        (
+            "briefpack.cli.app",
+            "from briefpack.send import connect\nfrom briefpack import surface",
+            "",
+        ),
         ("briefpack.brief.fit", "from briefpack.errors import BriefpackError", ""),
     ],
 )

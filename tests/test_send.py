@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 from typer.testing import Result
 
-from briefpack.send.client import Timing
 from briefpack.send.request import actual_cost
+from briefpack.send.session import Timing
 from briefpack.tokens.models import load_table
 from tests import wire
 from tests.conftest import write_tree

@@ -11,16 +11,8 @@ from typing import Annotated
 
 import typer
 
-from briefpack.cli.util import (
-    BriefFlags,
-    app,
-    err,
-    handle_errors,
-    out,
-    print_json,
-    warn,
-    with_brief_options,
-)
+from briefpack.cli.flags import BriefFlags, with_brief_options
+from briefpack.cli.util import app, err, handle_errors, out, print_json, warn
 from briefpack.errors import BriefpackError, ExitCode
 
 

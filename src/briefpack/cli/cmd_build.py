@@ -12,16 +12,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from briefpack.brief import display_path
-from briefpack.cli.util import (
-    BriefFlags,
-    app,
-    err,
-    handle_errors,
-    out,
-    print_json,
-    warn,
-    with_brief_options,
-)
+from briefpack.cli.flags import BriefFlags, with_brief_options
+from briefpack.cli.util import app, err, handle_errors, out, print_json, warn
 from briefpack.errors import OverBudgetError, UsageError
 
 if TYPE_CHECKING:  # the pipeline is imported when a command runs, so `--help` stays quick

@@ -112,7 +112,7 @@ def resume_command(
 @handle_errors
 def cancel_command(ctx: typer.Context, ref: RunRef) -> None:
     """Cancel an unfinished run server-side (what arrived stays on disk)."""
-    from briefpack.send import client as send
+    from briefpack import send
 
     run = find_run(_runs_dir(ctx.obj), ref)
     if run.meta.get("api") == "chat":
@@ -127,7 +127,7 @@ def _runs_dir(root: Path | None) -> Path:
 
 
 def _session(root: Path | None, run: Run) -> Session:
-    from briefpack.send import client as send
+    from briefpack import send
 
     settings = load_settings((root or Path()).resolve())
     model_id = str(run.meta.get("model", ""))

@@ -13,10 +13,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.text import Text
 
 from briefpack.brief import Settings, load_settings
-from briefpack.cli.util import BriefFlags, app, err, handle_errors, out, warn, with_brief_options
+from briefpack.cli.flags import BriefFlags, with_brief_options
+from briefpack.cli.gate import check_cost, confirm, summary
+from briefpack.cli.util import app, err, handle_errors, out, warn
 from briefpack.errors import BriefpackError, ExitCode, UsageError
 from briefpack.send import Run, create_run, request
 from briefpack.tokens import UNKNOWN_SOURCE, ModelInfo, load_table, resolve_model
@@ -83,16 +84,16 @@ def send_command(
     outgoing = _outgoing(flags, brief, extra)
     plan = _plan(outgoing)
     config = outgoing.settings.config
-    _summary(plan, config.base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_ENDPOINT)
+    summary(plan, config.base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_ENDPOINT)
     if dry_run:
         sys.stdout.write(json.dumps(plan.body, indent=2, ensure_ascii=False) + "\n")
         return
-    _check_cost(plan, config.max_cost)
-    from briefpack.send import client as send
+    check_cost(plan, config.max_cost)
+    from briefpack import send
 
     session = send.connect(plan.model, base_url=config.base_url, timing=send.Timing.from_env())
     send.check_model(session)
-    _confirm(yes)
+    confirm(yes)
     runs_dir = outgoing.settings.root / config.runs_dir
     run = create_run(
         runs_dir,
@@ -107,7 +108,7 @@ def send_command(
 
 def deliver(session: Session, run: Run, *, raw: bool, start: request.Plan | None) -> None:
     """Send (or resume) with a spinner, then report the outcome and show the answer."""
-    from briefpack.send import client as send
+    from briefpack import send
 
     try:
         with _spinner() as progress:
@@ -235,63 +236,6 @@ def _plan(outgoing: Outgoing) -> request.Plan:
         estimate=estimate,
         warnings=tuple(n for n in notes if n),
     )
-
-
-def _summary(plan: request.Plan, endpoint: str) -> None:
-    model = plan.model
-    share = plan.input_tokens / model.input_limit if model.input_limit else 0.0
-    lines = [
-        f"model   {model.id} ({plan.api} API at {endpoint})",
-        f"effort  {plan.effort}",
-        f"input   {plan.input_tokens:,} tokens of {model.input_limit:,} ({share:.0%})",
-        f"output  up to {plan.max_output_tokens:,} tokens (reasoning + answer)",
-    ]
-    est = plan.estimate
-    if est is not None:
-        lines.append(
-            f"cost    {request.money(est.low)} typical, {request.money(est.high)} at most "
-            f"(prices of {est.date})"
-        )
-    else:
-        lines.append("cost    unknown")
-    for note in plan.warnings:
-        warn(note)
-    err.print(Text("\n".join(lines)))
-
-
-def _check_cost(plan: request.Plan, max_cost: float | None) -> None:
-    if max_cost is None:
-        return
-    if plan.estimate is None:
-        raise BriefpackError(
-            f"not sent: the cost of {plan.model.id} is unknown and max_cost is {request.money(max_cost)}",
-            hint=f'give its prices under [models."{plan.model.id}"] in .briefpack.toml',
-            exit_code=ExitCode.NOT_SENT,
-        )
-    if plan.estimate.high > max_cost:
-        raise BriefpackError(
-            f"not sent: up to {request.money(plan.estimate.high)} is over the limit of "
-            f"{request.money(max_cost)}",
-            hint="raise --max-cost, lower --max-output-tokens or --effort, or shrink the brief",
-            exit_code=ExitCode.NOT_SENT,
-        )
-
-
-def _confirm(yes: bool) -> None:
-    if yes:
-        return
-    if not sys.stdin.isatty():
-        raise BriefpackError(
-            "not sent: no terminal to ask for confirmation",
-            hint="pass --yes to send without asking",
-            exit_code=ExitCode.NOT_SENT,
-        )
-    try:
-        answer = typer.confirm("Send?", default=False, err=True)
-    except typer.Abort:  # Ctrl-C or end of input at the prompt
-        raise BriefpackError("interrupted: not sent", exit_code=ExitCode.INTERRUPTED) from None
-    if not answer:
-        raise BriefpackError("not sent", exit_code=ExitCode.NOT_SENT)
 
 
 def _meta(plan: request.Plan, base_url: str) -> dict[str, Any]:

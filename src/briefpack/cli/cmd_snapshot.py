@@ -9,7 +9,8 @@ from typing import Annotated
 import typer
 
 from briefpack.brief import find_git_root
-from briefpack.cli.util import BriefFlags, app, err, handle_errors, warn, with_brief_options
+from briefpack.cli.flags import BriefFlags, with_brief_options
+from briefpack.cli.util import app, err, handle_errors, warn
 from briefpack.errors import BriefpackError
 
 hook_app = typer.Typer(

@@ -116,3 +116,21 @@ DOTTED = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+$")  # `self.config.token`
 CONSTANT = re.compile(r"[A-Z][A-Z0-9_]*$")
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*$")
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z_.]*$")  # `password = user.password` is code
+SHORT_WORD = re.compile(r"[a-z]{1,7}$")
+
+
+def names_a_thing(value: str) -> bool:
+    """Words, literals and constant names (`true`, `FORCE_CHANGE_PASSWORD`), not secrets."""
+    return (
+        value.lower() in {"true", "false", "null", "none", "nil", "undefined"}
+        or any(c.isspace() for c in value)
+        or bool(CONSTANT.match(value) and "_" in value)
+        or bool(NAME.match(value) and any(r in value.lower() for r in NAME_ROOTS))
+        or value.startswith("arn:")
+        or bool(DOTTED.match(value))
+    )
+
+
+def a_mode(value: str, context: str) -> bool:
+    """A short lowercase word (`secrets = "block"`) is a setting; for a password it is a secret."""
+    return bool(SHORT_WORD.match(value)) and not PASSWORD_NAME.search(context)

@@ -11,35 +11,27 @@ value is never printed.
 from __future__ import annotations
 
 import hashlib
-import importlib
 import math
-import os
 import re
-import sys
-import types
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
 
+from briefpack.secrets.library import load_library
 from briefpack.secrets.rules import (
     ASSIGNMENT,
-    CONSTANT,
-    DOTTED,
     GENERIC,
     IDENTIFIER,
-    KIND_BY_TYPE,
-    NAME,
     NAME_ROOTS,
     NOT_A_VALUE,
     PASSWORD_NAME,
-    PLUGINS,
     RULES,
     SECRET_NAME,
     Detector,
+    a_mode,
+    names_a_thing,
 )
 
 ALLOW_LINE = "pragma: allowlist secret"
@@ -59,7 +51,6 @@ class Finding:
     end: int
 
 
-_SHORT_WORD = re.compile(r"[a-z]{1,7}$")
 _TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-+/")
 _UNWIDENED = frozenset({"private-key", "url-password", "slack-webhook", GENERIC})
 
@@ -72,13 +63,14 @@ def scanner_id() -> str:
     (its import costs ~0.1 s, importlib.metadata's ~0.02 s; a warm build needs neither)."""
     from importlib.util import find_spec
 
+    from briefpack.secrets import library
     from briefpack.secrets import rules as secret_rules
 
     spec = find_spec("detect_secrets")
     where = spec.submodule_search_locations if spec is not None else None
     version = Path(next(iter(where or [""])), "__version__.py")
     h = hashlib.sha256(version.read_bytes() if version.is_file() else b"")
-    for module in (__file__, secret_rules.__file__):
+    for module in (__file__, secret_rules.__file__, library.__file__):
         h.update(Path(module).read_bytes())
     return h.hexdigest()[:16]
 
@@ -100,7 +92,7 @@ def scan_text(text: str, path: str) -> list[Finding]:
 
 def preload() -> None:
     """Load detect-secrets' rules now (before forking workers that should inherit them)."""
-    _library()
+    load_library()
 
 
 def redact(text: str, findings: Sequence[Finding]) -> str:
@@ -134,8 +126,8 @@ def _detector_spans(text: str) -> Iterator[Span]:
 @cache
 def _gated() -> tuple[tuple[Detector, ...], dict[str, tuple[int, ...]]]:
     """Every detector (ours first), and for each literal the detectors it lets run."""
-    library, _ = _library()
-    detectors = (*RULES, *library)
+    theirs, _ = load_library()
+    detectors = (*RULES, *theirs)
     by_literal: dict[str, list[int]] = {}
     for index, detector in enumerate(detectors):
         for literal in detector.literals:
@@ -145,7 +137,7 @@ def _gated() -> tuple[tuple[Detector, ...], dict[str, tuple[int, ...]]]:
 
 def _named_spans(text: str, path: str) -> Iterator[Span]:
     """Values given to secret-sounding names, looked for only on lines that hold such a name."""
-    _, keyword = _library()
+    _, keyword = load_library()
     rules = None
     for start, end in _candidate_lines(text):
         rules = rules or keyword.rules_for(path)
@@ -186,7 +178,7 @@ def _matches(text: str, detector: Detector) -> Iterator[Span]:
 
 def _is_assigned_secret(match: re.Match[str]) -> bool:
     name, value = match.group("name"), match.group("value")
-    if not SECRET_NAME.search(name) or _names_a_thing(value) or _a_mode(value, name):
+    if not SECRET_NAME.search(name) or names_a_thing(value) or a_mode(value, name):
         return False
     return _looks_secret(name, value, bool(match.group("quote")))
 
@@ -198,134 +190,6 @@ def _looks_secret(name: str, value: str, quoted: bool) -> bool:
     if PASSWORD_NAME.search(name):
         return quoted or not IDENTIFIER.match(value)
     return len(value) >= 8 and any(c.isdigit() for c in value) and _entropy(value) >= 3.0
-
-
-@dataclass(frozen=True)
-class _KeywordRules:
-    """detect-secrets' keyword detector (`password = "..."` in code) with its own heuristics
-    against false positives."""
-
-    detector: Any
-    by_file_type: Any
-    default: Any
-    file_type: Any
-    heuristic: Any
-    quoted: tuple[Any, ...]  # the rule sets that only match quoted values
-    words: tuple[str, ...]  # its keywords spelt out (`api_?key` -> api_key, apikey), lowercase
-    by_extension: dict[str, Any] = field(default_factory=dict)
-
-    def rules_for(self, path: str) -> Any:
-        """The keyword regexes for this file's type (quotes required in code); detect-secrets
-        tells the type by the extension alone, so its answer is kept per extension."""
-        extension = os.path.splitext(path)[1]  # noqa: PTH122  (as detect-secrets splits it)
-        rules = self.by_extension.get(extension)
-        if rules is None:
-            rules = self.by_file_type.get(self.file_type(path), self.default)
-            self.by_extension[extension] = rules
-        return rules
-
-    def values(self, line: str, rules: Any) -> Iterator[tuple[int, int]]:
-        """Spans of the secret values this one line assigns or compares."""
-        if rules in self.quoted and not any(q in line for q in "\"'`"):
-            return
-        lowered = line.lower()
-        if not any(word in lowered for word in self.words):
-            return  # its regexes all need one of its keywords: skip them (~70 us a line)
-        for value in self.detector.analyze_string(line, denylist_regex_to_group=rules):
-            at = line.find(value)
-            if at >= 0 and not self._false_positive(value, line):
-                yield at, at + len(value)
-
-    def _false_positive(self, value: str, line: str) -> bool:
-        h = self.heuristic
-        return bool(
-            len(value) < 4
-            or _names_a_thing(value)
-            or _a_mode(value, line)
-            or h.is_sequential_string(value)
-            or h.is_potential_uuid(value)
-            or h.is_likely_id_string(value, line)
-            or h.is_templated_secret(value)
-            or h.is_prefixed_with_dollar_sign(value)
-            or h.is_indirect_reference(line)
-            or h.is_not_alphanumeric_string(value)
-        )
-
-
-class _NoNetwork(types.ModuleType):
-    """Stands in for `requests` while detect-secrets loads: its plugins import it at module level
-    for their `verify` step, which briefpack never calls. Any use raises instead of reaching out,
-    and the import costs ~0.03 s instead of ~0.16 s."""
-
-    def __getattr__(self, name: str) -> Any:
-        raise RuntimeError(f"briefpack never verifies secrets over the network (requests.{name})")
-
-
-@contextmanager
-def _without_network_client() -> Iterator[None]:
-    if "requests" in sys.modules:  # someone already loaded the real one: use it, never call it
-        yield
-        return
-    sys.modules["requests"] = _NoNetwork("requests")
-    try:
-        yield
-    finally:
-        del sys.modules["requests"]  # a later `import requests` elsewhere gets the real one
-
-
-@cache
-def _library() -> tuple[tuple[Detector, ...], _KeywordRules]:
-    """detect-secrets' regex detectors and keyword rules, loaded once."""
-    with _without_network_client():
-        from detect_secrets.filters import heuristic
-        from detect_secrets.plugins import keyword
-        from detect_secrets.plugins.base import RegexBasedDetector
-        from detect_secrets.util.filetype import determine_file_type
-
-        modules = {
-            name: importlib.import_module(f"detect_secrets.plugins.{name}") for name in PLUGINS
-        }
-    detectors: list[Detector] = []
-    for name, literals in PLUGINS.items():
-        module = modules[name]
-        for value in vars(module).values():
-            if (
-                isinstance(value, type)
-                and issubclass(value, RegexBasedDetector)
-                and value.__module__ == module.__name__
-            ):
-                # class attributes that detect-secrets' types declare as properties
-                secret_type: str = getattr(value, "secret_type")  # noqa: B009
-                patterns: list[re.Pattern[str]] = list(getattr(value, "denylist"))  # noqa: B009
-                kind = KIND_BY_TYPE.get(secret_type) or _slug(secret_type)
-                detectors.extend(Detector(_kind_of(kind, p), p, literals) for p in patterns)
-    rules = _KeywordRules(
-        detector=keyword.KeywordDetector(),
-        by_file_type=keyword.REGEX_BY_FILETYPE,
-        default=keyword.QUOTES_REQUIRED_DENYLIST_REGEX_TO_GROUP,
-        file_type=determine_file_type,
-        heuristic=heuristic,
-        quoted=(
-            keyword.QUOTES_REQUIRED_DENYLIST_REGEX_TO_GROUP,
-            keyword.COMMON_C_DENYLIST_REGEX_TO_GROUP,
-            keyword.C_PLUS_PLUS_REGEX_TO_GROUP,
-        ),
-        words=tuple(
-            spelling
-            for pattern in keyword.DENYLIST
-            for spelling in {pattern.replace("_?", "_"), pattern.replace("_?", "")}
-        ),
-    )
-    return tuple(detectors), rules
-
-
-def _kind_of(kind: str, pattern: re.Pattern[str]) -> str:
-    """detect-secrets names AWS secret keys (its pattern with a group) as access keys."""
-    return "aws-secret-key" if kind == "aws-access-key" and pattern.groups else kind
-
-
-def _slug(secret_type: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", secret_type.lower()).strip("-")
 
 
 def _widen(text: str, span: Span) -> Span:
@@ -375,23 +239,6 @@ def _allowed(text: str, offset: int) -> bool:
     start, end = _line_bounds(text, offset)
     before = text[_line_bounds(text, start - 1)[0] : start] if start > 0 else ""
     return ALLOW_LINE in text[start:end] or ALLOW_NEXT_LINE in before
-
-
-def _names_a_thing(value: str) -> bool:
-    """Words, literals and constant names (`true`, `FORCE_CHANGE_PASSWORD`), not secrets."""
-    return (
-        value.lower() in {"true", "false", "null", "none", "nil", "undefined"}
-        or any(c.isspace() for c in value)
-        or bool(CONSTANT.match(value) and "_" in value)
-        or bool(NAME.match(value) and any(r in value.lower() for r in NAME_ROOTS))
-        or value.startswith("arn:")
-        or bool(DOTTED.match(value))
-    )
-
-
-def _a_mode(value: str, context: str) -> bool:
-    """A short lowercase word (`secrets = "block"`) is a setting; for a password it is a secret."""
-    return bool(_SHORT_WORD.match(value)) and not PASSWORD_NAME.search(context)
 
 
 def _entropy(value: str) -> float:

@@ -10,18 +10,10 @@ from briefpack import surface
 
 if TYPE_CHECKING:
     from briefpack.send.answer import show
-    from briefpack.send.client import (
-        Session,
-        Timing,
-        cancel,
-        check_model,
-        connect,
-        resume,
-        send_chat,
-        send_responses,
-    )
+    from briefpack.send.client import cancel, check_model, resume, send_chat, send_responses
     from briefpack.send.request import Plan, actual_cost
     from briefpack.send.runs import Run, create_run, find_run, list_runs
+    from briefpack.send.session import Session, Timing, api_error, connect
 
 __all__ = [
     "Plan",
@@ -29,6 +21,7 @@ __all__ = [
     "Session",
     "Timing",
     "actual_cost",
+    "api_error",
     "cancel",
     "check_model",
     "connect",
@@ -44,16 +37,8 @@ __all__ = [
 __getattr__, __dir__ = surface(
     __name__,
     {
-        "client": (
-            "Session",
-            "Timing",
-            "cancel",
-            "check_model",
-            "connect",
-            "resume",
-            "send_chat",
-            "send_responses",
-        ),
+        "client": ("cancel", "check_model", "resume", "send_chat", "send_responses"),
+        "session": ("Session", "Timing", "api_error", "connect"),
         "request": ("Plan", "actual_cost"),
         "runs": ("Run", "create_run", "find_run", "list_runs"),
         "answer": ("show",),

@@ -11,84 +11,39 @@ says not to).
 from __future__ import annotations
 
 import datetime as dt
-import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 import openai
-from openai import OpenAI
 
 from briefpack.errors import BriefpackError
-from briefpack.send.failure import ApiError, Disconnected, Failure, Where, describe, retired_hint
+from briefpack.send.failure import ApiError, retired_hint
 from briefpack.send.request import actual_cost
 from briefpack.send.runs import TERMINAL, Run, now
-from briefpack.tokens.models import ModelInfo
+from briefpack.send.session import (
+    Session,
+    api_error,
+    disconnected,
+    failed,
+    read,
+    request_id_note,
+    stream_error,
+    transient,
+)
 
-T = TypeVar("T")
 Progress = Callable[[str], None]
-
-
-@dataclass(frozen=True)
-class Timing:
-    """How long to wait: per request, before a dropped stream is picked up again, between polls
-    (env-tunable); how often a read is retried (by the SDK) and a stream picked up."""
-
-    timeout: float = 120.0
-    retry_delay: float = 1.0
-    retries: int = 3
-    poll_interval: float = 2.0
-
-    @classmethod
-    def from_env(cls) -> Timing:
-        """BRIEFPACK_TIMEOUT, BRIEFPACK_RETRY_DELAY, BRIEFPACK_POLL_INTERVAL override the defaults."""
-        return cls(
-            timeout=_env_float("BRIEFPACK_TIMEOUT", cls.timeout),
-            retry_delay=_env_float("BRIEFPACK_RETRY_DELAY", cls.retry_delay),
-            poll_interval=_env_float("BRIEFPACK_POLL_INTERVAL", cls.poll_interval),
-        )
-
-
-@dataclass
-class Session:
-    """A client plus what error messages need to name. `client` never retries (creates, cancel);
-    `reads` is the same client with the SDK's retries, for every retrieve."""
-
-    client: OpenAI
-    base_url: str
-    model: ModelInfo
-    timing: Timing
-    reads: OpenAI
-
-
-def connect(model: ModelInfo, *, base_url: str, timing: Timing) -> Session:
-    """A client for `base_url` (else OPENAI_BASE_URL, else OpenAI); fails early without a key."""
-    key = os.environ.get("OPENAI_API_KEY", "").strip()
-    if not key:
-        raise ApiError(
-            "no API key: OPENAI_API_KEY is not set",
-            hint="export OPENAI_API_KEY=sk-... (keys are at platform.openai.com/api-keys)",
-        )
-    client = OpenAI(
-        api_key=key,
-        base_url=base_url or None,
-        max_retries=0,  # creates are never retried: a retried create is billed twice
-        timeout=openai.Timeout(timing.timeout, connect=min(5.0, timing.timeout)),
-    )
-    reads = client.with_options(max_retries=timing.retries)
-    return Session(client, str(client.base_url).rstrip("/"), model, timing, reads)
 
 
 def check_model(session: Session, *, today: dt.date | None = None) -> None:
     """Refuse before spending when the endpoint reports the model shut down or unknown (404)."""
     model_id = session.model.id
     try:
-        info = _read(session, lambda: session.reads.models.retrieve(model_id))
+        info = read(session, lambda: session.reads.models.retrieve(model_id))
     except ApiError as exc:
         if isinstance(exc.__cause__, openai.NotFoundError):
             raise ApiError(
-                f"{session.base_url} does not serve model '{model_id}' (404{_rid(exc.__cause__)})",
+                f"{session.base_url} does not serve model '{model_id}' (404{request_id_note(exc.__cause__)})",
                 hint=retired_hint(session.model),
             ) from None
         raise
@@ -114,7 +69,7 @@ def send_responses(session: Session, run: Run, body: dict[str, Any], progress: P
             run.update(stream=False, stream_refused=str(exc.message))
             created = client.responses.create(**{**body, "stream": False})
     except openai.APIError as exc:
-        raise _failed(run, api_error(exc, session)) from None
+        raise failed(run, api_error(exc, session)) from None
     if isinstance(created, openai.Stream):
         _follow(session, run, created, progress)
     else:
@@ -130,7 +85,7 @@ def resume(session: Session, run: Run, progress: Progress) -> None:
             f"run {run.id} has no response id (none was received from the server)",
             hint="send the brief again with `briefpack send`",
         )
-    current: Any = _read(session, lambda: session.reads.responses.retrieve(response_id))
+    current: Any = read(session, lambda: session.reads.responses.retrieve(response_id))
     if current.status in TERMINAL:
         _finish(session, run, current)
     elif run.meta.get("stream"):
@@ -172,44 +127,10 @@ def send_chat(session: Session, run: Run, body: dict[str, Any], progress: Progre
             if chunk.usage is not None:
                 usage = _chat_usage(chunk.usage)
     except openai.APIError as exc:
-        raise _failed(run, api_error(exc, session)) from None
+        raise failed(run, api_error(exc, session)) from None
     status = "incomplete" if finish == "length" else "completed"
     reason = "max_output_tokens" if finish == "length" else None
     _record_end(session, run, status, usage, reason)
-
-
-def api_error(exc: openai.APIError, session: Session) -> ApiError:
-    """One-line message and hint for an SDK error, naming the request id."""
-    error = describe(failure_of(exc), _where(session))
-    error.__cause__ = exc
-    return error
-
-
-def failure_of(exc: openai.APIError) -> Failure:
-    """The facts of an SDK error."""
-    if isinstance(exc, openai.APITimeoutError):
-        return Failure("timeout", "timed out")
-    if isinstance(exc, openai.APIConnectionError):
-        return Failure("connection", _root_cause(exc))
-    return Failure(
-        "status",
-        _short(exc),
-        status=getattr(exc, "status_code", None),
-        code=exc.code,
-        param=exc.param,
-        request_id=getattr(exc, "request_id", None),
-    )
-
-
-def _stream_error(
-    session: Session, code: str | None, message: str, request_id: str | None
-) -> ApiError:
-    """An error reported inside a stream (`response.failed` or an `error` event)."""
-    return describe(Failure("stream", message, code=code, request_id=request_id), _where(session))
-
-
-def _where(session: Session) -> Where:
-    return Where(session.model, session.base_url, session.timing.timeout)
 
 
 def _follow(session: Session, run: Run, stream: Any, progress: Progress) -> None:
@@ -225,12 +146,12 @@ def _follow(session: Session, run: Run, stream: Any, progress: Progress) -> None
                 return
             error: openai.APIError | None = None
         except openai.APIError as exc:  # the stream broke off
-            if not _transient(exc):
-                raise _failed(run, api_error(exc, session)) from None
+            if not transient(exc):
+                raise failed(run, api_error(exc, session)) from None
             error = exc
         if not run.meta.get("response_id"):
             why = api_error(error, session).message if error else "the stream ended"
-            raise _failed(
+            raise failed(
                 run,
                 ApiError(
                     f"the connection dropped before the server sent a response id: {why}",
@@ -240,7 +161,7 @@ def _follow(session: Session, run: Run, stream: Any, progress: Progress) -> None
         # The stream dropped (or ended without a final event): pick it up after the last event.
         failures = 0 if run.meta.get("sequence_number", 0) != before else failures + 1
         if failures > session.timing.retries:
-            raise _failed(run, _disconnected(session, run, error), status="disconnected")
+            raise failed(run, disconnected(session, run, error), status="disconnected")
         progress(f"connection lost; resuming after event {run.meta.get('sequence_number', 0)}")
         time.sleep(session.timing.retry_delay if failures else 0)
         stream = None
@@ -253,9 +174,9 @@ def _reconnect(session: Session, run: Run, after: int) -> Any:
             run.meta["response_id"], stream=True, starting_after=after
         )
     except openai.APIError as exc:
-        if _transient(exc):
-            raise _failed(run, _disconnected(session, run, exc), status="disconnected") from None
-        raise _failed(run, api_error(exc, session)) from None
+        if transient(exc):
+            raise failed(run, disconnected(session, run, exc), status="disconnected") from None
+        raise failed(run, api_error(exc, session)) from None
     run.update(resumed=run.meta.get("resumed", 0) + 1)
     return stream
 
@@ -276,7 +197,7 @@ def _consume(session: Session, run: Run, stream: Any, progress: Progress) -> boo
             progress(f"answering · {run.meta['answer_bytes']:,} bytes")
         elif kind == "error":
             run.advance(seq)
-            raise _failed(run, _stream_error(session, event.code, event.message, request_id))
+            raise failed(run, stream_error(session, event.code, event.message, request_id))
         elif response is not None and response.status in TERMINAL:
             run.advance(seq)
             _finish(session, run, response, request_id)
@@ -293,14 +214,14 @@ def _poll(session: Session, run: Run, progress: Progress) -> None:
     response_id = run.meta["response_id"]
     while True:
         try:
-            current: Any = _read(session, lambda: session.reads.responses.retrieve(response_id))
+            current: Any = read(session, lambda: session.reads.responses.retrieve(response_id))
         except ApiError as exc:
             cause = exc.__cause__
-            if isinstance(cause, openai.APIError) and _transient(cause):
-                raise _failed(
-                    run, _disconnected(session, run, cause), status="disconnected"
+            if isinstance(cause, openai.APIError) and transient(cause):
+                raise failed(
+                    run, disconnected(session, run, cause), status="disconnected"
                 ) from None
-            raise _failed(run, exc) from None
+            raise failed(run, exc) from None
         if current.status in TERMINAL:
             _finish(session, run, current)
             return
@@ -319,9 +240,9 @@ def _finish(session: Session, run: Run, response: Any, request_id: str | None = 
     _record_end(session, run, str(response.status), _usage(response.usage), reason)
     error = response.error
     if response.status == "failed" and error is not None:
-        raise _failed(
+        raise failed(
             run,
-            _stream_error(
+            stream_error(
                 session, error.code, error.message, request_id or run.meta.get("request_id")
             ),
         )
@@ -374,59 +295,3 @@ def _chat_usage(usage: Any) -> dict[str, int]:
         "reasoning_tokens": getattr(out, "reasoning_tokens", 0) or 0,
         "total_tokens": usage.total_tokens,
     }
-
-
-def _read(session: Session, call: Callable[[], T]) -> T:
-    """A read through `session.reads` (the SDK retried it as it saw fit); its error as ApiError."""
-    try:
-        return call()
-    except openai.APIError as exc:
-        raise api_error(exc, session) from exc
-
-
-def _transient(exc: openai.APIError) -> bool:
-    return failure_of(exc).transient
-
-
-def _failed(run: Run, error: ApiError, *, status: str = "error") -> ApiError:
-    """Record the error in meta.json (the run keeps what was sent and what arrived)."""
-    run.update(status=status if not run.finished else run.meta["status"], error=error.message)
-    return error
-
-
-def _disconnected(session: Session, run: Run, exc: openai.APIError | None) -> ApiError:
-    why = api_error(exc, session).message if exc is not None else "it ended without a final event"
-    return Disconnected(
-        f"lost the response and could not pick it up again: {why}",
-        hint=f"the server keeps working; `briefpack runs resume {run.id}` picks the answer up",
-    )
-
-
-def _rid(exc: object) -> str:
-    rid = getattr(exc, "request_id", None)
-    return f", request {rid}" if rid else ""
-
-
-def _short(exc: openai.APIError) -> str:
-    body = exc.body
-    if isinstance(body, dict) and isinstance(body.get("message"), str):
-        return str(body["message"]).splitlines()[0]
-    return str(exc.message).splitlines()[0]
-
-
-def _root_cause(exc: BaseException) -> str:
-    inner: BaseException = exc
-    while inner.__cause__ is not None or inner.__context__ is not None:
-        inner = inner.__cause__ or inner.__context__  # type: ignore[assignment]
-    text = str(inner) or type(inner).__name__
-    return text.splitlines()[0]
-
-
-def _env_float(name: str, default: float) -> float:
-    value = os.environ.get(name)
-    if not value:
-        return default
-    try:
-        return float(value)
-    except ValueError:
-        raise BriefpackError(f"{name} must be a number of seconds, not {value!r}") from None

@@ -183,7 +183,9 @@ def _git_path(root: Path, name: str) -> Path:
 
 
 def _write_hook(path: Path) -> None:
-    template = resources.files("briefpack").joinpath("resources/pre-commit.sh").read_text("utf-8")
+    template = (
+        resources.files("briefpack.snapshot").joinpath("resources/pre-commit.sh").read_text("utf-8")
+    )
     text = template.replace("@PYTHON@", shlex.quote(sys.executable))
     tmp = path.with_name(path.name + ".briefpack-tmp")
     tmp.write_text(text, encoding="utf-8")

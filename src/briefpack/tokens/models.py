@@ -82,7 +82,7 @@ UNKNOWN_SOURCE = "not in the model table: tokens counted with o200k_base, window
 @cache
 def load_table() -> ModelTable:
     """The table shipped in the package."""
-    text = resources.files("briefpack").joinpath("models.toml").read_text(encoding="utf-8")
+    text = resources.files("briefpack.tokens").joinpath("models.toml").read_text(encoding="utf-8")
     data = tomllib.loads(text)
     models = {mid: _row(mid, row, "models.toml") for mid, row in data["models"].items()}
     return ModelTable(date=data["date"], sources=tuple(data["sources"]), models=models)
