@@ -295,16 +295,20 @@ def test_strict_blocks_the_commit_on_failure(repo: Path) -> None:
 
 
 def commit_what_cannot_fit(repo: Path) -> None:
-    """A commit whose snapshot fails after its context was written and staged (it is staged
-    before it is counted; the count then fails: it cannot fit). The commit still goes through."""
+    """A commit whose snapshot fails after its context was written and staged (a text likely
+    to fit is staged before it is counted; the count then fails: a pinned file cannot fit).
+    The commit still goes through."""
     write_tree(
         repo,
-        {".briefpack.toml": "fit = true\nbudget = 5\n", "notes/long.md": "A long note. " * 50},
+        {
+            ".briefpack.toml": 'budget = 200\nfull = ["long.py"]\n',
+            "long.py": "NOTE = 'A long note.'\n" * 30,
+        },
     )
     git(repo, "add", "-A")
     done = commit(repo, "-m", "over budget")
     assert done.returncode == 0 and "commit goes on" in done.stderr
-    assert "over the budget" in done.stderr
+    assert "pinned file long.py" in done.stderr
 
 
 def test_a_failure_after_staging_leaves_the_last_snapshot_committed(repo: Path) -> None:
@@ -563,6 +567,30 @@ def test_a_one_line_edit_changes_its_own_segment_and_few_others(repo: Path, cli:
     # the memo never takes an outline for a file's text: the next snapshot is a full build's
     assert commit(repo, "--allow-empty", "-m", "again").returncode == 0
     assert cli(["snapshot", "--check"], cwd=repo).exit_code == 0
+
+
+def test_a_whole_snapshot_gives_way_to_a_fitted_one_and_the_hook_says_so_once(repo: Path) -> None:
+    """Issue 20: migration. A whole snapshot (made before snapshots were fitted) is replaced by
+    the fitted one at the next commit, with one note; and the whole text, which is not the
+    snapshot, never reaches .git (staged early, it would stay there unreachable)."""
+    many_modules(repo)
+    (repo / ".briefpack.toml").write_text("snapshot_fit = false\nsnapshot_budget = 6000\n")
+    git(repo, "add", "-A")
+    assert commit(repo, "-m", "whole").returncode == 0
+    assert {f["level"] for f in json.loads(at_head(repo, MANIFEST))["files"]} == {"full"}
+    (repo / ".briefpack.toml").write_text("snapshot_budget = 6000\n")
+    (repo / "pkg/mod_05.py").write_text("def five():\n    return 5\n")
+    git(repo, "add", "-A")
+    git(repo, "gc", "-q", "--prune=now")  # what is loose from here on is this commit's
+    fitted = commit(repo, "-m", "fitted")
+    assert fitted.returncode == 0
+    assert "note: the snapshot is now fitted to its budget (6,000 tokens)" in fitted.stderr
+    assert {f["level"] for f in json.loads(at_head(repo, MANIFEST))["files"]} != {"full"}
+    assert "unreachable blob" not in git(repo, "fsck", "--unreachable", "--no-reflogs")
+    (repo / "pkg/mod_07.py").write_text("def seven():\n    return 7\n")
+    git(repo, "add", "-A")
+    again = commit(repo, "-m", "again")
+    assert again.returncode == 0 and "now fitted" not in again.stderr
 
 
 def test_snapshot_fit_flags_win_over_the_config(repo: Path, cli: CLI) -> None:

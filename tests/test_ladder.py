@@ -102,7 +102,7 @@ def test_the_tree_collapses_what_is_path_only() -> None:
         | {f"a/f{i:02}.py": 10 for i in range(14)},
     )
     assert drawn == (
-        ".\n├── a/\n│   ├── c/ (1 file, 5 tokens)\n│   ├── b.py\n"
+        ".\n├── a/\n│   ├── c/d.py\n│   ├── b.py\n"
         + "".join(f"│   ├── f{i:02}.py\n" for i in range(12))
         + "│   └── … 2 more files (20 tokens)\n"
         "├── locale/ (2 files, 2.1 M tokens)\n└── z.md\n"
@@ -113,11 +113,11 @@ def test_a_tree_at_lower_detail_counts_what_it_does_not_list() -> None:
     path_only = {f"a/f{i}.py": 10 for i in range(5)} | {f"z{i}/x.po": 100 for i in range(20)}
     assert tree(["a/b.py"], path_only, detail=0) == (
         ".\n├── a/\n│   ├── b.py\n│   └── … 5 more files (50 tokens)\n"
-        "└── … 20 more folders, 20 more files (2,000 tokens)\n"
+        "└── … 20 more folders, 20 more files (2 k tokens)\n"
     )
     one = tree(["a/b.py"], path_only, detail=1)
     assert "│   ├── f2.py\n│   └── … 2 more files (20 tokens)\n" in one
-    assert "├── z11/ (1 file, 100 tokens)\n" in one and "… 8 more folders, 8 more files" in one
+    assert "├── z11/x.po\n" in one and "… 8 more folders, 8 more files" in one
 
 
 def test_notes_and_schema_step_down_when_they_alone_overflow(cli: CLI, git_repo: Path) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from briefpack.brief.render import tree
 from briefpack.select.kinds import kind_weight
 from briefpack.select.ladder import PinTooLarge, Plan, arrange, demote, plan
 from briefpack.select.outline import outline
@@ -169,6 +170,29 @@ def test_the_plan_fills_by_rank_with_pins_first() -> None:
     assert made.levels == {"d": "full", "a": "full", "b": "outline", "c": "outline"}
     with pytest.raises(PinTooLarge):
         plan(["a", "d"], full, costs.get, 50, frozenset({"d"}))
+
+
+def test_only_relevant_files_fill_gaps_and_outlines_stop_at_the_first_misfit() -> None:
+    """A small file filling the last gap changes with every edit elsewhere; only a file with a
+    score may take a full-text gap after a larger one, and outlines stop at the first misfit."""
+    full = {"big": 300, "a": 100, "tiny": 10, "rel": 20}
+    made = plan(["a", "big", "tiny"], full, {}.get, 200)
+    assert made.levels == {"a": "full", "big": "path", "tiny": "path"}
+    scores = {"a": 1.0, "rel": 0.1}
+    made = plan(["a", "big", "rel", "tiny"], full, {}.get, 200, scores=scores)
+    assert made.levels == {"a": "full", "big": "path", "rel": "full", "tiny": "path"}
+    costs = {"a": 30, "big": 90, "tiny": 5}
+    made = plan(["a", "big", "tiny"], full, costs.get, 95)
+    assert made.levels == {"a": "outline", "big": "path", "tiny": "path"}
+
+
+def test_folder_totals_keep_two_figures_so_an_edit_seldom_changes_the_tree() -> None:
+    before = tree(["a.py"], {"docs/x.md": 639_123, "docs/y.md": 1})
+    after = tree(["a.py"], {"docs/x.md": 639_480, "docs/y.md": 1})
+    assert before == after and "docs/ (2 files, 640 k tokens)" in before
+    assert "(2 files, 6.9 k tokens)" in tree([], {"b/x.md": 6_900, "b/y.md": 34})
+    assert "(2 files, 47 tokens)" in tree([], {"b/x.md": 40, "b/y.md": 7})
+    assert tree([], {"b/c/x.md": 40}) == ".\n└── b/c/x.md\n"  # a folder of one file: its path
 
 
 def test_demote_frees_room_from_the_bottom_up() -> None:

@@ -81,6 +81,11 @@ def _draw(node: _Node, prefix: str, lines: list[str], limits: tuple[int, int]) -
         branch = prefix + ("└── " if last else "├── ")
         if row is None or not row.children:
             lines.append(branch + name)
+        elif not row.carried and row.files == 1:  # a folder of one file: its path says more
+            while row.children:
+                only = next(iter(row.children))
+                name, row = f"{name}/{only}", row.children[only]
+            lines.append(branch + name)
         elif not row.carried:
             files = "file" if row.files == 1 else "files"
             lines.append(f"{branch}{name}/ ({row.files:,} {files}, {_tokens(row.tokens)})")
@@ -90,9 +95,12 @@ def _draw(node: _Node, prefix: str, lines: list[str], limits: tuple[int, int]) -
 
 
 def _tokens(n: int) -> str:
-    """`2.1 M tokens`, `48 k tokens`, `310 tokens`."""
+    """`2.1 M tokens`, `640 k tokens`, `6.9 k tokens`, `350 tokens`: two significant figures,
+    so an edit seldom changes a folder's line (and with it a snapshot's tree)."""
+    if n >= 100:
+        n = round(n, 2 - len(str(n)))
     if n >= 1_000_000:
-        return f"{n / 1_000_000:.1f} M tokens"
-    if n >= 10_000:
-        return f"{n // 1000} k tokens"
-    return f"{n:,} tokens"
+        return f"{n / 1_000_000:g} M tokens"
+    if n >= 1_000:
+        return f"{n / 1_000:g} k tokens"
+    return f"{n} tokens"

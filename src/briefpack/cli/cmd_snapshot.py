@@ -54,6 +54,8 @@ def _snapshot(flags: BriefFlags, *, check: bool) -> None:
     if check:
         err.print(f"snapshot is up to date: {snap.context_path}", markup=False)
         return
+    if outcome.fitted_now:
+        err.print(f"note: {outcome.fitted_now}", markup=False)
     state = "updated" if outcome.changed else "unchanged"
     err.print(f"snapshot {state}: {snap.context_path} · {report.budget_line(built)}", markup=False)
 

@@ -1,7 +1,10 @@
 """The ladder: each file of a brief at one level, `full` text, `outline` or `path` only.
 
 Planning is pure arithmetic on token counts: fill the budget in rank order, full text first
-(most of the room), then outlines, and leave the rest in the tree by path. The pipeline renders
+(most of the room), then outlines, and leave the rest in the tree by path. Each pass stops at
+the first file that does not fit (only relevant files, in full text, may fill a gap after a
+larger one): small files filling the last gaps would change with every edit anywhere, and a
+snapshot's levels would churn from commit to commit. The pipeline renders
 the plan, counts it exactly, and asks `demote` for more room while it is over.
 """
 
@@ -64,14 +67,17 @@ def plan(
             levels[path] = "full"
             full_room -= cost
             left -= cost
+        elif levels[path] == "path" and not (scores or {}).get(path, 0.0) > 0:
+            break  # files without a score fill no gaps after one that does not fit (see below)
     for path in order:
-        if left < TREE_LINE * 4:
-            break
         if levels[path] == "path":
             small = outline_cost(path)
-            if small is not None and small + TREE_LINE <= left and small < full[path]:
-                levels[path] = "outline"
-                left -= small + TREE_LINE
+            if small is None or small >= full[path]:
+                continue
+            if small + TREE_LINE > left:
+                break
+            levels[path] = "outline"
+            left -= small + TREE_LINE
     return Plan(levels, tuple(order))
 
 

@@ -243,11 +243,13 @@ def _goal_free_scores(
     scores: dict[str, float],
     reasons: dict[str, list[str]],
 ) -> None:
-    """Without a goal: files whose definitions many others use, then files changed lately."""
+    """Without a goal: files whose definitions many code files use, then files changed lately."""
     distinctive = _definers(paths, profiles)
     names = _term_names(distinctive)
     used_by: Counter[int] = Counter()
     for user, prof in enumerate(profiles):
+        if not is_code(paths[user]):
+            continue  # a changelog or a doc naming things is not a use: edits there reshuffle
         for name in {names[t] for t in names.keys() & prof.terms.keys()}:
             used_by.update(o for o in distinctive[name] if o != user)  # not its own use
     for i, path in enumerate(paths):

@@ -73,6 +73,8 @@ def run_hook(path: Path, overrides: Callable[[], dict[str, Any]], *, check: bool
         _say(f"warning: {line}")
     for line in _secrets_lines(outcome):
         _say(f"warning: {line}")
+    if outcome.fitted_now:
+        _say(f"note: {outcome.fitted_now}")
     state = "up to date" if check else "updated" if outcome.changed else "unchanged"
     _say(f"snapshot {state}: {outcome.snapshot.context_path} · {built.budget_summary()}")
     return 0

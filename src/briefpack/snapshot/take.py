@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import Any
 
 from briefpack.brief.config import Settings
 from briefpack.brief.memo import Memo, code_id, memo_key
-from briefpack.brief.pipeline import Built
+from briefpack.brief.pipeline import Assembled, Built
 from briefpack.brief.render import Doc, Segment
 from briefpack.errors import BriefpackError, ExitCode
 from briefpack.git import run_git
@@ -28,7 +29,9 @@ from briefpack.snapshot.staging import (
     write_early,
     write_if_changed,
 )
+from briefpack.tokens.models import budget_for
 
+WHOLE_BYTES_PER_TOKEN = 6  # above this many bytes a token of budget, a snapshot is fitted
 MANIFEST_VERSION = 2  # 2: each file's level and rank, and the files by path only
 
 
@@ -62,6 +65,7 @@ class Outcome:
     snapshot: Snapshot
     changed: bool
     reused: frozenset[str] = frozenset()
+    fitted_now: str | None = None  # said once, when a whole snapshot gives way to a fitted one
 
 
 def take_snapshot(start: Path, overrides: dict[str, Any], *, check: bool) -> Outcome:
@@ -98,7 +102,7 @@ def take_snapshot(start: Path, overrides: dict[str, Any], *, check: bool) -> Out
     stage = not check and settings.config.snapshot_stage
     written = Written.of(done.segments, memo)
     early = None
-    if stage:
+    if stage and _likely_whole(done, len(written.data)):
         current = memo.raw if memo is not None else None
         early = write_early(snapshot_path(settings), written.data, top, current=current)
     try:
@@ -109,6 +113,7 @@ def take_snapshot(start: Path, overrides: dict[str, Any], *, check: bool) -> Out
         if check:
             check_snapshot(snap)
             return Outcome(built, snap, changed=False)
+        fitted_now = _fitted_now(built, snap.manifest_path)
         changed = write_snapshot(snap, early)
         if memo is not None:  # while git may still be storing the context
             remember(memo, built, snap, written.sizes)
@@ -118,7 +123,36 @@ def take_snapshot(start: Path, overrides: dict[str, Any], *, check: bool) -> Out
         if early is not None:
             early.undo()
         raise
-    return Outcome(built, snap, changed, frozenset(memo.taken) if memo else frozenset())
+    reused = frozenset(memo.taken) if memo else frozenset()
+    return Outcome(built, snap, changed, reused, fitted_now)
+
+
+def _fitted_now(built: Built, manifest_path: Path) -> str | None:
+    """The note for the first fitted snapshot after a whole one (a snapshot from before
+    snapshots were fitted, or a repository that outgrew its budget); None otherwise."""
+    levels = Counter(built.levels.values())
+    if not levels.keys() - {"full"}:
+        return None
+    old = read_or_none(manifest_path)
+    if old is None or any(f'"level": "{level}"'.encode() in old for level in ("outline", "path")):
+        return None
+    return (
+        f"the snapshot is now fitted to its budget ({built.budget:,} tokens) instead of whole:"
+        f" {levels['full']:,} files in full text, {levels['outline']:,} outlined,"
+        f" {levels['path']:,} by path only (snapshot_fit = false keeps the whole text)"
+    )
+
+
+def _likely_whole(done: Assembled, size: int) -> bool:
+    """Whether the text assembled is likely the snapshot, so staging it early (git compressing
+    it while tokens are counted) pays. A fitted snapshot of a repository far over its budget is
+    another text: staged early, the whole text would stay in .git, unreachable, at every commit.
+    A token is at least a byte, and seldom over WHOLE_BYTES_PER_TOKEN of them."""
+    config = done.settings.config
+    if not config.fit:
+        return True
+    budget = budget_for(done.model, config.effort, reserve=config.reserve, budget=config.budget)
+    return size <= WHOLE_BYTES_PER_TOKEN * budget
 
 
 @dataclass(frozen=True)
@@ -196,10 +230,12 @@ def make_snapshot(built: Built, data: bytes, memo: Memo | None = None) -> Snapsh
 
 
 def _placed(built: Built, path: str) -> dict[str, Any]:
-    """A manifest row's level (full, outline, path) and rank (code files only)."""
+    """A manifest row's level (full, outline, path) and rank: code files that rank for a reason
+    (files without a score tie, and their places in path order would shift at every new file)."""
     ranked = built.ranks.get(path)
     level = built.levels.get(path, "full")
-    return {"level": level} | ({"rank": ranked.rank} if ranked is not None else {})
+    placed = ranked is not None and (ranked.score > 0 or "pinned" in ranked.reasons)
+    return {"level": level} | ({"rank": ranked.rank} if ranked is not None and placed else {})
 
 
 def remember(memo: Memo, built: Built, snap: Snapshot, sizes: Sequence[int]) -> None:
