@@ -528,7 +528,9 @@ def test_a_snapshot_over_budget_is_fitted_and_records_levels(repo: Path, cli: CL
     git(repo, "add", "-A")
     assert commit(repo, "-m", "first").returncode == 0
     manifest = json.loads(at_head(repo, MANIFEST))
-    assert manifest["briefpack_manifest"] == 2 and manifest["total_tokens"] <= 6000
+    assert manifest["briefpack_manifest"] == 3 and manifest["total_tokens"] <= 6000
+    carried = [f for f in manifest["files"] if f["level"] != "path"]
+    assert carried and all(len(f["digest"]) == 16 for f in carried)
     levels = {f["path"]: f["level"] for f in manifest["files"]}
     assert len(levels) == 62 and {"full", "outline", "path"} <= set(levels.values())
     ranks = sorted(f["rank"] for f in manifest["files"] if "rank" in f)
