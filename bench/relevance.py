@@ -36,8 +36,9 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-# bench/secrets.py would shadow the standard library's `secrets` (numpy imports it): take this
-# folder off the path, and load the two helper modules by file.
+# A script here named like a standard module would shadow it (bench/secrets.py did, and numpy
+# imports `secrets`; it is secrets_speed.py now): take this folder off the path, and load the two
+# helper modules by file.
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 
 

@@ -5,7 +5,7 @@ repository, optionally limited to --files. Prints:
 - the scan alone over every file (MB/s, in process, detect-secrets imported beforehand);
 - `build --stdout` medians: everything cold; token cache warm but scan cache cold (the difference
   from the next row is the scan's cold cost); both warm (a normal second build).
-Run: .venv/bin/python bench/secrets.py [--runs N] [--files N]
+Run: .venv/bin/python bench/secrets_speed.py [--runs N] [--files N]
 """
 
 from __future__ import annotations
