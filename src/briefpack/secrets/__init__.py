@@ -10,7 +10,7 @@ from briefpack import surface
 
 if TYPE_CHECKING:
     from briefpack.secrets.guard import ScanCache, SecretsError, SecretsMode, finding_lines
-    from briefpack.secrets.scan import Finding, describe, redact, scan_text
+    from briefpack.secrets.scan import Finding, describe, redact, scan_text, scanner_id
 
 __all__ = [
     "Finding",
@@ -21,12 +21,13 @@ __all__ = [
     "finding_lines",
     "redact",
     "scan_text",
+    "scanner_id",
 ]
 
 __getattr__, __dir__ = surface(
     __name__,
     {
-        "scan": ("Finding", "describe", "redact", "scan_text"),
+        "scan": ("Finding", "describe", "redact", "scan_text", "scanner_id"),
         "guard": ("ScanCache", "SecretsError", "SecretsMode", "finding_lines"),
     },
 )
