@@ -192,3 +192,30 @@ def test_the_diff_ranks_its_files_first_from_a_subfolder(cli: CLI, git_repo: Pat
     (git_repo / "sub/m7.py").write_text("VALUE_7 = 70\n")
     why = cli(["ls", "--why", "m7.py", "--diff", "-g", "g"], cwd=git_repo / "sub")
     assert "rank 1" in why.stdout and "changed" in why.stdout
+
+
+def test_a_file_changed_with_the_goals_file_in_history_ranks_by_it(
+    cli: CLI, git_repo: Path
+) -> None:
+    """The ranking reads the repository's history: files committed together with the best
+    match, in commits of their own, rank right after it."""
+    write_tree(
+        git_repo,
+        {f"pkg/m{i}.py": f"def helper_{i}(x):\n    return x + {i}\n" for i in range(6)}
+        | {"shop/refund.py": "def refund_total(order):\n    return order.total\n"},
+    )
+    git(git_repo, "add", "-A")
+    git(git_repo, "commit", "-qm", "start")
+    for n in range(2):
+        write_tree(
+            git_repo,
+            {"shop/refund.py": f"def refund_total(order):\n    return order.total - {n}\n"}
+            | {"web/receipt.html": f"<p>{{{{ amount }}}} {n}</p>\n"},
+        )
+        git(git_repo, "add", "-A")
+        git(git_repo, "commit", "-qm", f"change {n}")
+    args = ["-g", "Refunds must round the refund total"]
+    why = cli(["ls", "--why", "web/receipt.html", "--json", *args], cwd=git_repo)
+    answer = json.loads(why.stdout)
+    assert answer["rank"] == 2, answer
+    assert "changed with shop/refund.py (2 of its 3 commits)" in answer["signals"]

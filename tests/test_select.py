@@ -99,6 +99,24 @@ def test_a_neighbour_of_the_best_match_outranks_a_stranger() -> None:
     assert order[1] == "pay/money.py"  # it defines what the best match uses
 
 
+def test_a_file_often_changed_with_the_best_match_outranks_a_stranger() -> None:
+    files = {
+        **FILLER,
+        "pay/checkout.py": "def checkout_basket(b):\n    return b.total\n",
+        "templates/cart.html": "<p>{{ amount }}</p>\n",
+    }
+    goal = "The checkout basket total is off by a cent"
+    together = frozenset({"pay/checkout.py", "templates/cart.html"})
+    history = (together, together, frozenset({"pay/checkout.py"}), frozenset({"pkg/other1.py"}))
+    before = ranks(files, goal)
+    after = ranks(files, goal, history=history)
+    assert after[:2] == ["pay/checkout.py", "templates/cart.html"] != before[:2]
+    once = (together, frozenset({"pay/checkout.py"}))  # one shared commit says nothing yet
+    assert ranks(files, goal, history=once) == before
+    sweep = tuple(together | {f"x{i}.py" for i in range(40)} for _ in range(3))
+    assert ranks(files, goal, history=sweep) == before  # a sweeping commit is not a change
+
+
 def test_tests_and_catalogs_rank_below_the_code_they_belong_to() -> None:
     text = "def refund_order(o):\n    return o\n"
     files = {"locale/de/django.po": text, "tests/test_refund.py": text, "shop/refund.py": text}
@@ -247,6 +265,21 @@ def test_the_best_ranked_full_files_come_last() -> None:
         ),
         ("a.rb", "class Cart\n  def add(n)\n    n\n  end\nend\n", "class Cart\n  def add(n)\n"),
         ("a.js", "export function add(a, b) {\n  return a + b\n}\n", "function add(a, b)\n"),
+        (
+            "a.ts",
+            "export const total = async (cart: Cart): Promise<number> => {\n  return 0\n}\n"
+            "const LIMIT = 10\nlet rows = "
+            + "["
+            + "1, " * 40
+            + "1]\nfunction f() { const x = 1 }\n",
+            "const total = async (cart: Cart): Promise<number> =>\nconst LIMIT = 10\n"
+            "let rows = " + ("[" + "1, " * 40)[:60] + " …\nfunction f()\n",
+        ),
+        (
+            "a.go",
+            "package shop\n\nconst Limit = 10\n\nconst (\n\tA = iota\n\tB\n)\n\nvar x, y = 1, 2\n",
+            "package shop\nconst Limit = 10\nconst A = iota\nconst B\nvar x, y = 1, 2\n",
+        ),
     ],
 )
 def test_each_grammar_outlines_its_language(name: str, text: str, expected: str) -> None:

@@ -10,7 +10,13 @@ from pathlib import Path
 from briefpack.brief.config import Config
 from briefpack.brief.fit import fit, refit
 from briefpack.brief.fitcache import Remembered, fit_key, recall, remember
-from briefpack.brief.ranking import pinned_paths, query_text, rank_brief, recent_changes
+from briefpack.brief.ranking import (
+    commit_history,
+    pinned_paths,
+    query_text,
+    rank_brief,
+    recent_changes,
+)
 from briefpack.brief.render import Brief, Segment
 from briefpack.select.ladder import Level
 from briefpack.select.profile import OutlineCache
@@ -52,6 +58,7 @@ def choose(
     """Rank `brief`'s files and, over budget (with `fit`), step them down the ladder."""
     goal_free = not query_text(brief).strip()
     recent = recent_changes(root) if goal_free and not staged else None
+    history = commit_history(root) if not goal_free and not staged else ()
     over = config.fit and sum(counts) > budget
     key = fit_key(
         [
@@ -62,13 +69,18 @@ def choose(
             config.full,
             config.priority,
             recent,
+            [sorted(files) for files in history],
             encoding,
             sorted(brief.changed),
         ],
         [counting.digest(s.text) for s in segments],
     )
     seen = recall(root, key) if config.cache else None
-    ranked = seen.ranks if seen is not None else rank_brief(root, brief, config, recent=recent)
+    ranked = (
+        seen.ranks
+        if seen is not None
+        else rank_brief(root, brief, config, recent=recent, history=history)
+    )
     if not over:
         if config.cache and seen is None:
             remember(root, key, Remembered(ranked, {}, 2))

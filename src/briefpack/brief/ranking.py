@@ -17,14 +17,20 @@ from briefpack.select.profile import ProfileCache, profiles
 from briefpack.select.rank import Query, Ranked, rank_files
 
 RECENT_COMMITS = 300  # how far back "changed lately" looks, for a goal-free ranking
+HISTORY_COMMITS = 1000  # how far back "changed together" looks, for a ranking by a goal
 
 
 def rank_brief(
-    root: Path, brief: Brief, config: Config, *, recent: dict[str, int] | None = None
+    root: Path,
+    brief: Brief,
+    config: Config,
+    *,
+    recent: dict[str, int] | None = None,
+    history: Sequence[frozenset[str]] = (),
 ) -> list[Ranked]:
     """The brief's code files, best first. `recent`: how often each file changed lately, for a
-    goal-free ranking (None for a snapshot: the same staged tree must rank the same before and
-    after its commit, and from one commit to the next)."""
+    goal-free ranking; `history`: each recent commit's files, for a ranking by a goal (neither
+    for a snapshot: the same staged tree must rank the same before and after its commit)."""
     paths = [d.path for d in brief.files]
     if not paths:
         return []
@@ -38,6 +44,7 @@ def rank_brief(
         changed=brief.changed,
         pinned=pin_order(paths, config),
         recent=recent,
+        history=history,
     )
     return rank_files(paths, found, query)
 
@@ -65,15 +72,21 @@ def pinned_paths(paths: Sequence[str], config: Config) -> frozenset[str]:
 def recent_changes(root: Path) -> dict[str, int]:
     """Path (relative to `root`) -> how many of the last commits touched it; empty outside git
     or before the first commit."""
+    return dict(Counter(p for files in commit_history(root, RECENT_COMMITS) for p in files))
+
+
+def commit_history(root: Path, commits: int = HISTORY_COMMITS) -> tuple[frozenset[str], ...]:
+    """The files (relative to `root`) each of the last `commits` commits touched, newest first
+    (merges aside); empty outside git or before the first commit."""
     if find_git_root(root) is None:
-        return {}
+        return ()
     try:
         out = run_git(
             root,
             "log",
-            f"-n{RECENT_COMMITS}",
+            f"-n{commits}",
             "--no-merges",
-            "--format=",
+            "--format=%x01",
             "--name-only",
             "-z",
             "--relative",
@@ -82,5 +95,8 @@ def recent_changes(root: Path) -> dict[str, int]:
             ".",
         )
     except BriefpackError:
-        return {}
-    return dict(Counter(p.strip("\n") for p in split_z(out) if p.strip("\n")))
+        return ()
+    commits_files = (
+        frozenset(p.strip("\n") for p in split_z(c)) - {""} for c in out.split(b"\x01")
+    )
+    return tuple(files for files in commits_files if files)

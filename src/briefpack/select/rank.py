@@ -30,6 +30,9 @@ K1, B = 1.2, 0.75
 PATH_WEIGHT = 2.5  # a goal's word in a file's path says more than the same word in its text
 SEEDS = 12  # the top files whose code-graph neighbours get a share of their score
 NEIGHBOUR_SHARE = 0.3
+CO_CHANGE_SHARE = 0.2  # of a seed's score, times the share of its commits a file was in
+CO_CHANGE_MIN = 2  # commits two files share before one says anything of the other
+CO_CHANGE_MAX_FILES = 30  # a commit touching more is a sweep (a rename, a format), not a change
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,7 @@ class Query:
     changed: frozenset[str] = frozenset()
     pinned: tuple[str, ...] = ()  # paths matching a pin, in pin order
     recent: Mapping[str, int] | None = None  # path -> commits that touched it lately
+    history: Sequence[frozenset[str]] = ()  # the files of each recent commit, for co-change
 
 
 def rank_files(paths: Sequence[str], profiles: Sequence[Profile], query: Query) -> list[Ranked]:
@@ -72,7 +76,9 @@ def rank_files(paths: Sequence[str], profiles: Sequence[Profile], query: Query) 
             scores[path] *= weight
             reasons[path].append(f"{kind(path)} (weighted {weight:g})")
     if goal:  # after weighting: a test or a changelog that says the goal's words is no seed
-        _spread(paths, profiles, scores, reasons)
+        seeds = _seeds(paths, scores)
+        _spread(paths, profiles, scores, reasons, seeds)
+        _co_changed(paths, query.history, scores, reasons, seeds)
     pinned = {p: i for i, p in enumerate(query.pinned)}
     order = sorted(
         range(len(paths)),
@@ -167,19 +173,55 @@ _GENERIC_STEMS = frozenset(
 )
 
 
+def _seeds(paths: Sequence[str], scores: Mapping[str, float]) -> list[tuple[int, float]]:
+    """The best files so far, with their scores (fixed before any share is given)."""
+    best = sorted(range(len(paths)), key=lambda i: -scores[paths[i]])[:SEEDS]
+    return [(i, scores[paths[i]]) for i in best if scores[paths[i]] > 0]
+
+
+def _co_changed(
+    paths: Sequence[str],
+    history: Sequence[frozenset[str]],
+    scores: dict[str, float],
+    reasons: dict[str, list[str]],
+    seeds: Sequence[tuple[int, float]],
+) -> None:
+    """Give the files often changed together with the top files a share of their score: of
+    the commits that touched a seed (bulk ones aside), the share that touched the file too."""
+    if not history or not seeds:
+        return
+    index = {p: i for i, p in enumerate(paths)}
+    bonus: dict[int, float] = defaultdict(float)
+    why: dict[int, str] = {}
+    for s, score in seeds:
+        seed = paths[s]
+        commits = [c for c in history if seed in c and len(c) <= CO_CHANGE_MAX_FILES]
+        if len(commits) < CO_CHANGE_MIN:
+            continue
+        together = Counter(p for c in commits for p in c if p != seed and p in index)
+        for path, n in together.items():
+            if n >= CO_CHANGE_MIN:
+                i = index[path]
+                bonus[i] += CO_CHANGE_SHARE * score * n / len(commits) * kind_weight(path)
+                why.setdefault(i, f"changed with {seed} ({n} of its {len(commits)} commits)")
+    for i, extra in bonus.items():
+        scores[paths[i]] += extra
+        reasons[paths[i]].append(why[i])
+
+
 def _spread(
     paths: Sequence[str],
     profiles: Sequence[Profile],
     scores: dict[str, float],
     reasons: dict[str, list[str]],
+    seeded: Sequence[tuple[int, float]],
 ) -> None:
     """Give the top files' code-graph neighbours a share of their score: the files defining
     what they use, and (less) the files using what they define (a one-step personalized walk).
     Each neighbour gets a seed's share once, split among all that seed's neighbours."""
-    seeds = sorted(range(len(paths)), key=lambda i: -scores[paths[i]])[:SEEDS]
-    seeds = [i for i in seeds if scores[paths[i]] > 0]
-    if not seeds:
+    if not seeded:
         return
+    seeds, seed_score = [i for i, _ in seeded], dict(seeded)
     definers = _definers(paths, profiles)
     names = _term_names(definers)  # term -> the defined name it stands for
     bonus: dict[int, float] = defaultdict(float)
@@ -193,7 +235,7 @@ def _spread(
             group.discard(s)
             if not group:
                 continue
-            share = NEIGHBOUR_SHARE * weight * scores[paths[s]] / math.sqrt(len(group))
+            share = NEIGHBOUR_SHARE * weight * seed_score[s] / math.sqrt(len(group))
             for i in group:
                 bonus[i] += share * kind_weight(paths[i])
                 why.setdefault(i, f"{label} {paths[s]}")

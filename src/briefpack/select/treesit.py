@@ -69,6 +69,12 @@ WRAPPERS = _names(
 IMPORTS = _names(
     "import_statement import_declaration use_declaration preproc_include package_clause"
 )
+# Top-level variables and constants (JS/TS `const f = (a) => …`, Go `const`/`var` blocks): one
+# line per name, a function's value cut at its body, any other value at VALUE_CHARS.
+VARIABLES = _names("lexical_declaration variable_declaration const_declaration var_declaration")
+DECLARATORS = _names("variable_declarator const_spec var_spec")
+FUNCTION_VALUES = _names("arrow_function function_expression function generator_function")
+VALUE_CHARS = 60
 _SPACE = re.compile(r"\s+")
 MAX_LINE = 200
 
@@ -103,8 +109,28 @@ def _walk(node: Node, data: bytes, indent: str, out: list[str], *, top: bool) ->
             if kind in CONTAINERS:
                 body = child.child_by_field_name("body") or child
                 _walk(body, data, indent + "  ", out, top=False)
+        elif top and kind in VARIABLES:
+            keyword = data[child.start_byte : child.children[0].end_byte].decode("utf-8", "replace")
+            out.extend(f"{indent}{keyword} {_declared(d, data)}" for d in _declarators(child))
         elif kind in WRAPPERS:
             _walk(child, data, indent, out, top=top)
+
+
+def _declarators(node: Node) -> list[Node]:
+    return [c for c in node.named_children if c.type in DECLARATORS]
+
+
+def _declared(node: Node, data: bytes) -> str:
+    """`name: Type = value` of one declarator: a function value up to its body, another value
+    cut short (an outline says what a name is, not all it holds)."""
+    value = node.child_by_field_name("value")
+    if value is None:
+        return _one_line(data[node.start_byte : node.end_byte])
+    head = _one_line(data[node.start_byte : value.start_byte])
+    if value.type in FUNCTION_VALUES:
+        return f"{head} {_header(value, data)}"
+    shown = _one_line(data[value.start_byte : value.end_byte])
+    return f"{head} {shown if len(shown) <= VALUE_CHARS else shown[:VALUE_CHARS] + ' …'}"
 
 
 def _header(node: Node, data: bytes) -> str:
