@@ -21,6 +21,7 @@ from briefpack.brief.render import Brief, Segment
 from briefpack.select.ladder import Level
 from briefpack.select.profile import OutlineCache
 from briefpack.select.rank import Ranked
+from briefpack.tokens.progress import SILENT, Progress
 
 
 @dataclass(frozen=True)
@@ -54,8 +55,10 @@ def choose(
     counting: Counting,
     staged: bool,
     encoding: str,
+    progress: Progress = SILENT,
 ) -> Chosen:
     """Rank `brief`'s files and, over budget (with `fit`), step them down the ladder."""
+    progress.start("ranking", len(brief.files))
     goal_free = not query_text(brief).strip()
     recent = recent_changes(root) if goal_free and not staged else None
     history = commit_history(root) if not goal_free and not staged else ()
@@ -76,11 +79,11 @@ def choose(
         [counting.digest(s.text) for s in segments],
     )
     seen = recall(root, key) if config.cache else None
-    ranked = (
-        seen.ranks
-        if seen is not None
-        else rank_brief(root, brief, config, recent=recent, history=history)
-    )
+    if seen is None:
+        ranked = rank_brief(root, brief, config, recent=recent, history=history, progress=progress)
+    else:
+        ranked = seen.ranks
+        progress.advance(len(brief.files))
     if not over:
         if config.cache and seen is None:
             remember(root, key, Remembered(ranked, {}, 2))
@@ -104,6 +107,7 @@ def choose(
             style=config.style,
             count=counting.count,
             outlines=outlines,
+            progress=progress,
         )
         fitted = fitted and replace(fitted, notices=seen.notices)
     if fitted is None:
@@ -117,6 +121,7 @@ def choose(
             pinned=pinned_paths(list(full), config),
             scores={r.path: r.score for r in ranked},
             outlines=outlines,
+            progress=progress,
         )
         if config.cache and not fitted.context_down:
             remember(root, key, Remembered(ranked, fitted.levels, fitted.detail, fitted.notices))

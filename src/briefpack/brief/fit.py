@@ -24,6 +24,7 @@ from briefpack.errors import OverBudgetError
 from briefpack.select.ladder import Level, PinTooLarge, Plan, arrange, demote, plan
 from briefpack.select.outline import outline
 from briefpack.select.profile import OutlineCache
+from briefpack.tokens.progress import RUN, SILENT, Progress
 
 ROUNDS = 12  # exact re-counts before giving up (each demotes at least one more file)
 CHARS_PER_TOKEN = 3  # code runs ~3.5-4 characters a token: this over-estimates, on purpose
@@ -55,11 +56,13 @@ def fit(
     pinned: frozenset[str] = frozenset(),
     scores: Mapping[str, float] | None = None,
     outlines: OutlineCache | None = None,
+    progress: Progress = SILENT,
 ) -> Fitted:
     """`brief` (over budget) with its code files on the ladder. `full`: each file's tokens in
     full text; `order`: the files, best-ranked first; `count`: exact counts of segments;
-    `scores`: relevance (see ladder.plan); `outlines`: where outlines are cached."""
-    job = _Job(brief, full, order, budget, style, count, pinned, scores or {}, outlines)
+    `scores`: relevance (see ladder.plan); `outlines`: where outlines are cached; `progress`:
+    told of the outlines made, then of the fitting."""
+    job = _Job(brief, full, order, budget, style, count, pinned, scores or {}, outlines, progress)
     fitted: Fitted | None = None
     for detail in (2, 1, 0):  # a tree listing less, while it would crowd the budget
         try:
@@ -101,11 +104,15 @@ def refit(
     style: Style,
     count: Count,
     outlines: OutlineCache | None = None,
+    progress: Progress = SILENT,
 ) -> Fitted | None:
     """`brief` at levels found before (a remembered fit), or None if it no longer fits."""
-    job = _Job(brief, full, order, budget, style, count, frozenset(), {}, outlines)
+    job = _Job(brief, full, order, budget, style, count, frozenset(), {}, outlines, progress)
+    progress.start("outlining")
     if any(lv == "outline" and job.outlines.text(p) is None for p, lv in levels.items()):
         return None
+    job.outlines.flush()
+    progress.start("fitting")
     fitted = job.rendered(replace(brief, tree_detail=detail), Plan(dict(levels), tuple(order)))
     return fitted if sum(fitted.counts) <= budget else None
 
@@ -123,15 +130,18 @@ class _Job:
     pinned: frozenset[str]
     scores: Mapping[str, float]
     cache: OutlineCache | None
+    progress: Progress
 
     def __post_init__(self) -> None:
         self.docs = {d.path: d for d in self.brief.files}
-        self.outlines = _Outlines(self.docs, self.style, self.cache)
+        self.outlines = _Outlines(self.docs, self.style, self.cache, self.progress)
         self.stepped_down: dict[str, str] = {}  # notes and schema not in full, and their level
 
     def at(self, detail: int) -> Fitted:
         """The brief fitted with the tree at this detail: planned, then stepped down until the
         exact count fits."""
+        self.progress.start("outlining")  # the plan makes them as it asks what they cost
+        self.outlines.progress = self.progress
         brief = replace(self.brief, tree_detail=detail)
         self.stepped_down = {}
         base = self.base(brief)
@@ -157,6 +167,9 @@ class _Job:
                 f" ({pin.room:,} tokens of room)",
                 hint="unpin it (priority, --full), or raise --budget",
             ) from None
+        self.outlines.flush()
+        self.progress.start("fitting")
+        self.outlines.progress = SILENT  # the few outlines a round adds are no stage's files
         room = self.budget - base
         for attempt in range(ROUNDS):
             fitted = self.rendered(brief, current)
@@ -226,9 +239,13 @@ class _Outlines:
     """Outlines made when first asked for (or taken from the cache), with about what their
     rendered segment costs."""
 
-    def __init__(self, docs: Mapping[str, Doc], style: Style, cache: OutlineCache | None) -> None:
+    def __init__(
+        self, docs: Mapping[str, Doc], style: Style, cache: OutlineCache | None, progress: Progress
+    ) -> None:
         self.docs, self.style = docs, style
         self.cache = cache
+        self.progress = progress
+        self.told = 0  # outlines made that `progress` has not heard of yet
         self.texts: dict[str, str | None] = {}
         self.costs: dict[str, int | None] = {}
         self.problems: dict[str, str] = {}
@@ -258,7 +275,15 @@ class _Outlines:
             self.texts[path] = made.text
             if made.problem:
                 self.problems[path] = made.problem
+            self.told += 1
+            if self.told == RUN:
+                self.flush()
         return self.texts[path]
+
+    def flush(self) -> None:
+        """Tell `progress` of the outlines made since it last heard."""
+        self.progress.advance(self.told)
+        self.told = 0
 
     def doc(self, path: str) -> Doc:
         text = self.text(path)

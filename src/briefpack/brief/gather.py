@@ -20,6 +20,7 @@ from briefpack.brief.render import Brief, Doc
 from briefpack.brief.schema import run_schema_commands
 from briefpack.brief.staged import Entry, read_staged
 from briefpack.errors import BriefpackError
+from briefpack.tokens.progress import SILENT, Progress
 
 
 @dataclass
@@ -36,17 +37,20 @@ class Reader:
         return None if self.entries is None else list(self.entries)
 
     def read(
-        self, paths: Sequence[str], max_size: int | None
+        self, paths: Sequence[str], max_size: int | None, progress: Progress = SILENT
     ) -> tuple[list[SourceFile], list[Skip]]:
         if self.entries is None:
-            return read_files(self.root, paths, max_size=max_size)
+            return read_files(self.root, paths, max_size=max_size, progress=progress)
         results: dict[str, Read] = {}
         for path in paths:
             held = self.memo.take(path, self.entries[path].ident) if self.memo else None
             if held is not None:
                 results[path] = held.read
+        progress.advance(len(results))
         rest = [p for p in paths if p not in results]
-        files, skipped = read_staged(self.root, self.entries, rest, max_size=max_size)
+        files, skipped = read_staged(
+            self.root, self.entries, rest, max_size=max_size, progress=progress
+        )
         results |= {f.path: f for f in files} | {k.path: k for k in skipped}
         self.reads |= {p: (self.entries[p].ident, r) for p, r in results.items()}
         ordered = [results[p] for p in paths if p in results]  # paths' order, as read_files
@@ -57,8 +61,15 @@ class Reader:
 
 
 def gather(
-    root: Path, settings: Settings, paths: Sequence[str], max_size: int | None, reader: Reader
+    root: Path,
+    settings: Settings,
+    paths: Sequence[str],
+    max_size: int | None,
+    reader: Reader,
+    progress: Progress = SILENT,
 ) -> tuple[Brief, list[Skip], list[str]]:
+    """The brief's parts, each path read in the part its role gives it; what is left out, and
+    why; notices to show (a file not UTF-8, a glob matching nothing, a schema command failed)."""
     config = settings.config
     about_path = _config_relative(settings, root, config.about)
     notes_spec = _spec(config.notes or (f"{config.notes_dir.rstrip('/')}/**",))
@@ -84,7 +95,8 @@ def gather(
             skipped.append(Skip(path, "not included", "include"))
         else:
             roles[path] = "files"
-    files, unread = reader.read(list(roles), max_size)
+    progress.start("reading", len(roles))
+    files, unread = reader.read(list(roles), max_size, progress)
     skipped.extend(unread)
     notices = [f"{f.path}: {f.note}" for f in files if f.note]
     notes = [p for p, role in roles.items() if role == "notes"]
@@ -93,6 +105,8 @@ def gather(
     changes = git_changes(
         root, diff=config.diff, log=config.log, within=within, staged=reader.entries is not None
     )
+    if config.schema_commands:
+        progress.start("running schema commands")
     dumps, failures = run_schema_commands(
         config.schema_commands, settings.root, config.schema_timeout
     )

@@ -16,6 +16,7 @@ import pathspec
 from briefpack.brief.render import Brief, Doc
 from briefpack.secrets.guard import ScanCache, SecretsError, SecretsMode
 from briefpack.secrets.scan import Finding, describe, redact
+from briefpack.tokens.progress import SILENT, Progress
 
 
 def guard_brief(
@@ -25,6 +26,7 @@ def guard_brief(
     allow_files: Sequence[str] = (),
     cache: ScanCache | None = None,
     known: Mapping[str, tuple[str, tuple[Finding, ...]]] | None = None,
+    progress: Progress = SILENT,
 ) -> tuple[Brief, tuple[Finding, ...]]:
     """Scan every part of `brief`; return it redacted (mode `redact`) or as is, with the findings.
 
@@ -56,7 +58,10 @@ def guard_brief(
         return Doc(doc.path, clean(doc.text, doc.path))
 
     read = (*([brief.about] if brief.about else []), *brief.notes, *brief.schema, *brief.files)
-    scanner.prescan([(d.text, d.path) for d in read if d.path not in known and not allowed(d.path)])
+    progress.start("scanning for secrets", len(read))
+    ahead = [(d.text, d.path) for d in read if d.path not in known and not allowed(d.path)]
+    progress.advance(len(read) - len(ahead))
+    scanner.prescan(ahead, progress)
     guarded = _map_texts(brief, clean, clean_doc)
     scanner.save()
     if findings and mode == "block":

@@ -26,6 +26,7 @@ from briefpack.select.ladder import Level
 from briefpack.select.rank import Ranked
 from briefpack.tokens.count import TokenCache, TokenCounter
 from briefpack.tokens.models import ModelInfo, budget_for, resolve_model
+from briefpack.tokens.progress import SILENT, Progress
 
 
 @dataclass(frozen=True)
@@ -106,15 +107,23 @@ def build(
     unknown_model_ok: bool = False,
     staged: bool = False,
     memo: Memo | None = None,
+    progress: Progress = SILENT,
 ) -> Built:
     """Build the brief for the folder `start` with flag `overrides` over its config.
 
     `staged`: from the files and content in git's index (a snapshot of the commit being made);
-    `memo`: the last snapshot's blobs, taken instead of read again when unchanged.
+    `memo`: the last snapshot's blobs, taken instead of read again when unchanged;
+    `progress`: told each stage and how far it got (for a display; the default says nothing).
     """
-    return count(
-        assemble(start, overrides, unknown_model_ok=unknown_model_ok, staged=staged, memo=memo)
+    done = assemble(
+        start,
+        overrides,
+        unknown_model_ok=unknown_model_ok,
+        staged=staged,
+        memo=memo,
+        progress=progress,
     )
+    return count(done, progress)
 
 
 def assemble(
@@ -124,6 +133,7 @@ def assemble(
     unknown_model_ok: bool = False,
     staged: bool = False,
     memo: Memo | None = None,
+    progress: Progress = SILENT,
 ) -> Assembled:
     """Config, discover, read, scan and render: everything but counting (see `build`)."""
     root = resolve_root(start)
@@ -133,6 +143,7 @@ def assemble(
         settings = replace(settings, config=replace(settings.config, format=preset))
     config = settings.config
     model = resolve_model(config.model, config.models, unknown_ok=unknown_model_ok)
+    progress.start("discovering")
     reader = Reader(root, index_entries(root) if staged else None, memo)
     found = discover(
         root, config, default_excludes=config.default_excludes, candidates=reader.candidates()
@@ -141,14 +152,16 @@ def assemble(
     never = _snapshot_files(settings, root)
     paths = [p for p in found.paths if p not in never]
     paths += [p for p in _config_folder_files(settings, root, staged=staged) if p not in never]
-    brief, skipped, notices = gather(root, settings, paths, max_size, reader)
+    brief, skipped, notices = gather(root, settings, paths, max_size, reader, progress)
     brief, findings = guard_brief(
         brief,
         mode=config.secrets,
         allow_files=config.secrets_allow_files,
         cache=ScanCache.for_root(root) if config.cache else None,
         known=memo.known() if memo is not None else None,
+        progress=progress,
     )
+    progress.start("rendering")
     segments = render(brief, config.style, memo.prior() if memo is not None else None)
     return Assembled(
         settings=settings,
@@ -164,14 +177,14 @@ def assemble(
     )
 
 
-def count(done: Assembled) -> Built:
+def count(done: Assembled, progress: Progress = SILENT) -> Built:
     """Count the assembled brief exactly (cached by content); rank its files; over budget,
     step files down the ladder (`fit`, the default) until it fits."""
     config, model = done.settings.config, done.model
     brief, segments = done.brief, done.segments
     cache = TokenCache.for_root(done.root) if config.cache else None
     counter = TokenCounter(model.encoding, cache)
-    counts = _count(counter, segments)
+    counts = _count(counter, segments, progress)
     budget = budget_for(model, config.effort, reserve=config.reserve, budget=config.budget)
     chosen = choose(
         done.root,
@@ -183,6 +196,7 @@ def count(done: Assembled) -> Built:
         counting=Counting(lambda segs: _count(counter, segs), counter.key),
         staged=done.staged,
         encoding=model.encoding,
+        progress=progress,
     )
     brief, segments, counts = chosen.brief, chosen.segments, chosen.counts
     levels, ranked, notices = chosen.levels, chosen.ranks, done.notices + chosen.notices
@@ -213,10 +227,15 @@ def count(done: Assembled) -> Built:
     )
 
 
-def _count(counter: TokenCounter, segments: Sequence[Segment]) -> list[int]:
+def _count(
+    counter: TokenCounter, segments: Sequence[Segment], progress: Progress = SILENT
+) -> list[int]:
     """Each segment's count: known already (reused from the last snapshot), or counted."""
     todo = [s.text for s in segments if s.tokens is None]
-    counted = iter(counter.count(todo))
+    progress.start("counting tokens", len(segments))
+    known = [s.tokens for s in segments if s.tokens is not None]
+    progress.advance(len(known), sum(known))
+    counted = iter(counter.count(todo, progress))
     return [s.tokens if s.tokens is not None else next(counted) for s in segments]
 
 

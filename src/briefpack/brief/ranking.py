@@ -15,6 +15,7 @@ from briefpack.errors import BriefpackError
 from briefpack.git import run_git, split_z
 from briefpack.select.profile import ProfileCache, profiles
 from briefpack.select.rank import Query, Ranked, rank_files
+from briefpack.tokens.progress import SILENT, Progress
 
 RECENT_COMMITS = 300  # how far back "changed lately" looks, for a goal-free ranking
 HISTORY_COMMITS = 1000  # how far back "changed together" looks, for a ranking by a goal
@@ -27,6 +28,7 @@ def rank_brief(
     *,
     recent: dict[str, int] | None = None,
     history: Sequence[frozenset[str]] = (),
+    progress: Progress = SILENT,
 ) -> list[Ranked]:
     """The brief's code files, best first. `recent`: how often each file changed lately, for a
     goal-free ranking; `history`: each recent commit's files, for a ranking by a goal (neither
@@ -35,7 +37,7 @@ def rank_brief(
     if not paths:
         return []
     cache = ProfileCache.for_root(root) if config.cache else None
-    found = profiles(paths, [d.text for d in brief.files], cache)
+    found = profiles(paths, [d.text for d in brief.files], cache, progress)
     if cache is not None:
         cache.save()
     text = query_text(brief)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from briefpack.brief.discover import Skip
+from briefpack.tokens.progress import SILENT, Progress, in_runs
 
 BINARY_SNIFF = 8000  # git's own heuristic: a NUL byte in the first 8000 bytes means binary
 # A well-formed multi-byte UTF-8 character: its presence says the file is UTF-8 with a few bad bytes.
@@ -38,13 +39,13 @@ class SourceFile:
 
 
 def read_files(
-    root: Path, paths: Sequence[str], *, max_size: int | None
+    root: Path, paths: Sequence[str], *, max_size: int | None, progress: Progress = SILENT
 ) -> tuple[list[SourceFile], list[Skip]]:
     """Read every path under `root`; what cannot be inlined becomes a Skip, never an exception."""
     files: list[SourceFile] = []
     skipped: list[Skip] = []
     real_root = root.resolve()
-    for path in paths:
+    for path in in_runs(paths, progress):
         result = read_file(root, real_root, path, max_size=max_size)
         if isinstance(result, SourceFile):
             files.append(result)

@@ -13,6 +13,7 @@ from pathlib import Path
 from briefpack.brief.discover import Skip
 from briefpack.brief.read import SourceFile, from_bytes
 from briefpack.git import run_git
+from briefpack.tokens.progress import SILENT, Progress, in_runs
 
 _SYMLINK = "120000"
 _GITLINK = "160000"  # a submodule
@@ -48,7 +49,12 @@ def index_entries(root: Path) -> dict[str, Entry]:
 
 
 def read_staged(
-    root: Path, entries: dict[str, Entry], paths: Sequence[str], *, max_size: int | None
+    root: Path,
+    entries: dict[str, Entry],
+    paths: Sequence[str],
+    *,
+    max_size: int | None,
+    progress: Progress = SILENT,
 ) -> tuple[list[SourceFile], list[Skip]]:
     """The staged text of each path (one `git cat-file --batch` for all), or why it is skipped."""
     files: list[SourceFile] = []
@@ -62,8 +68,9 @@ def read_staged(
             skipped.append(Skip(path, "submodule", "git"))
         else:
             wanted.append(path)
+    progress.advance(len(paths) - len(wanted))
     blobs = _cat_blobs(root, [entries[p].blob for p in wanted])
-    for path in wanted:
+    for path in in_runs(wanted, progress):
         result = from_bytes(path, blobs[entries[path].blob], max_size=max_size)
         if isinstance(result, SourceFile):
             files.append(result)

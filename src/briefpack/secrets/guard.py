@@ -23,6 +23,7 @@ from briefpack.secrets.scan import (
 )
 from briefpack.tokens.count import digest
 from briefpack.tokens.parallel import cores, split_runs
+from briefpack.tokens.progress import SILENT, Progress, in_runs
 from briefpack.tokens.store import cache_dir, write_atomic
 
 SecretsMode = Literal["redact", "block", "allow"]  # what a brief does with a secret found
@@ -63,15 +64,17 @@ class ScanCache:
             key = self.keys[text, path] = f"{extension}:{digest(text)}"
         return key
 
-    def prescan(self, items: Sequence[tuple[str, str]]) -> None:
+    def prescan(self, items: Sequence[tuple[str, str]], progress: Progress = SILENT) -> None:
         """Scan ahead the (text, name) pairs the cache lacks, all at once, so that much text is
-        scanned on every core (`scan_texts` decides); `scan` then finds them here."""
+        scanned on every core (`scan_texts` decides); `scan` then finds them here. `progress`
+        advances by one for each item."""
         todo: dict[str, tuple[str, str]] = {}
         for text, name in items:
             key = self.key(text, name)
             if key not in self.entries:
                 todo.setdefault(key, (text, name))
-        for key, found in zip(todo, scan_texts(list(todo.values())), strict=True):
+        progress.advance(len(items) - len(todo))  # known already, or the same text again
+        for key, found in zip(todo, scan_texts(list(todo.values()), progress), strict=True):
             self.entries[key] = [[f.line, f.kind, f.start, f.end] for f in found]
             self.dirty = True
 
@@ -106,8 +109,11 @@ class ScanCache:
 PARALLEL_SCAN_CHARS = 4_000_000  # below this, a second process costs more than it saves
 
 
-def scan_texts(items: Sequence[tuple[str, str]]) -> list[list[Finding]]:
-    """`scan_text` of each (text, name), on every core when there is much to scan.
+def scan_texts(
+    items: Sequence[tuple[str, str]], progress: Progress = SILENT
+) -> list[list[Finding]]:
+    """`scan_text` of each (text, name), on every core when there is much to scan; `progress`
+    advances as runs of them are done (here, after each batch a worker sends back).
 
     The scan is pure-Python regex work, which holds the GIL, so threads would not help: forked
     worker processes (which inherit the loaded rules) each take batches of about 1 MB. Only
@@ -118,7 +124,7 @@ def scan_texts(items: Sequence[tuple[str, str]]) -> list[list[Finding]]:
     workers = min(cores(), 8)
     size = sum(len(text) for text, _ in items)
     if workers < 2 or size < PARALLEL_SCAN_CHARS or not sys.platform.startswith("linux"):
-        return [scan_text(text, name) for text, name in items]
+        return [scan_text(text, name) for text, name in in_runs(items, progress)]
     import multiprocessing  # here: ~12 ms to import, and most runs (every hook) never get here
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
@@ -128,7 +134,10 @@ def scan_texts(items: Sequence[tuple[str, str]]) -> list[list[Finding]]:
     context = multiprocessing.get_context("fork")
     try:
         with ProcessPoolExecutor(workers, mp_context=context, initializer=_quiet_worker) as pool:
-            done = list(pool.map(_scan_batch, batches))
+            done = []
+            for batch, found in zip(batches, pool.map(_scan_batch, batches), strict=True):
+                done.append(found)
+                progress.advance(len(batch))
     except BrokenProcessPool:  # a worker died (killed, out of memory): scan here instead
         return [scan_text(text, name) for text, name in items]
     return [found for batch in done for found in batch]

@@ -20,6 +20,7 @@ from briefpack.select.terms import term_counts
 from briefpack.select.treesit import has_grammar
 from briefpack.tokens.count import digest
 from briefpack.tokens.parallel import forking_pays, map_forked, split_runs
+from briefpack.tokens.progress import SILENT, Progress, in_runs
 from briefpack.tokens.store import cache_dir, write_atomic
 
 CACHE_VERSION = 2
@@ -145,35 +146,49 @@ class OutlineCache(DigestCache):
 
 
 def profiles(
-    paths: Sequence[str], texts: Sequence[str], cache: ProfileCache | None
+    paths: Sequence[str],
+    texts: Sequence[str],
+    cache: ProfileCache | None,
+    progress: Progress = SILENT,
 ) -> list[Profile]:
     """The profile of each file; an empty one for a file whose kind weighs too little for its
     words to count (a translation catalog's words say nothing of the code: it ranks by path).
-    Much text to profile afresh is profiled on every core."""
+    Much text to profile afresh is profiled on every core. `progress` advances by each file."""
     wanted = [kind_weight(p) > CONTENT_WEIGHT for p in paths]
+    ahead = 0
     if cache is not None:
-        _profile_ahead(cache, [(p, t) for p, t, w in zip(paths, texts, wanted, strict=True) if w])
+        items = [(p, t) for p, t, w in zip(paths, texts, wanted, strict=True) if w]
+        ahead = _profile_ahead(cache, items, progress)
     make = cache.profile if cache is not None else profile
-    return [
+    made = [
         make(text, code=is_code(path)) if want else EMPTY
-        for path, text, want in zip(paths, texts, wanted, strict=True)
+        for path, text, want in in_runs(
+            list(zip(paths, texts, wanted, strict=True)), SILENT if ahead else progress
+        )
     ]
+    if ahead:  # the rest were in the cache, or too few to count
+        progress.advance(len(paths) - ahead)
+    return made
 
 
-def _profile_ahead(cache: ProfileCache, items: Sequence[tuple[str, str]]) -> None:
-    """Put in the cache, made on every core, the profiles it lacks, when there is much text."""
+def _profile_ahead(
+    cache: ProfileCache, items: Sequence[tuple[str, str]], progress: Progress
+) -> int:
+    """Put in the cache, made on every core, the profiles it lacks, when there is much text;
+    how many were made so (`progress` has advanced by them)."""
     todo = [(p, t) for p, t in items if _key(t, is_code(p)) not in cache.entries]
     workers = forking_pays(sum(len(t) for _, t in todo))
     if not workers:
-        return
+        return 0
     batches = split_runs(todo, workers * 4, lambda item: len(item[1]))
-    done = map_forked(_profile_batch, batches, workers=workers)
+    done = map_forked(_profile_batch, batches, workers=workers, progress=progress)
     if done is None:
-        return  # a worker died: profiled here, one by one, as they are asked for
+        return 0  # a worker died: profiled here, one by one, as they are asked for
     for batch, made in zip(batches, done, strict=True):
         for (path, text), flat in zip(batch, made, strict=True):
             cache.entries[_key(text, is_code(path))] = flat
     cache.dirty = True
+    return len(todo)
 
 
 def _profile_batch(

@@ -30,6 +30,7 @@ from briefpack.snapshot.staging import (
     write_if_changed,
 )
 from briefpack.tokens.models import budget_for
+from briefpack.tokens.progress import SILENT, Progress
 
 WHOLE_BYTES_PER_TOKEN = 6  # above this many bytes a token of budget, a snapshot is fitted
 MANIFEST_VERSION = 3  # 2: each file's level and rank, and the files by path only; 3: digest
@@ -70,9 +71,12 @@ class Outcome:
     fitted_now: str | None = None  # said once, when a whole snapshot gives way to a fitted one
 
 
-def take_snapshot(start: Path, overrides: dict[str, Any], *, check: bool) -> Outcome:
+def take_snapshot(
+    start: Path, overrides: dict[str, Any], *, check: bool, progress: Progress = SILENT
+) -> Outcome:
     """Build the snapshot of what is staged under `start`; write and stage it, or (`check`)
-    raise StaleSnapshot if the files on disk differ from a full build."""
+    raise StaleSnapshot if the files on disk differ from a full build. `progress`: told how the
+    build goes (the hook passes none: it stays silent)."""
     from briefpack.brief.config import find_git_root, load_settings
     from briefpack.brief.pipeline import assemble, count, resolve_root
 
@@ -100,7 +104,7 @@ def take_snapshot(start: Path, overrides: dict[str, Any], *, check: bool) -> Out
         overrides = overrides | {"budget": config.snapshot_budget}
     # --check compares with a full build; a snapshot written reuses the last one's unchanged blobs
     memo = load_memo(settings) if settings.config.cache and not check else None
-    done = assemble(root, overrides, staged=True, memo=memo)
+    done = assemble(root, overrides, staged=True, memo=memo, progress=progress)
     stage = not check and settings.config.snapshot_stage
     written = Written.of(done.segments, memo)
     early = None
@@ -108,7 +112,7 @@ def take_snapshot(start: Path, overrides: dict[str, Any], *, check: bool) -> Out
         current = memo.raw if memo is not None else None
         early = write_early(snapshot_path(settings), written.data, top, current=current)
     try:
-        built = count(done)
+        built = count(done, progress)
         if built.segments is not done.segments:  # --fit left files out
             written = Written.of(built.segments, memo)
         snap = make_snapshot(built, written.data, memo)

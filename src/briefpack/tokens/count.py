@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from briefpack.tokens.encodings import load_encoding
+from briefpack.tokens.progress import SILENT, Progress
 from briefpack.tokens.store import cache_dir, write_atomic
 from briefpack.tokens.threads import Counting
 
@@ -121,8 +122,9 @@ class TokenCounter:
         """Whether this run encoded `text` (rather than finding its count in the cache)."""
         return self.key(text) in self.encoded
 
-    def count(self, texts: Sequence[str]) -> list[int]:
-        """The token count of each text (tiktoken `encode_ordinary`: special tokens are text)."""
+    def count(self, texts: Sequence[str], progress: Progress = SILENT) -> list[int]:
+        """The token count of each text (tiktoken `encode_ordinary`: special tokens are text);
+        `progress` advances by each text, with its tokens."""
         keys = [self.key(text) for text in texts]
         found: dict[str, int] = {}
         todo: dict[str, str] = {}
@@ -134,7 +136,12 @@ class TokenCounter:
                 todo[key] = text
             else:
                 found[key] = cached
-        found.update(self._encode(todo))
+        known = [found[key] for key in keys if key in found]
+        progress.advance(len(known), sum(known))
+        fresh = self._encode(todo, progress)  # advances by each text it encodes
+        again = [fresh[key] for key in keys if key in fresh]  # a text twice is counted once
+        progress.advance(len(again) - len(fresh), sum(again) - sum(fresh.values()))
+        found.update(fresh)
         return [found[key] for key in keys]
 
     def _load(self) -> tiktoken.Encoding:
@@ -142,16 +149,16 @@ class TokenCounter:
             self._encoding = load_encoding(self.encoding_name)
         return self._encoding
 
-    def _encode(self, todo: dict[str, str]) -> dict[str, int]:
+    def _encode(self, todo: dict[str, str], progress: Progress) -> dict[str, int]:
         if not todo:
             return {}
         from briefpack.tokens import child as tokenchild
 
         remote = tokenchild.counts(self.encoding_name, list(todo.values()))
-        if remote is not None:
+        if remote is not None:  # the hook's child: nobody watches
             counts = dict(zip(todo, remote, strict=True))
         else:
-            counts = Counting(self._load(), list(todo.items())).wait()
+            counts = Counting(self._load(), list(todo.items()), progress).wait()
         for key, n in counts.items():
             self.cache.put(self.encoding_name, key, n)
         self.encoded.update(counts)

@@ -8,6 +8,7 @@ import threading
 from typing import TYPE_CHECKING
 
 from briefpack.tokens.parallel import cores, split_runs
+from briefpack.tokens.progress import SILENT, Progress
 
 if TYPE_CHECKING:
     import tiktoken
@@ -23,9 +24,15 @@ class Counting:
     """Texts counted on a few daemon threads, each taking runs of texts from a queue (tiktoken
     releases the GIL while it encodes; daemon threads never hold up a Ctrl-C). tiktoken's
     `encode_ordinary_batch` makes one future per text, which costs more than encoding a small
-    file: 4.98 s against 0.21 s for 100,000 two-line files, the same counts."""
+    file: 4.98 s against 0.21 s for 100,000 two-line files, the same counts. `progress`
+    advances after each run of texts, from the thread that counted it."""
 
-    def __init__(self, encoding: tiktoken.Encoding, items: list[tuple[str, str]]) -> None:
+    def __init__(
+        self,
+        encoding: tiktoken.Encoding,
+        items: list[tuple[str, str]],
+        progress: Progress = SILENT,
+    ) -> None:
         self.results: dict[str, int] = {}
         self._failed: list[BaseException] = []
         workers = min(cores(), 8)
@@ -41,6 +48,7 @@ class Counting:
                 try:
                     for key, text in run:
                         self.results[key] = len(encoding.encode_ordinary(text))
+                    progress.advance(len(run), sum(self.results[key] for key, _ in run))
                 except BaseException as exc:  # raised again by wait()
                     self._failed.append(exc)
                     return
