@@ -1,8 +1,18 @@
-"""Progress: what the stages report as a build goes (tokens/progress.py)."""
+"""Progress: what the stages report as a build goes (tokens/progress.py), and the display the CLI
+makes of it on a terminal (cli/progress.py), run for real under a pseudo-terminal; and its
+silence where it must say nothing: not a terminal, NO_COLOR, TERM=dumb, the hook."""
 
 from __future__ import annotations
 
+import os
+import pty
+import re
+import signal
+import subprocess
+import sys
 import threading
+import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -129,3 +139,213 @@ def test_a_snapshot_reports_reading_what_is_staged(tmp_path: Path) -> None:
         reading = recorder.of("reading")
         assert reading.total == reading.done == FILES + 1
         assert all(t.done == t.total for t in recorder.told if t.total is not None)
+
+
+# On a terminal: the real CLI, its stderr on a pseudo-terminal, its stdout in a file.
+
+ESCAPE = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]")
+HIDE, SHOW = b"\x1b[?25l", b"\x1b[?25h"  # what Rich's live display does to the cursor
+
+
+@dataclass(frozen=True)
+class Screen:
+    """What a command did on a terminal: exit code, what the terminal got, what stdout got."""
+
+    code: int
+    raw: bytes
+    stdout: bytes
+
+    @property
+    def text(self) -> str:
+        """The terminal's bytes without escape sequences."""
+        return ESCAPE.sub(b"", self.raw).decode("utf-8", "replace")
+
+    def cleared(self) -> bool:
+        """Whether the display was erased and the cursor shown again, with nothing of it
+        drawn after: the last frame is followed by Rich's erase (up a line, clear it)."""
+        at = self.raw.rfind(SHOW)
+        after = Screen(self.code, self.raw[at:], b"")
+        erased = self.raw[at:].startswith(SHOW + b"\r\x1b[1A\x1b[2K")
+        return at >= 0 and erased and not any(after.shows(s) for s in STAGES)
+
+    def shows(self, stage: str) -> bool:
+        """Whether the display drew this stage (a display line: spinner, stage, bar)."""
+        return re.search(rf"(^|\r|\n)\S* ?{re.escape(stage)} ", self.text) is not None
+
+
+def terminal_env(**changes: str | None) -> dict[str, str]:
+    """This environment (the test's own cache and config), as a plain terminal would have it,
+    with `changes` (None: unset)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
+    env |= {"TERM": "xterm-256color", "BRIEFPACK_PROGRESS_DELAY": "0", "COLUMNS": "120"}
+    env.pop("TTY_COMPATIBLE", None)
+    for name, value in changes.items():
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
+    return env
+
+
+def on_terminal(
+    args: list[str],
+    cwd: Path,
+    env: Mapping[str, str],
+    *,
+    interrupt_at: bytes | None = None,
+) -> Screen:
+    """Run `args` with stderr (and stdin) on a new pseudo-terminal and stdout in a file; with
+    `interrupt_at`, press Ctrl-C (SIGINT to the process group) once the terminal shows it."""
+    leader, follower = pty.openpty()
+    out = cwd.parent / f"stdout-{time.monotonic_ns()}"
+    with out.open("wb") as stdout:
+        proc = subprocess.Popen(
+            args,
+            cwd=cwd,
+            env=env,
+            stdin=follower,
+            stdout=stdout,
+            stderr=follower,
+            start_new_session=True,
+        )
+    os.close(follower)
+    raw = b""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the last holder of the terminal's other end has gone
+            break
+        if not chunk:
+            break
+        raw += chunk
+        if interrupt_at is not None and interrupt_at in ESCAPE.sub(b"", raw):
+            os.killpg(proc.pid, signal.SIGINT)
+            interrupt_at = None
+    os.close(leader)
+    return Screen(proc.wait(timeout=60), raw, out.read_bytes())
+
+
+def briefpack(*args: str) -> list[str]:
+    return [sys.executable, "-m", "briefpack", *args]
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    return generated(tmp_path / "repo")
+
+
+def test_a_build_on_a_terminal_shows_each_stage_then_clears_it(repo: Path) -> None:
+    """Every stage is drawn, with files done out of the total and the tokens counted; then the
+    display is erased and the cursor shown again before the summary; stdout holds the brief,
+    byte for byte as without a terminal."""
+    args = briefpack("build", "--stdout", "-g", GOAL, "--budget", "20000")
+    screen = on_terminal(args, repo, terminal_env())
+    assert screen.code == 0, screen.text
+    assert [s for s in STAGES if screen.shows(s)] == list(STAGES)
+    assert re.search(rf"reading .*{FILES + 1}/{FILES + 1} ", screen.text)
+    assert re.search(r"counting tokens .*/[\d,]+ · [\d,]+ tokens · 0:0\d", screen.text)
+    summary = screen.raw.index(b"total ")
+    assert screen.raw.index(HIDE) < screen.raw.rindex(SHOW) < summary
+    assert screen.cleared()
+    piped = subprocess.run(args, cwd=repo, env=terminal_env(), capture_output=True, check=True)
+    assert screen.stdout == piped.stdout and screen.stdout.startswith(b"# Goal\n")
+    assert b"\x1b" not in screen.stdout
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["ls"], ["stats"], ["check"], ["secrets"], ["snapshot"], ["send", "--dry-run"]],
+    ids=lambda c: " ".join(c),
+)
+def test_every_building_command_shows_progress(repo: Path, command: list[str]) -> None:
+    screen = on_terminal(briefpack(*command), repo, terminal_env())
+    assert screen.code == 0, screen.text
+    assert screen.shows("reading") and screen.shows("counting tokens")
+    assert screen.cleared()
+    assert b"\x1b" not in screen.stdout
+
+
+SLOW_SCHEMA = "schema_commands = [\"sleep 1.5; echo 'CREATE TABLE t (id int);'\"]\n"
+
+
+def test_only_work_longer_than_half_a_second_shows(tmp_path: Path) -> None:
+    """With the default delay a quick build draws nothing; a slow stage (a schema command that
+    takes 1.5 s) is drawn once half a second has passed."""
+    quick = generated(tmp_path / "quick", files=5)
+    env = terminal_env(BRIEFPACK_PROGRESS_DELAY="3")  # the delay, far from a quick build's time
+    screen = on_terminal(briefpack("build", "--stdout", "-g", GOAL), quick, env)
+    assert screen.code == 0 and HIDE not in screen.raw and "reading" not in screen.text
+    slow = generated(tmp_path / "slow", files=5, config=SLOW_SCHEMA)
+    env = terminal_env(BRIEFPACK_PROGRESS_DELAY=None)
+    screen = on_terminal(briefpack("build", "--stdout", "-g", GOAL), slow, env)
+    assert screen.code == 0, screen.text
+    assert screen.shows("running schema commands") and not screen.shows("reading")
+    assert screen.cleared() and b"CREATE TABLE t" in screen.stdout
+
+
+@pytest.mark.parametrize(
+    ("changes", "shown"),
+    [
+        ({"NO_COLOR": "1"}, False),
+        ({"TERM": "dumb"}, False),
+        ({"NO_COLOR": ""}, True),  # no-color.org: set to the empty string means not set
+        ({}, True),
+    ],
+    ids=["NO_COLOR=1", "TERM=dumb", "NO_COLOR empty", "plain"],
+)
+def test_no_color_and_a_dumb_terminal_silence_it(
+    repo: Path, changes: dict[str, str], shown: bool
+) -> None:
+    screen = on_terminal(briefpack("build", "--stdout", "-g", GOAL), repo, terminal_env(**changes))
+    assert screen.code == 0, screen.text
+    assert (HIDE in screen.raw) is shown
+    assert any(screen.shows(s) for s in STAGES) is shown
+    assert "total " in screen.text  # the summary is there all the same
+
+
+def test_stderr_not_a_terminal_is_silent(repo: Path) -> None:
+    args = briefpack("build", "--stdout", "-g", GOAL)
+    done = subprocess.run(args, cwd=repo, env=terminal_env(), capture_output=True, check=True)
+    assert b"\x1b" not in done.stderr and b"reading" not in done.stderr
+    assert done.stderr.decode().startswith("warning: ")
+
+
+def test_the_hook_is_silent_on_a_terminal(repo: Path) -> None:
+    """At a commit (git running the hook, its stderr on the terminal) and run by hand, the hook
+    says what it did and nothing more; `snapshot` from the command line shows progress."""
+    env = terminal_env()
+    assert on_terminal(briefpack("hook", "install"), repo, env).code == 0
+    write_tree(repo, {"pkg0/new.py": "def parse_new(text):\n    return text\n"})
+    git(repo, "add", "-A")
+    commit = on_terminal(["git", "commit", "-q", "-m", "new"], repo, env)
+    by_hand = on_terminal(briefpack("snapshot", "--hook"), repo, env)
+    for screen in (commit, by_hand):
+        assert screen.code == 0, screen.text
+        assert re.search(r"snapshot (updated|unchanged): ", screen.text)
+        assert HIDE not in screen.raw and not any(screen.shows(s) for s in STAGES)
+    assert "snapshot updated" in commit.text
+    cli = on_terminal(briefpack("snapshot"), repo, env)
+    assert cli.code == 0 and cli.shows("reading") and cli.cleared()
+
+
+def test_ctrl_c_clears_the_display(tmp_path: Path) -> None:
+    repo = generated(tmp_path / "repo", files=5, config=SLOW_SCHEMA.replace("1.5", "30"))
+    screen = on_terminal(
+        briefpack("build", "--stdout", "-g", GOAL),
+        repo,
+        terminal_env(),
+        interrupt_at=b"running schema commands",
+    )
+    assert screen.code == 130, screen.text
+    assert screen.cleared()
+    assert screen.raw.rindex(SHOW) < screen.raw.index(b"error: interrupted")
+    assert screen.stdout == b""
+
+
+def test_an_error_clears_the_display_before_it_is_told(repo: Path) -> None:
+    args = briefpack("build", "--stdout", "-g", GOAL, "--no-fit", "--budget", "1000")
+    screen = on_terminal(args, repo, terminal_env())
+    assert screen.code == 3, screen.text
+    assert screen.shows("counting tokens") and screen.cleared()
+    assert screen.raw.rindex(SHOW) < screen.raw.index(b"error: the brief is")

@@ -27,9 +27,13 @@ def make_brief(
     """Build the brief these flags describe and print its warnings on stderr."""
     from briefpack.brief import build, check_brief
     from briefpack.cli import report
+    from briefpack.cli.progress import showing
     from briefpack.tokens import UNKNOWN_SOURCE
 
-    built = build(flags.path, flags.overrides(), unknown_model_ok=unknown_model_ok)
+    with showing() as progress:
+        built = build(
+            flags.path, flags.overrides(), unknown_model_ok=unknown_model_ok, progress=progress
+        )
     if built.model.source == UNKNOWN_SOURCE:
         warn(
             f"unknown model '{built.model.id}': {UNKNOWN_SOURCE}, cost unknown "
@@ -201,8 +205,10 @@ def secrets_command(
 ) -> None:
     """List each secret the brief's scan found: path, line and kind, never the value."""
     from briefpack.brief import build
+    from briefpack.cli.progress import showing
 
-    built = build(flags.path, flags.overrides())
+    with showing() as progress:
+        built = build(flags.path, flags.overrides(), progress=progress)
     if as_json:
         print_json([{"path": f.path, "line": f.line, "kind": f.kind} for f in built.findings])
         return

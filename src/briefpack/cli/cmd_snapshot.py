@@ -44,9 +44,11 @@ def snapshot_command(
 def _snapshot(flags: BriefFlags, *, check: bool) -> None:
     from briefpack.cli import report
     from briefpack.cli.cmd_build import report_secrets
+    from briefpack.cli.progress import showing
     from briefpack.snapshot import take_snapshot
 
-    outcome = take_snapshot(flags.path, flags.overrides(), check=check)
+    with showing() as progress:
+        outcome = take_snapshot(flags.path, flags.overrides(), check=check, progress=progress)
     built, snap = outcome.built, outcome.snapshot
     for notice in built.notices:
         warn(notice)
