@@ -68,3 +68,14 @@ def test_readme_documents_every_command_and_flag() -> None:
 def test_every_command_has_help() -> None:
     for name, command in _commands():
         assert command.help or command.short_help, name
+
+
+def test_readme_documents_every_environment_variable() -> None:
+    """Every BRIEFPACK_* variable the code reads is named in the README."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    named = {
+        m
+        for path in (ROOT / "src").rglob("*.py")
+        for m in re.findall(r"\bBRIEFPACK_[A-Z_]+\b", path.read_text(encoding="utf-8"))
+    }
+    assert named and sorted(n for n in named if n not in readme) == []
