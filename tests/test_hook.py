@@ -45,9 +45,26 @@ def at_head(repo: Path, path: str) -> str:
 def repo(git_repo: Path, cli: CLI) -> Path:
     write_tree(git_repo, {"app.py": "VERSION = 1\n", "README.md": "# Demo\n"})
     git(git_repo, "add", "-A")
-    result = cli(["hook", "install"], cwd=git_repo)
+    result = cli(["hook", "install", "--no-snapshot"], cwd=git_repo)
     assert result.exit_code == 0, result.stderr
+    assert not (git_repo / SNAP).exists()  # the first commit writes it
     return git_repo
+
+
+def test_install_writes_the_first_snapshot_and_the_first_commit_reuses_it(
+    git_repo: Path, cli: CLI
+) -> None:
+    """Issue 20: the first snapshot is made at install, where a terminal shows its progress
+    (tests/test_progress.py), not at the first commit; that commit stages it, unchanged."""
+    many_modules(git_repo, 12)
+    installed = cli(["hook", "install"], cwd=git_repo)
+    assert installed.exit_code == 0 and "first snapshot: " in installed.stderr
+    written = (git_repo / SNAP).read_bytes()
+    assert git(git_repo, "ls-files", ".briefpack") == ""  # written, not staged
+    done = commit(git_repo, "-m", "first")
+    assert done.returncode == 0 and "snapshot unchanged" in done.stderr
+    assert at_head(git_repo, SNAP).encode() == written
+    assert cli(["snapshot", "--check"], cwd=git_repo).exit_code == 0
 
 
 def test_commit_writes_and_commits_snapshot_and_manifest(repo: Path) -> None:
@@ -147,7 +164,7 @@ def test_force_sets_the_foreign_hook_aside(git_repo: Path, cli: CLI) -> None:
 def test_uninstall_puts_back_the_hook_force_set_aside(git_repo: Path, cli: CLI) -> None:
     mine = '#!/bin/sh\necho mine >> "$(git rev-parse --git-dir)/mine-ran"\n'
     hooks = user_hook(git_repo, mine, mode=0o750)
-    assert cli(["hook", "install", "--force"], cwd=git_repo).exit_code == 0
+    assert cli(["hook", "install", "--force", "--no-snapshot"], cwd=git_repo).exit_code == 0
     result = cli(["hook", "uninstall"], cwd=git_repo)
     assert result.exit_code == 0, result.stderr
     assert f"put back the one `hook install --force` had set aside as {hook.REPLACED}" in (

@@ -315,7 +315,9 @@ def test_the_hook_is_silent_on_a_terminal(repo: Path) -> None:
     """At a commit (git running the hook, its stderr on the terminal) and run by hand, the hook
     says what it did and nothing more; `snapshot` from the command line shows progress."""
     env = terminal_env()
-    assert on_terminal(briefpack("hook", "install"), repo, env).code == 0
+    installed = on_terminal(briefpack("hook", "install"), repo, env)  # the first snapshot: shown
+    assert installed.code == 0 and installed.shows("reading") and installed.cleared()
+    assert "first snapshot: " in installed.text
     write_tree(repo, {"pkg0/new.py": "def parse_new(text):\n    return text\n"})
     git(repo, "add", "-A")
     commit = on_terminal(["git", "commit", "-q", "-m", "new"], repo, env)

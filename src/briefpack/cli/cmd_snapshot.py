@@ -69,6 +69,14 @@ def hook_install(
     force: Annotated[
         bool, typer.Option("--force", help="Set an existing hook aside instead of chaining it.")
     ] = False,
+    first: Annotated[
+        bool,
+        typer.Option(
+            "--snapshot/--no-snapshot",
+            help="Write the first snapshot now, with progress on a terminal (the first commit "
+            "stages it and reuses its work).",
+        ),
+    ] = True,
 ) -> None:
     """Install the pre-commit hook (an existing hook is kept and run first), and a merge driver
     that keeps the snapshot out of merge conflicts."""
@@ -89,6 +97,26 @@ def hook_install(
         " rewrites it (merge=briefpack-snapshot, in .git/info/attributes)",
         markup=False,
     )
+    if first:
+        _first_snapshot(repo)
+
+
+def _first_snapshot(repo: Path) -> None:
+    """The first snapshot, written now rather than at the first commit, where the hook works
+    silently: on a large repository it takes seconds, and here a terminal shows them. It is
+    not staged; the first commit stages it, taking every unchanged file from it."""
+    from briefpack.cli import report
+    from briefpack.cli.progress import showing
+    from briefpack.snapshot import take_snapshot
+
+    try:
+        with showing() as progress:
+            outcome = take_snapshot(repo, {"snapshot_stage": False}, check=False, progress=progress)
+    except BriefpackError as exc:
+        warn(f"no first snapshot: {exc.message} (the hook tries again at each commit)")
+        return
+    where, line = outcome.snapshot.context_path, report.budget_line(outcome.built)
+    err.print(f"first snapshot: {where} · {line} (the next commit stages it)", markup=False)
 
 
 def _snapshot_file(repo: Path) -> Path:
