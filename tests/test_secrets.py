@@ -10,6 +10,7 @@ import concurrent.futures
 import json
 import os
 import random
+import shutil
 import signal
 import string
 import subprocess
@@ -422,6 +423,29 @@ def test_a_corrupt_scan_cache_is_discarded(tmp_path: Path, junk: bytes) -> None:
     _, found = guard_brief(Brief(files=(Doc("a.py", "x = 1\n"),)), mode="redact", cache=cache)
     assert found == ()
     assert json.loads(path.read_text())["version"] == guard._version()
+
+
+def test_scanner_id_covers_every_module_of_the_package(tmp_path: Path) -> None:
+    """The scan cache is keyed by scanner_id: a change to any module of briefpack.secrets (a new
+    one included) changes it, so cached findings never outlive the code that made them."""
+    copy = tmp_path / "src"
+    shutil.copytree(
+        Path(__file__).resolve().parent.parent / "src" / "briefpack", copy / "briefpack"
+    )
+    probe = "from briefpack.secrets.scan import scanner_id; print(scanner_id())"
+    env = {"PYTHONPATH": str(copy), "PYTHONDONTWRITEBYTECODE": "1"}
+
+    def scanner() -> str:
+        run = [sys.executable, "-c", probe]
+        return subprocess.run(run, capture_output=True, text=True, check=True, env=env).stdout
+
+    first = scanner()
+    for module in ("rules.py", "library.py", "scan.py", "new_rules.py"):
+        with (copy / "briefpack" / "secrets" / module).open("a", encoding="utf-8") as f:
+            f.write("\n# changed\n")
+        again = scanner()
+        assert again != first, module
+        first = again
 
 
 def test_guard_text_blocks() -> None:

@@ -59,19 +59,18 @@ _UNWIDENED = frozenset({"private-key", "url-password", "slack-webhook", GENERIC}
 def scanner_id() -> str:
     """Changes whenever the rules or detect-secrets change, so cached findings never go stale.
 
-    detect-secrets' version is read from its `__version__.py` without importing the package
-    (its import costs ~0.1 s, importlib.metadata's ~0.02 s; a warm build needs neither)."""
+    Every module of this package counts (the rules, the library's loading, the scan, and any
+    module added later), not a list that a new module could miss. detect-secrets' version is read
+    from its `__version__.py` without importing the package (its import costs ~0.1 s,
+    importlib.metadata's ~0.02 s; a warm build needs neither)."""
     from importlib.util import find_spec
-
-    from briefpack.secrets import library
-    from briefpack.secrets import rules as secret_rules
 
     spec = find_spec("detect_secrets")
     where = spec.submodule_search_locations if spec is not None else None
     version = Path(next(iter(where or [""])), "__version__.py")
     h = hashlib.sha256(version.read_bytes() if version.is_file() else b"")
-    for module in (__file__, secret_rules.__file__, library.__file__):
-        h.update(Path(module).read_bytes())
+    for module in sorted(Path(__file__).parent.glob("*.py")):
+        h.update(module.name.encode() + b"\0" + module.read_bytes())
     return h.hexdigest()[:16]
 
 
