@@ -15,6 +15,7 @@ from typer.testing import Result
 
 from briefpack.snapshot import hook
 from tests.conftest import git, write_tree
+from tests.secretset.values import Rand, checksummed
 
 CLI = Callable[..., Result]
 SNAP = ".briefpack/context.md"
@@ -374,7 +375,8 @@ def test_the_hook_notes_a_file_only_when_it_changes(repo: Path) -> None:
 
 
 def test_the_hook_lists_new_secrets_and_counts_the_rest(repo: Path) -> None:
-    keys = {f"svc{i:02}.py": f'GITHUB_TOKEN = "ghp_{chr(65 + i) * 36}"\n' for i in range(12)}
+    tokens = [checksummed(Rand(i), "ghp_") for i in range(13)]  # valid checksums: the scan checks
+    keys = {f"svc{i:02}.py": f'GITHUB_TOKEN = "{tokens[i]}"\n' for i in range(12)}
     write_tree(repo, keys)
     git(repo, "add", "-A")
     first = commit(repo, "-m", "keys").stderr
@@ -385,7 +387,7 @@ def test_the_hook_lists_new_secrets_and_counts_the_rest(repo: Path) -> None:
     quiet = commit(repo, "-m", "one file").stderr
     assert "github-token redacted" not in quiet  # reported when those files changed, not again
     assert "12 secret(s) redacted in 12 file(s) of the snapshot (0 new)" in quiet
-    (repo / "app.py").write_text(f'TOKEN = "ghp_{"z" * 36}"\n')
+    (repo / "app.py").write_text(f'TOKEN = "{tokens[12]}"\n')
     git(repo, "add", "app.py")
     again = commit(repo, "-m", "a new key").stderr
     assert "app.py:1: github-token redacted" in again and "(1 new)" in again

@@ -49,8 +49,6 @@ _URL = "url-password takes any password in a URL: "
 FLAGGED = {
     "placeholder-angle-url": _URL + "a <placeholder> too",
     "placeholder-stars": _ANY_LITERAL + "a run of asterisks too",
-    "placeholder-slack-webhook": "slack-webhook has no placeholder check (T00000000/B00000000/XXXX)",
-    "placeholder-github-x": "github-token checks neither placeholders (ghp_xxxx) nor the checksum",
     "placeholder-url-password": _URL + "the word `password` too",
     "template-setting": _ANY_LITERAL + "a template path too (name ends in _TEMPLATE)",
     "template-attribute": _ANY_LITERAL + "a template path too (name ends in _template)",
@@ -69,8 +67,8 @@ FLAGGED = {
     "doc-change-me": _KEYWORD + "a placeholder phrase too",
     "doc-change-me-in-production": _KEYWORD + "a placeholder phrase too",
     "doc-insecure-prefix": _KEYWORD + "a constant prefix too (name ends in _PREFIX)",
-    "doc-aws-example": "AWS's published EXAMPLE keys are not allowlisted",
-    "doc-azurite-key": "the Azurite emulator's published development key is not allowlisted",
+    "doc-aws-example": "the assignment rule takes AWS's published EXAMPLE secret key",
+    "doc-azurite-key": "the assignment rule takes the Azurite emulator's published key (AccountKey=)",
 }
 
 

@@ -15,6 +15,7 @@ import signal
 import string
 import subprocess
 import sys
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -42,6 +43,17 @@ def b64url(n: int) -> str:
     return rand(n, ALNUM + "-_")
 
 
+def github_token(prefix: str = "ghp_") -> str:
+    """GitHub's format: 30 random base62 characters, then their CRC32 in 6 base62 digits (the
+    scan checks it, so a token without it is no token)."""
+    body, digits = rand(30), string.digits + string.ascii_uppercase + string.ascii_lowercase
+    number, check = zlib.crc32(body.encode()), ""
+    for _ in range(6):
+        number, rest = divmod(number, 62)
+        check = digits[rest] + check
+    return prefix + body + check
+
+
 def pem(kind: str = "RSA PRIVATE KEY") -> str:
     body = "\n".join(rand(64, ALNUM + "+/") for _ in range(6))
     return f"-----BEGIN {kind}-----\n{body}\n-----END {kind}-----\n"
@@ -55,7 +67,7 @@ def canaries() -> dict[str, str]:
         "gcp-api-key": "AIza" + b64url(35),
         "azure-storage-key": rand(86, ALNUM + "+/") + "==",
         "azure-client-secret": rand(3) + "8Q~" + rand(34, ALNUM + "_~."),
-        "github-token": "ghp_" + rand(36),
+        "github-token": github_token(),
         "github-fine-grained": "github_pat_" + rand(22) + "_" + rand(59),
         "gitlab-token": "glpat-" + b64url(20),
         "slack-token": "xoxb-" + rand(11, string.digits) + "-" + rand(24, string.ascii_lowercase),

@@ -33,6 +33,7 @@ from briefpack.secrets.rules import (
     a_mode,
     names_a_thing,
 )
+from briefpack.secrets.values import plausible_token
 
 ALLOW_LINE = "pragma: allowlist secret"
 ALLOW_NEXT_LINE = "pragma: allowlist nextline secret"
@@ -167,12 +168,21 @@ def _candidate_lines(text: str) -> list[tuple[int, int]]:
 
 
 def _matches(text: str, detector: Detector) -> Iterator[Span]:
-    """Each match's value: its non-empty groups, or the whole match when it has none."""
-    pattern = detector.pattern
+    """Each credible match's value: its non-empty groups, or the whole match when it has none."""
+    pattern, kind = detector.pattern, detector.kind
     for match in pattern.finditer(text):
+        if not _credible(kind, match):
+            continue
         groups = [i for i in range(1, pattern.groups + 1) if match.group(i)]
         for group in groups or [0]:
-            yield match.start(group), match.end(group), detector.kind
+            yield match.start(group), match.end(group), kind
+
+
+def _credible(kind: str, match: re.Match[str]) -> bool:
+    """A private key or a URL's password is one; a provider token (the whole match:
+    detect-secrets' groups may hold only its prefix, or only the value after a name) has a
+    valid checksum and is no published example or placeholder."""
+    return kind in {"private-key", "url-password"} or plausible_token(match[0])
 
 
 def _is_assigned_secret(match: re.Match[str]) -> bool:
