@@ -25,19 +25,9 @@ from tests.secretset.values import B62, PEM_LABELS, TOKENS
 
 FILES, PLANTS = planted()
 
-_NO_RULE = "no rule for {} tokens: caught only when given to a secret-named key"
 _NOTEBOOK = "a notebook's source line escapes its quotes (\\\"): the assignment rule sees no value"
 # Planted credentials the scan misses today: case -> why.
 MISSED = {
-    "npm@md-line-start": _NO_RULE.format("npm_ (detect-secrets' npm rule needs `_authToken=`)"),
-    "npm@txt-line-end": _NO_RULE.format("npm_ (detect-secrets' npm rule needs `_authToken=`)"),
-    "dockerhub@js-string": _NO_RULE.format("Docker Hub dckr_pat_") + " (`docker` is not one)",
-    "dockerhub@ts-comment": _NO_RULE.format("Docker Hub dckr_pat_"),
-    "dockerhub@txt-line-end": _NO_RULE.format("Docker Hub dckr_pat_"),
-    "huggingface@py-comment": _NO_RULE.format("Hugging Face hf_"),
-    "huggingface@md-line-start": _NO_RULE.format("Hugging Face hf_"),
-    "huggingface@ipynb": _NO_RULE.format("Hugging Face hf_") + "; and " + _NOTEBOOK,
-    "database-url@toml": "url-password needs a user name: redis://:PASSWORD@host is missed",
     "generic-secret@ipynb": _NOTEBOOK,
     "generic-password@ipynb": _NOTEBOOK,
 }
@@ -48,6 +38,8 @@ _URL = "url-password takes any password in a URL: "
 # Look-alikes the scan flags today: case -> why.
 FLAGGED = {
     "placeholder-angle-url": _URL + "a <placeholder> too",
+    "placeholder-dollar-brace-url": _URL + "a ${VAR} too (detect-secrets' basic-auth rule left out"
+    " braces; ours, which takes an empty user, has no floor for the value yet)",
     "placeholder-stars": _ANY_LITERAL + "a run of asterisks too",
     "placeholder-url-password": _URL + "the word `password` too",
     "template-setting": _ANY_LITERAL + "a template path too (name ends in _TEMPLATE)",

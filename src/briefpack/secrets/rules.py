@@ -10,6 +10,8 @@ import re
 from typing import NamedTuple
 
 GENERIC = "secret-assignment"
+URL_PASSWORD = "url-password"
+PRIVATE_KEY = "private-key"
 
 
 class Detector(NamedTuple):
@@ -22,11 +24,11 @@ class Detector(NamedTuple):
 
 # detect-secrets' detectors we run, with their literals. Left out: IBM, SoftLayer, Cloudant,
 # Artifactory, Discord and Telegram, whose regexes cost more than all the others together (a
-# secret assigned to a name is still caught by the keyword rules).
+# secret assigned to a name is still caught by the keyword rules); its basic-auth detector (ours
+# takes an empty user too: `redis://:password@host`).
 PLUGINS: dict[str, tuple[str, ...]] = {
     "aws": ("AKIA", "ASIA", "ABIA", "ACCA", "A3T", "aws", "AWS", "Aws"),
     "azure_storage_key": ("AccountKey=",),
-    "basic_auth": ("://",),
     "github_token": ("ghp_", "gho_", "ghu_", "ghs_", "ghr_"),
     "gitlab_token": ("gl", "GR1348941"),
     "mailchimp": ("-us",),
@@ -42,7 +44,6 @@ PLUGINS: dict[str, tuple[str, ...]] = {
 KIND_BY_TYPE = {
     "AWS Access Key": "aws-access-key",
     "Azure Storage Account access key": "azure-storage-key",
-    "Basic Auth Credentials": "url-password",
     "GitHub Token": "github-token",
     "GitLab Token": "gitlab-token",
     "OpenAI Token": "openai-key",
@@ -55,7 +56,7 @@ KEY_BODY = r"(?:\\n|[A-Za-z0-9+/=\s:,.\-])"
 # Our own rules, for kinds detect-secrets lacks or finds only in part.
 RULES: tuple[Detector, ...] = (
     Detector(
-        "private-key",
+        PRIVATE_KEY,
         re.compile(
             r"-----BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----"
             rf"(?:{KEY_BODY}{{0,20000}}?-----END[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----"
@@ -64,7 +65,7 @@ RULES: tuple[Detector, ...] = (
         ("PRIVATE KEY",),
     ),
     Detector(
-        "private-key", re.compile(r"PuTTY-User-Key-File-\d[\s\S]*?Private-MAC: \w+"), ("PuTTY",)
+        PRIVATE_KEY, re.compile(r"PuTTY-User-Key-File-\d[\s\S]*?Private-MAC: \w+"), ("PuTTY",)
     ),
     Detector("anthropic-key", re.compile(r"sk-ant-[a-z0-9]+-[A-Za-z0-9_\-]{20,}"), ("sk-ant-",)),
     Detector(
@@ -98,6 +99,15 @@ RULES: tuple[Detector, ...] = (
         re.compile(r"https://hooks\.slack\.com/(?:services|workflows)/[A-Za-z0-9_/]+"),
         ("hooks.slack.com",),
     ),
+    Detector("npm-token", re.compile(r"npm_[A-Za-z0-9]{36}(?![A-Za-z0-9])"), ("npm_",)),
+    Detector(
+        "dockerhub-token",
+        re.compile(r"(?<![\w-])dckr_pat_[\w-]{27}(?![\w-])"),
+        ("dckr_pat_",),
+    ),
+    Detector("huggingface-token", re.compile(r"(?<![\w-])hf_[A-Za-z]{34}(?![\w-])"), ("hf_",)),
+    # The password in `scheme://user:password@host`; the user may be empty (redis://:pw@host).
+    Detector(URL_PASSWORD, re.compile(r"://[^\s:/@'\"`]*:([^\s:/@'\"`]+)@"), ("://",)),
 )
 
 # `NAME = value` (.env, YAML, TOML, INI, shell, code, or inline in prose), a name starting a line

@@ -27,8 +27,10 @@ from briefpack.secrets.rules import (
     NAME_ROOTS,
     NOT_A_VALUE,
     PASSWORD_NAME,
+    PRIVATE_KEY,
     RULES,
     SECRET_NAME,
+    URL_PASSWORD,
     Detector,
     a_mode,
     names_a_thing,
@@ -53,7 +55,7 @@ class Finding:
 
 
 _TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-+/")
-_UNWIDENED = frozenset({"private-key", "url-password", "slack-webhook", GENERIC})
+_UNWIDENED = frozenset({PRIVATE_KEY, URL_PASSWORD, "slack-webhook", GENERIC})
 
 
 @cache
@@ -182,7 +184,7 @@ def _credible(kind: str, match: re.Match[str]) -> bool:
     """A private key or a URL's password is one; a provider token (the whole match:
     detect-secrets' groups may hold only its prefix, or only the value after a name) has a
     valid checksum and is no published example or placeholder."""
-    return kind in {"private-key", "url-password"} or plausible_token(match[0])
+    return kind in {PRIVATE_KEY, URL_PASSWORD} or plausible_token(match[0])
 
 
 def _is_assigned_secret(match: re.Match[str]) -> bool:
