@@ -32,36 +32,8 @@ MISSED = {
     "generic-password@ipynb": _NOTEBOOK,
 }
 
-_ANY_LITERAL = "a password-named key takes any literal as its value: "
-_KEYWORD = "detect-secrets' keyword rule takes any quoted value of a secret-named key: "
-_URL = "url-password takes any password in a URL: "
 # Look-alikes the scan flags today: case -> why.
-FLAGGED = {
-    "placeholder-angle-url": _URL + "a <placeholder> too",
-    "placeholder-dollar-brace-url": _URL + "a ${VAR} too (detect-secrets' basic-auth rule left out"
-    " braces; ours, which takes an empty user, has no floor for the value yet)",
-    "placeholder-stars": _ANY_LITERAL + "a run of asterisks too",
-    "placeholder-url-password": _URL + "the word `password` too",
-    "template-setting": _ANY_LITERAL + "a template path too (name ends in _TEMPLATE)",
-    "template-attribute": _ANY_LITERAL + "a template path too (name ends in _template)",
-    "template-admin": _ANY_LITERAL + "a template path too (name ends in _template)",
-    "hash-pbkdf2": _ANY_LITERAL + "a password hash with a scheme prefix too",
-    "hash-md5-salt": _ANY_LITERAL + "a password hash with a scheme prefix too",
-    "hash-argon2": _ANY_LITERAL + "a password hash with a scheme prefix too",
-    "hash-prefix-query": _ANY_LITERAL + "a hash scheme prefix in a query too",
-    "word-test123": _ANY_LITERAL + "a low-entropy test password too",
-    "word-swordfish": _ANY_LITERAL + "a dictionary word too",
-    "word-short": "detect-secrets' keyword rule takes a four-letter test password",
-    "word-leet": _ANY_LITERAL + "a leet-spelt `Password12!` too",
-    "word-leet-doc": _ANY_LITERAL + "a leet-spelt `P@ssw0rd123!` too",
-    "word-url-password": _URL + "`pass` too (no entropy floor)",
-    "digits-url-password": _URL + "`12345` too (no entropy floor)",
-    "doc-change-me": _KEYWORD + "a placeholder phrase too",
-    "doc-change-me-in-production": _KEYWORD + "a placeholder phrase too",
-    "doc-insecure-prefix": _KEYWORD + "a constant prefix too (name ends in _PREFIX)",
-    "doc-aws-example": "the assignment rule takes AWS's published EXAMPLE secret key",
-    "doc-azurite-key": "the assignment rule takes the Azurite emulator's published key (AccountKey=)",
-}
+FLAGGED: dict[str, str] = {}
 
 
 def _params(items: Iterable[Any], known: Mapping[str, str]) -> list[Any]:

@@ -1,7 +1,9 @@
 """What a match must look like to count as a secret (briefpack.secrets.values, issue 17): the
-checksum of GitHub's and npm's tokens, published examples and placeholders.
+checksum of GitHub's and npm's tokens, published examples and placeholders, hashes with a scheme
+prefix, the value floor.
 
-Values are made fresh for each run: no credential is stored here.
+Values are made fresh for each run (no credential is stored here), with a digit and a length
+that keep a random one clear of the floor.
 """
 
 from __future__ import annotations
@@ -12,7 +14,14 @@ import string
 import pytest
 
 from briefpack.secrets.scan import scan_text
-from briefpack.secrets.values import AZURITE_KEY, checksum_ok, plausible_token
+from briefpack.secrets.values import (
+    AZURITE_KEY,
+    checksum_ok,
+    entropy,
+    entropy_floor,
+    looks_secret,
+    plausible_token,
+)
 from tests.secretset.values import Rand, checksummed
 
 ALNUM = string.ascii_letters + string.digits
@@ -21,6 +30,11 @@ RNG = random.SystemRandom()
 
 def rand(n: int, alphabet: str = ALNUM) -> str:
     return "".join(RNG.choice(alphabet) for _ in range(n))
+
+
+def secret() -> str:
+    """A random value well clear of the floor: 30 characters, a digit, a sign."""
+    return rand(28) + "7!"
 
 
 def kinds(text: str, path: str = "a.py") -> list[str]:
@@ -54,3 +68,114 @@ def test_published_examples_and_runs_are_no_tokens() -> None:
     assert plausible_token("AKIA" + rand(16, string.ascii_uppercase + "234567"))
     assert kinds("# AKIAIOSFODNN7EXAMPLE\n") == []
     assert kinds("hook: https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXX\n") == []
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "pbkdf2_sha256$600000$" + rand(22) + "$" + rand(43) + "=",
+        "md5$" + rand(12) + "$" + rand(32, "0123456789abcdef"),
+        "bcrypt_sha256$$2b$12$" + rand(53, ALNUM + "./"),
+        "argon2$argon2id$v=19$m=102400,t=2,p=8$" + rand(22) + "$" + rand(22),
+        "$2b$12$" + rand(53, ALNUM + "./"),
+        "$argon2id$v=19$m=65536,t=3,p=4$" + rand(22) + "$" + rand(43),
+        "$6$" + rand(16) + "$" + rand(86, ALNUM + "./"),
+        "$y$j9T$" + rand(22, ALNUM + "./") + "$" + rand(43, ALNUM + "./"),
+    ],
+)
+def test_a_hash_with_a_scheme_prefix_is_no_secret(value: str) -> None:
+    assert not looks_secret(value)
+    assert kinds(f'{{"password": "{value}"}}\n', "users.json") == []
+
+
+def test_a_dollar_sign_alone_makes_no_scheme() -> None:
+    """A Django secret key may hold `$`: one after a lowercase start is no hash scheme (a hash has
+    two `$` and only its own alphabet), so the key is still a secret."""
+    value = "abc$" + rand(40, string.ascii_lowercase + string.digits) + "(9!"
+    assert looks_secret(value)
+    assert kinds(f'SECRET_KEY = "{value}"\n', "settings.py") == ["secret-assignment"]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "Xk3" + rand(5),  # short
+        rand(30, string.ascii_letters + "_.-"),  # letters only: a word, a name
+        "Europe/Helsinki",
+        "wagtail:spriteRevision",
+        "abababababab1212",  # plain
+        "0123456789ab",  # in order: a placeholder
+        "key-" + rand(6) + "-abcdefgh",
+        "templates/password_reset.html",  # a path or template name
+        "certs/server.key",
+        "C:/keys/Server.pem",
+        "your-api-key-" + rand(10),  # placeholders
+        "change-me-" + rand(10),
+        "<token-" + rand(10) + ">",
+        "${DB_PASSWORD}",
+        "{{ vault_token }}",
+        "sk-" + "x" * 20,
+        "**********",
+        "0" * 6 + rand(10),
+        "%HOMEPATH%\\keys",
+        "123e4567-e89b-12d3-a456-426614174000",  # a UUID
+        "P@ssw0rd123!",  # words with digits around them, maybe in leetspeak
+        "Welcome2024!",
+        "FORBIDDEN_VALUE2",
+        "predictable-secret2",
+        "veryPriv@ate",
+        "correct horse battery staple",  # prose
+        "https://example.com/" + rand(10),
+        "arn:aws:iam::123456789012:role/deploy",
+    ],
+)
+def test_the_floor_turns_away_what_is_no_live_secret(value: str) -> None:
+    assert not looks_secret(value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "get_password()",
+        "settings.API_TOKEN",
+        "rend1.focal_point_key",
+        "&anchor-name-123",
+        "$DB_PASSWORD",
+        "os.environ[X1]",
+        "self.old_name:",
+    ],
+)
+def test_a_bare_value_that_is_code_is_no_secret(value: str) -> None:
+    assert not looks_secret(value, quoted=False)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        lambda: secret(),
+        lambda: rand(32, "0123456789abcdef"),  # an API key in hex
+        lambda: "Pw" + rand(10) + "7!",  # 14 characters
+        lambda: "dj(" + rand(40, string.ascii_lowercase + string.digits + "!@#%^&*(-_=+)") + "9",
+        lambda: rand(12, string.ascii_lowercase) + "/" + rand(12, string.ascii_uppercase) + "9",
+    ],
+)
+def test_the_floor_lets_a_random_value_through(value: object) -> None:
+    made = value()  # type: ignore[operator]
+    assert looks_secret(made), made
+
+
+def test_the_entropy_floor_is_gitleaks_but_within_reach_of_short_and_hex_values() -> None:
+    """3.5 bits (gitleaks' generic-api-key threshold), lowered where a random value of that
+    length (at most log2(length) bits) or alphabet (hex: at most 4) would often miss it."""
+    assert entropy_floor("g" * 40) == 3.5
+    assert entropy_floor("g" * 12) < 3.0 < entropy_floor("g" * 16) < 3.5
+    assert entropy_floor("ab" * 20) == 3.0  # 40 hex digits
+    assert entropy_floor("ab" * 6) < 2.5
+    assert entropy("abcd") == 2.0 and entropy("aaaa") == 0.0
+
+
+def test_a_url_password_with_an_empty_user_is_found_and_a_plain_one_is_not() -> None:
+    value = secret().replace("!", "-")
+    assert kinds(f"url = 'redis://:{value}@cache:6379/0'\n") == ["url-password"]
+    assert kinds("url = 'redis://:password@cache:6379/0'\n") == []
+    assert kinds("url = 'https://user:12345@example.com/x'\n") == []

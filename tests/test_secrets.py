@@ -78,8 +78,8 @@ def canaries() -> dict[str, str]:
         "openai-legacy": "sk-" + rand(20) + "T3BlbkFJ" + rand(20),
         "anthropic-key": "sk-ant-api03-" + b64url(93) + "AA",
         "jwt": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIx" + b64url(20) + "." + b64url(43),
-        "url-password": "pw" + rand(14),
-        "db-password": "Pw" + rand(14) + "7!",
+        "url-password": "pw" + rand(22) + "7",  # long and with a digit: never too plain a value
+        "db-password": "Pw" + rand(22) + "7!",
         "django-secret": "dj" + rand(40, ALNUM + "!@#%^&*-_") + "9",
         "api-token": "tok" + rand(30) + "5",
     }
@@ -401,7 +401,7 @@ def test_the_scan_cache_key_keeps_the_extensions_case(
     """Issue 21.1: `x.C` and `a.c` share a text, which the rules read differently (the keyword
     rules go by the extension as written), so one's findings never serve the other: not within
     a run, nor through the cache on disk."""
-    password = "Xk" + rand(12)
+    password = "Xk" + rand(22) + "7"
     line = f"$password = '{password}';\n"
     write_tree(git_repo, {"x.C": line, "a.c": line})
     expected = {name: redact(line, scan_text(line, name)) for name in ("x.C", "a.c")}
@@ -479,10 +479,16 @@ def test_finding_never_carries_the_value() -> None:
     }
 
 
-def test_settings_are_not_secrets_but_short_passwords_are() -> None:
+def test_settings_and_plain_passwords_are_not_secrets() -> None:
+    """Issue 17: low-entropy words (`password`, `secret`, `test123`) are not secrets, given to a
+    password too; a long, varied one is."""
     assert scan_text('secrets = "block"\n', "a.toml") == []
     assert scan_text('secret_mode: str = "redact"\n', "a.py") == []
-    assert [f.kind for f in scan_text('password = "letmein"\n', "a.py")] == ["secret-assignment"]
+    assert scan_text('password = "letmein"\n', "a.py") == []
+    password = "Pw" + rand(22) + "7!"
+    assert [f.kind for f in scan_text(f'password = "{password}"\n', "a.py")] == [
+        "secret-assignment"
+    ]
 
 
 def test_detect_secrets_loads_without_its_network_client() -> None:

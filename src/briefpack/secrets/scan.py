@@ -11,9 +11,7 @@ value is never printed.
 from __future__ import annotations
 
 import hashlib
-import math
 import re
-from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -23,10 +21,8 @@ from briefpack.secrets.library import load_library
 from briefpack.secrets.rules import (
     ASSIGNMENT,
     GENERIC,
-    IDENTIFIER,
     NAME_ROOTS,
     NOT_A_VALUE,
-    PASSWORD_NAME,
     PRIVATE_KEY,
     RULES,
     SECRET_NAME,
@@ -35,7 +31,7 @@ from briefpack.secrets.rules import (
     a_mode,
     names_a_thing,
 )
-from briefpack.secrets.values import plausible_token
+from briefpack.secrets.values import looks_secret, plausible_token
 
 ALLOW_LINE = "pragma: allowlist secret"
 ALLOW_NEXT_LINE = "pragma: allowlist nextline secret"
@@ -150,7 +146,8 @@ def _named_spans(text: str, path: str) -> Iterator[Span]:
             if _is_assigned_secret(match):
                 yield start + match.start("value"), start + match.end("value"), GENERIC
         for first, last in keyword.values(line, rules):
-            yield start + first, start + last, GENERIC
+            if looks_secret(line[first:last]):
+                yield start + first, start + last, GENERIC
 
 
 def _candidate_lines(text: str) -> list[tuple[int, int]]:
@@ -181,26 +178,20 @@ def _matches(text: str, detector: Detector) -> Iterator[Span]:
 
 
 def _credible(kind: str, match: re.Match[str]) -> bool:
-    """A private key or a URL's password is one; a provider token (the whole match:
-    detect-secrets' groups may hold only its prefix, or only the value after a name) has a
-    valid checksum and is no published example or placeholder."""
-    return kind in {PRIVATE_KEY, URL_PASSWORD} or plausible_token(match[0])
+    """A private key is one; a URL's password passes the floor of values given to secret-named
+    keys; a provider token (the whole match: detect-secrets' groups may hold only its prefix, or
+    only the value after a name) has a valid checksum and is no published example or
+    placeholder."""
+    if kind == PRIVATE_KEY:
+        return True
+    return looks_secret(match.group(1)) if kind == URL_PASSWORD else plausible_token(match[0])
 
 
 def _is_assigned_secret(match: re.Match[str]) -> bool:
-    name, value = match.group("name"), match.group("value")
+    name, value, quoted = match.group("name"), match.group("value"), bool(match.group("quote"))
     if not SECRET_NAME.search(name) or names_a_thing(value) or a_mode(value, name):
         return False
-    return _looks_secret(name, value, bool(match.group("quote")))
-
-
-def _looks_secret(name: str, value: str, quoted: bool) -> bool:
-    """A password is any literal; other names need a value with a digit and high entropy."""
-    if NOT_A_VALUE.search(value):
-        return False
-    if PASSWORD_NAME.search(name):
-        return quoted or not IDENTIFIER.match(value)
-    return len(value) >= 8 and any(c.isdigit() for c in value) and _entropy(value) >= 3.0
+    return not (NOT_A_VALUE.search(value) and not quoted) and looks_secret(value, quoted=quoted)
 
 
 def _widen(text: str, span: Span) -> Span:
@@ -250,8 +241,3 @@ def _allowed(text: str, offset: int) -> bool:
     start, end = _line_bounds(text, offset)
     before = text[_line_bounds(text, start - 1)[0] : start] if start > 0 else ""
     return ALLOW_LINE in text[start:end] or ALLOW_NEXT_LINE in before
-
-
-def _entropy(value: str) -> float:
-    counts = Counter(value)
-    return -sum(n / len(value) * math.log2(n / len(value)) for n in counts.values())

@@ -1,14 +1,58 @@
 """What a matched value must look like to count as a secret (issue 17: precision without losing
 recall).
 
+- A value given to a secret-named key, or a password in a URL, passes the floor: long enough,
+  varied enough (Shannon entropy, as gitleaks' generic-api-key rule), and not a word, a path, a
+  template name, a hash with a scheme prefix, a placeholder, a UUID or a piece of code.
 - A provider token must carry a valid checksum where its format has one (GitHub's and npm's
   CRC32), and be neither a published example nor a placeholder.
 """
 
 from __future__ import annotations
 
+import itertools
+import math
 import re
 import zlib
+from collections import Counter
+
+MIN_LENGTH = 12
+MIN_ENTROPY = 3.5  # bits per character: gitleaks' threshold for its generic-api-key rule
+HEX = re.compile(r"[0-9a-f]+|[0-9A-F]+")
+
+WORDS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")  # `camelCASEWord` -> camel, CASE, Word
+
+# Not the value itself: code, variables, references to the environment (a bare value only:
+# quoted, `(` or `[` are characters like any other).
+CODE = re.compile(
+    r"^(?:[$&*/]|%\(|\./|process\.env|os\.environ|env\()|[()\[\]{}]|:$"  # `&anchor` in YAML
+    r"|^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+$"  # an attribute: `self.token`, `rend1.key`
+)
+# Letters and separators only: a word, a name, a constant, `app:label`, `Europe/Helsinki`
+# (gitleaks' rule has `[a-zA-Z_.-]`).
+LETTERS_ONLY = re.compile(r"[a-zA-Z_.:/\-]+$")
+SCHEME_HASH = re.compile(  # password hashes are safe to publish by design
+    r"[a-z][a-z0-9_]{2,}\$[\w+/=.,\-]*\$[\w$+/=.,\-]*$"  # Django's: md5$salt$hash, bcrypt$$...
+    r"|\$(?:2[abxy]?|argon2(?:id|i|d)|[1256]|y|7)\$[\w$+/=.,\-]*$"  # crypt(3): $2b$12$..., $6$
+)
+PATH_LIKE = re.compile(
+    r"[~.]{0,2}/?[a-z0-9_.\-]+(?:/[a-z0-9_.\-]*)+$"  # lowercase segments: tests/page.html
+    r"|.*\.(?:html?|txt|json|ya?ml|py|js|ts|css|key|pem|crt|cer|cfg|conf|ini|toml|xml|md|rst"
+    r"|sh|log|sqlite3?|db|png|jpe?g|gif|svg)$"
+)
+PLACEHOLDER = re.compile(
+    r"(?i)x{4,}|\*{3,}|0{6,}|\.\.\.|<[^>]*>|\$\{|\{\{|%\(\w+\)[sdr]|change-?me|your[-_]|example|dummy"
+    r"|insecure|(?-i:%[A-Z][A-Z_]{2,}%)|(.)\1{7,}"  # %HOMEPATH%: a Windows variable
+)
+UUID = re.compile(r"(?i)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+VARIABLE = re.compile(r"\$[A-Za-z_]\w*$")  # "$DB_PASSWORD" in a shell string
+LEET = str.maketrans("@4310$5!7", "aaeiossit")
+SIGN_LEET = str.maketrans("@$!", "asi")
+END_DIGITS = re.compile(r"^[\W\d_]+|[\W\d_]+$")
+_WORD = r"(?:[A-Z]+|[A-Z]?[a-z]+(?:[A-Z][a-z]{2,})*)"  # UPPER, lower, Title, camelCase
+CASED_WORDS = re.compile(rf"{_WORD}(?:[-_.:]{_WORD})*")
+LOWER_WORDS = re.compile(r"[a-z]+(?:[-_.:][a-z]+)*")
+VOWEL = re.compile(r"[aeiouyAEIOUY]")
 
 # Provider tokens
 CHECKSUMMED = re.compile(r"(?<![A-Za-z0-9])(?:gh[pousr]|npm)_")
@@ -20,6 +64,58 @@ AZURITE_KEY = (
     "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
 )
 NOT_A_TOKEN = re.compile(rf"EXAMPLE|(.)\1{{7,}}|{re.escape(AZURITE_KEY)}")
+
+
+def looks_secret(value: str, *, quoted: bool = True) -> bool:
+    """`value` (given to a secret-named key, or a URL's password) may be a live secret."""
+    if len(value) < MIN_LENGTH or any(c.isspace() for c in value):
+        return False
+    if CODE.search(value) if not quoted else VARIABLE.match(value):
+        return False
+    return not (
+        LETTERS_ONLY.match(value)
+        or SCHEME_HASH.match(value)
+        or PATH_LIKE.match(value)
+        or PLACEHOLDER.search(value)
+        or UUID.match(value)
+        or "://" in value
+        or value.startswith("arn:")
+        or AZURITE_KEY in value
+        or sequential(value)
+        or word_like(value)
+        or entropy(value) < entropy_floor(value)
+    )
+
+
+def word_like(value: str) -> bool:
+    """Words with digits or signs around them (`Welcome2024!`, `FORBIDDEN_VALUE2`,
+    `predictable-secret2`), maybe in leetspeak (`P@ssw0rd123`): short, and once the ends are cut
+    off, words cased as words are (lower, UPPER, Title, camelCase) joined by separators. Digits
+    are read as letters (`0` as `o`) only among cased words: in lowercase, a random mix of letters
+    and digits would read as a word too often."""
+    if len(value) >= 20:
+        return False
+    core = END_DIGITS.sub("", value)
+    if sum(c.isalpha() for c in core) < 4:
+        return False
+    if core.lower() == core:
+        return bool(LOWER_WORDS.fullmatch(core.translate(SIGN_LEET)))
+    words = core.translate(LEET)
+    return bool(CASED_WORDS.fullmatch(words)) and all(
+        VOWEL.search(word) for word in WORDS.findall(words)
+    )
+
+
+def sequential(value: str, run: int = 6) -> bool:
+    """A run of `run` characters in order (`123456`, `abcdef`): a placeholder like `1234567890`,
+    as detect-secrets' heuristic has it."""
+    length = 1
+    lowered = value.lower()
+    for before, after in itertools.pairwise(lowered):
+        length = length + 1 if ord(after) == ord(before) + 1 else 1
+        if length >= run:
+            return True
+    return False
 
 
 def plausible_token(text: str) -> bool:
@@ -43,3 +139,19 @@ def checksum_ok(text: str, at: int = 0) -> bool:
     for c in check:
         value = value * 62 + BASE62.index(c)
     return value == zlib.crc32(body.encode())
+
+
+def entropy_floor(value: str) -> float:
+    """The entropy `value` needs: gitleaks' 3.5 bits, less where a random string of its length
+    and alphabet would often fall short (at most log2(length) bits: a random 12-character
+    password has 3.4 bits or less half the time, and 32 random hex digits 3.6)."""
+    bits = math.log2(len(value))
+    if HEX.fullmatch(value):
+        return min(3.0, bits - 1.2)
+    return min(MIN_ENTROPY, bits - 0.7)
+
+
+def entropy(value: str) -> float:
+    """Shannon entropy in bits per character."""
+    counts = Counter(value)
+    return -sum(n / len(value) * math.log2(n / len(value)) for n in counts.values())
