@@ -2,10 +2,10 @@
 look-alike.
 
 Every planted credential must be gone from the redacted text (whole, and any 12 characters of it
-past its public prefix); no look-alike may be flagged. The cases the scan gets wrong today are
-marked `xfail(strict=True)`: that list is the detector work's to-do list, and a case that starts
-passing fails the suite until its mark is removed. `bench/secrets_quality.py` prints the same
-figures, and those for real repositories.
+past its public prefix); no look-alike may be flagged. A case the scan gets wrong is marked
+`xfail(strict=True)` through MISSED or FLAGGED, with why: the detector's to-do list (empty since
+issue 17's work), and a case that starts passing fails the suite until its mark is removed.
+`bench/secrets_quality.py` prints the same figures, and those for real repositories.
 """
 
 from __future__ import annotations
@@ -25,15 +25,10 @@ from tests.secretset.values import B62, PEM_LABELS, TOKENS
 
 FILES, PLANTS = planted()
 
-_NOTEBOOK = "a notebook's source line escapes its quotes (\\\"): the assignment rule sees no value"
-# Planted credentials the scan misses today: case -> why.
-MISSED = {
-    "generic-secret@ipynb": _NOTEBOOK,
-    "generic-password@ipynb": _NOTEBOOK,
-}
-
-# Look-alikes the scan flags today: case -> why.
-FLAGGED: dict[str, str] = {}
+# The cases the scan gets wrong, each with why: a case that starts passing fails the suite (strict
+# xfail) until it leaves these lists. Empty since the detector work of issue 17.
+MISSED: dict[str, str] = {}  # planted credentials missed
+FLAGGED: dict[str, str] = {}  # look-alikes flagged
 
 
 def _params(items: Iterable[Any], known: Mapping[str, str]) -> list[Any]:

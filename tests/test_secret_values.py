@@ -1,6 +1,6 @@
 """What a match must look like to count as a secret (briefpack.secrets.values, issue 17): the
-checksum of GitHub's and npm's tokens, published examples and placeholders, hashes with a scheme
-prefix, the value floor.
+checksum of GitHub's and npm's tokens, hashes with a scheme prefix, the name rule, the value
+floor; and the assignment rule that feeds them, through `scan_text`.
 
 Values are made fresh for each run (no credential is stored here), with a digit and a length
 that keep a random one clear of the floor.
@@ -21,6 +21,7 @@ from briefpack.secrets.values import (
     entropy_floor,
     looks_secret,
     plausible_token,
+    secret_name,
 )
 from tests.secretset.values import Rand, checksummed
 
@@ -41,19 +42,20 @@ def kinds(text: str, path: str = "a.py") -> list[str]:
     return [f.kind for f in scan_text(text, path)]
 
 
-@pytest.mark.parametrize("prefix", ["ghp_", "gho_", "ghu_", "ghs_", "ghr_"])
-def test_a_github_token_needs_its_crc32(prefix: str) -> None:
+@pytest.mark.parametrize("prefix", ["ghp_", "gho_", "ghu_", "ghs_", "ghr_", "npm_"])
+def test_a_checksummed_token_needs_its_crc32(prefix: str) -> None:
     token = checksummed(Rand(RNG.randrange(1 << 30)), prefix)
     assert checksum_ok(token) and plausible_token(token)
     flipped = token[:10] + ("A" if token[10] != "A" else "B") + token[11:]
     assert not checksum_ok(flipped) and not plausible_token(flipped)
     assert not checksum_ok(token[:-1])  # one digit short
     assert not plausible_token(prefix + "x" * 36)  # a placeholder fails the checksum too
-    assert kinds(f"# the bot uses {token} for now\n") == ["github-token"]
+    kind = "npm-token" if prefix == "npm_" else "github-token"
+    assert kinds(f"# the bot uses {token} for now\n") == [kind]
     assert kinds(f"# the bot uses {flipped} for now\n") == []
 
 
-def test_an_npm_token_is_checked_where_it_sits_in_the_match() -> None:
+def test_a_checksummed_token_is_checked_where_it_sits_in_the_match() -> None:
     """detect-secrets' npm rule matches the whole `.npmrc` line: the token inside is checked."""
     token = checksummed(Rand(RNG.randrange(1 << 30)), "npm_")
     assert plausible_token(f"//registry.npmjs.org/:_authToken={token}")
@@ -68,6 +70,7 @@ def test_published_examples_and_runs_are_no_tokens() -> None:
     assert plausible_token("AKIA" + rand(16, string.ascii_uppercase + "234567"))
     assert kinds("# AKIAIOSFODNN7EXAMPLE\n") == []
     assert kinds("hook: https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXX\n") == []
+    assert kinds(f"conn = 'AccountKey={AZURITE_KEY};'\n") == []
 
 
 @pytest.mark.parametrize(
@@ -94,6 +97,61 @@ def test_a_dollar_sign_alone_makes_no_scheme() -> None:
     value = "abc$" + rand(40, string.ascii_lowercase + string.digits) + "(9!"
     assert looks_secret(value)
     assert kinds(f'SECRET_KEY = "{value}"\n', "settings.py") == ["secret-assignment"]
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "password",
+        "DB_PASSWORD",
+        "db_pass",
+        "password2",
+        "pwd",
+        "apiKey",
+        "API-KEY",
+        "client_secret",
+        "webhookSecret",
+        "AWS_SECRET_ACCESS_KEY",
+        "authToken",
+        "x_auth",
+        "credentials",
+        "self.token",
+    ],
+)
+def test_a_secret_word_ends_a_secret_name(name: str) -> None:
+    assert secret_name(name)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "PASSWORD_REQUIRED_TEMPLATE",  # the secret word must end the name
+        "SECRET_KEY_FILE",
+        "secret_text",
+        "token_type",
+        "session_key",  # keys and tokens that are no credentials
+        "SESSION_KEY",
+        "cache_key",
+        "csrf_token",
+        "csrftoken",
+        "xsrfToken",
+        "publicKey",
+        "primary_key",
+        "foreign_key",
+        "test_password",  # a test's
+        "fakeToken",
+        "MOCK_API_KEY",
+        "exampleSecret",
+        "dummy-secret",
+        "testAPIKey",
+    ],
+)
+def test_other_names_are_not_secret_names(name: str) -> None:
+    assert not secret_name(name)
+
+
+def test_a_test_word_inside_another_word_is_no_test() -> None:
+    assert secret_name("latest_token") and secret_name("contest_password")
 
 
 @pytest.mark.parametrize(
@@ -172,6 +230,44 @@ def test_the_entropy_floor_is_gitleaks_but_within_reach_of_short_and_hex_values(
     assert entropy_floor("ab" * 20) == 3.0  # 40 hex digits
     assert entropy_floor("ab" * 6) < 2.5
     assert entropy("abcd") == 2.0 and entropy("aaaa") == 0.0
+
+
+@pytest.mark.parametrize(
+    ("text", "path"),
+    [
+        ('"source": ["password = \\"{v}\\"\\n"]', "nb.ipynb"),  # a notebook's escaped quotes
+        ('SECRET_KEY = "{v}#(x)"  # a comment', "settings.py"),  # past `#` and `(`
+        ("private readonly apiKey: string = '{v}';", "client.ts"),  # typed
+        ("$password = '{v}';", "db.php"),
+        ('@token = "{v}"', "client.rb"),
+        ('char password[] = "{v}";', "main.c"),
+        ('if password == "{v}":', "check.py"),  # compared with a literal
+        ("conn = {{'password': r'{v}'}}", "db.py"),
+        ("API_TOKEN={v}", ".env"),
+        ("auth:\n  db_password: {v}\n", "config.yml"),
+    ],
+)
+def test_a_secret_value_given_to_a_secret_name_is_found(text: str, path: str) -> None:
+    value = secret()
+    line = text.format(v=value)
+    found = scan_text(line, path)
+    assert [f.kind for f in found] == ["secret-assignment"], line
+    assert value in line[found[0].start : found[0].end]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "if token == other_token:\n",  # compared with a variable
+        "focal_point_key=rend1.focal_point_key,\n",
+        "key: &cache-key-v3 deps-{{ checksum 'lock' }}\n",
+        "key: *cache-key-v3\n",
+        "password_required_template = 'tests/event_password_required_v2.html'\n",
+        "password = forms.CharField(widget=forms.PasswordInput(render_value=True))\n",
+    ],
+)
+def test_code_around_a_secret_name_is_left_alone(line: str) -> None:
+    assert scan_text(line, "app.py") == []
 
 
 def test_a_url_password_with_an_empty_user_is_found_and_a_plain_one_is_not() -> None:

@@ -398,9 +398,9 @@ def test_the_scan_cache_remembers_by_content(tmp_path: Path) -> None:
 def test_the_scan_cache_key_keeps_the_extensions_case(
     cli: Callable[..., Result], git_repo: Path
 ) -> None:
-    """Issue 21.1: `x.C` and `a.c` share a text, which the rules read differently (the keyword
-    rules go by the extension as written), so one's findings never serve the other: not within
-    a run, nor through the cache on disk."""
+    """Issue 21.1: `x.C` and `a.c` share a text, which rules that go by the extension as written
+    would read differently (detect-secrets' keyword rules did), so one's findings never serve
+    the other: not within a run, nor through the cache on disk."""
     password = "Xk" + rand(22) + "7"
     line = f"$password = '{password}';\n"
     write_tree(git_repo, {"x.C": line, "a.c": line})

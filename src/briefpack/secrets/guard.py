@@ -55,9 +55,9 @@ class ScanCache:
     keys: dict[tuple[str, str], str] = field(default_factory=dict, repr=False)
 
     def key(self, text: str, path: str) -> str:
-        """The extension as written (it picks the keyword rules, and `x.C` is not `x.c` to them;
-        split off as detect-secrets does, with no Path per file) and the text's digest: exactly
-        what decides the findings, computed once per text and name in a run."""
+        """The extension as written (no rule reads it today, but one that reads the file type
+        must never be served another type's findings: `x.C` is not `x.c`; split off with no Path
+        per file) and the text's digest, computed once per text and name in a run."""
         key = self.keys.get((text, path))
         if key is None:
             extension = os.path.splitext(path)[1]  # noqa: PTH122

@@ -24,8 +24,9 @@ class Detector(NamedTuple):
 
 # detect-secrets' detectors we run, with their literals. Left out: IBM, SoftLayer, Cloudant,
 # Artifactory, Discord and Telegram, whose regexes cost more than all the others together (a
-# secret assigned to a name is still caught by the keyword rules); its basic-auth detector (ours
-# takes an empty user too: `redis://:password@host`).
+# secret assigned to a name is still caught by ASSIGNMENT); its keyword detector (ASSIGNMENT
+# replaces it: it shows the name, and takes quoted values to their closing quote); its basic-auth
+# detector (ours takes an empty user too: `redis://:password@host`).
 PLUGINS: dict[str, tuple[str, ...]] = {
     "aws": ("AKIA", "ASIA", "ABIA", "ACCA", "A3T", "aws", "AWS", "Aws"),
     "azure_storage_key": ("AccountKey=",),
@@ -111,36 +112,17 @@ RULES: tuple[Detector, ...] = (
 )
 
 # `NAME = value` (.env, YAML, TOML, INI, shell, code, or inline in prose), a name starting a line
-# or following a space, quote, bracket or separator. A lookahead, so that matches may overlap
-# (in "login: `DB_PASSWORD=...`" both "login" and "DB_PASSWORD" are tried as names).
+# or following a space, quote, bracket, separator or sigil (`$password`, `@token`), maybe quoted
+# or indexed (`"password":`, `['password'] =`, `password[] =`) or typed (`apiKey: string =`); a
+# comparison only with a quoted value (`token == other` compares variables). A quoted value runs
+# to its closing quote, also an escaped one (a notebook's JSON-escaped source: `\"`); a bare one
+# to a space, quote or separator. A lookahead, so that matches may overlap (in
+# "login: `DB_PASSWORD=...`" both "login" and "DB_PASSWORD" are tried as names).
 ASSIGNMENT = re.compile(
-    r"""(?=(?:^|(?<=[\s`'"(\[{,;]))(?:export[ \t]+)?["']?(?P<name>[A-Za-z_][\w.\-]*)["']?"""
-    r"""[ \t]*[:=][ \t]*(?P<quote>["'`]?)(?P<value>[^\s"'`#,;]{6,}))"""
+    r"""(?=(?:^|(?<=[\s`'"(\[{,;$@]))(?:export[ \t]+)?(?P<name>[A-Za-z_][\w.\-]*)"""
+    r"""(?:\\?["'])?\]?(?:\[\d*\])?(?:[ \t]*:[ \t]*[A-Za-z_][\w.<>|\[\]]*)?"""
+    r"""[ \t]*(?:[=!]==?(?=[ \t]*\\?["'`])|:=|=>|=|:)[ \t]*(?:@|[bBrRuU]{1,2}(?=["']))?"""
+    r"""(?:(?P<quote>\\?["'`])(?P<quoted>[^\n]{1,500}?)(?P=quote)|(?P<bare>[^\s"'`,;]{6,})))"""
 )
-# Every name the keyword rules look for holds one of these (detect-secrets' list, plus token).
-NAME_ROOTS = ("key", "pass", "pwd", "secret", "token", "credential", "contrase")
-SECRET_NAME = re.compile(r"(?i)(?:key|token|pwd)$|secret|passw(?:or)?d|credential")
-PASSWORD_NAME = re.compile(r"(?i)passw(?:or)?d|pwd")
-NOT_A_VALUE = re.compile(r"^(?:\$|%\(|\{\{|<|/|\./|process\.env|os\.environ|env\()|[()\[\]{}]|://")
-DOTTED = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+$")  # `self.config.token`
-CONSTANT = re.compile(r"[A-Z][A-Z0-9_]*$")
-NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*$")
-IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z_.]*$")  # `password = user.password` is code
-SHORT_WORD = re.compile(r"[a-z]{1,7}$")
-
-
-def names_a_thing(value: str) -> bool:
-    """Words, literals and constant names (`true`, `FORCE_CHANGE_PASSWORD`), not secrets."""
-    return (
-        value.lower() in {"true", "false", "null", "none", "nil", "undefined"}
-        or any(c.isspace() for c in value)
-        or bool(CONSTANT.match(value) and "_" in value)
-        or bool(NAME.match(value) and any(r in value.lower() for r in NAME_ROOTS))
-        or value.startswith("arn:")
-        or bool(DOTTED.match(value))
-    )
-
-
-def a_mode(value: str, context: str) -> bool:
-    """A short lowercase word (`secrets = "block"`) is a setting; for a password it is a secret."""
-    return bool(SHORT_WORD.match(value)) and not PASSWORD_NAME.search(context)
+# Every secret word a name can end with holds one of these: lines without any are not tried.
+NAME_ROOTS = ("key", "pass", "pwd", "secret", "token", "credential", "auth")

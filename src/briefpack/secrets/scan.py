@@ -22,16 +22,12 @@ from briefpack.secrets.rules import (
     ASSIGNMENT,
     GENERIC,
     NAME_ROOTS,
-    NOT_A_VALUE,
     PRIVATE_KEY,
     RULES,
-    SECRET_NAME,
     URL_PASSWORD,
     Detector,
-    a_mode,
-    names_a_thing,
 )
-from briefpack.secrets.values import looks_secret, plausible_token
+from briefpack.secrets.values import looks_secret, plausible_token, secret_name
 
 ALLOW_LINE = "pragma: allowlist secret"
 ALLOW_NEXT_LINE = "pragma: allowlist nextline secret"
@@ -74,10 +70,10 @@ def scanner_id() -> str:
 
 
 def scan_text(text: str, path: str) -> list[Finding]:
-    """Every secret in `text` (named `path`, whose extension picks the keyword rules)."""
+    """Every secret in `text` (named `path`, which only the findings carry)."""
     if len(text) < 8:
         return []
-    spans = [*_detector_spans(text), *_named_spans(text, path)]
+    spans = [*_detector_spans(text), *_named_spans(text)]
     findings: list[Finding] = []
     line, counted = 1, 0
     for start, end, kind in _merge(_widen(text, s) for s in spans):
@@ -124,8 +120,7 @@ def _detector_spans(text: str) -> Iterator[Span]:
 @cache
 def _gated() -> tuple[tuple[Detector, ...], dict[str, tuple[int, ...]]]:
     """Every detector (ours first), and for each literal the detectors it lets run."""
-    theirs, _ = load_library()
-    detectors = (*RULES, *theirs)
+    detectors = (*RULES, *load_library())
     by_literal: dict[str, list[int]] = {}
     for index, detector in enumerate(detectors):
         for literal in detector.literals:
@@ -133,21 +128,17 @@ def _gated() -> tuple[tuple[Detector, ...], dict[str, tuple[int, ...]]]:
     return detectors, {literal: tuple(found) for literal, found in by_literal.items()}
 
 
-def _named_spans(text: str, path: str) -> Iterator[Span]:
-    """Values given to secret-sounding names, looked for only on lines that hold such a name."""
-    _, keyword = load_library()
-    rules = None
+def _named_spans(text: str) -> Iterator[Span]:
+    """Values given to secret-named keys, looked for only on lines that hold a secret word."""
     for start, end in _candidate_lines(text):
-        rules = rules or keyword.rules_for(path)
-        line = text[start:end]
         if end - start > 5000:
-            continue  # minified or generated: the keyword regexes would crawl
-        for match in ASSIGNMENT.finditer(line):
-            if _is_assigned_secret(match):
-                yield start + match.start("value"), start + match.end("value"), GENERIC
-        for first, last in keyword.values(line, rules):
-            if looks_secret(line[first:last]):
-                yield start + first, start + last, GENERIC
+            continue  # minified or generated: the assignment regex would crawl
+        for match in ASSIGNMENT.finditer(text, start, end):
+            quoted = match.group("quoted")
+            value = match.group("bare") if quoted is None else quoted
+            if secret_name(match.group("name")) and looks_secret(value, quoted=quoted is not None):
+                group = "bare" if quoted is None else "quoted"
+                yield match.start(group), match.end(group), GENERIC
 
 
 def _candidate_lines(text: str) -> list[tuple[int, int]]:
@@ -185,13 +176,6 @@ def _credible(kind: str, match: re.Match[str]) -> bool:
     if kind == PRIVATE_KEY:
         return True
     return looks_secret(match.group(1)) if kind == URL_PASSWORD else plausible_token(match[0])
-
-
-def _is_assigned_secret(match: re.Match[str]) -> bool:
-    name, value, quoted = match.group("name"), match.group("value"), bool(match.group("quote"))
-    if not SECRET_NAME.search(name) or names_a_thing(value) or a_mode(value, name):
-        return False
-    return not (NOT_A_VALUE.search(value) and not quoted) and looks_secret(value, quoted=quoted)
 
 
 def _widen(text: str, span: Span) -> Span:

@@ -4,6 +4,9 @@ recall).
 - A value given to a secret-named key, or a password in a URL, passes the floor: long enough,
   varied enough (Shannon entropy, as gitleaks' generic-api-key rule), and not a word, a path, a
   template name, a hash with a scheme prefix, a placeholder, a UUID or a piece of code.
+- A name is secret-named when a secret word ends it (`DB_PASSWORD`, `apiKey`, `client-secret`),
+  and not when it names a session, cache or CSRF key, a public, primary or foreign key, or a
+  test's (gitleaks' name allowlist does the same).
 - A provider token must carry a valid checksum where its format has one (GitHub's and npm's
   CRC32), and be neither a published example nor a placeholder.
 """
@@ -20,7 +23,12 @@ MIN_LENGTH = 12
 MIN_ENTROPY = 3.5  # bits per character: gitleaks' threshold for its generic-api-key rule
 HEX = re.compile(r"[0-9a-f]+|[0-9A-F]+")
 
-WORDS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")  # `camelCASEWord` -> camel, CASE, Word
+# A secret word ends the name, maybe numbered: `password2`, `SECRET_KEY`, `authToken`, `x-auth`.
+SECRET_NAME = re.compile(r"(?i)(?:pass(?:wd|word)?|pwd|secret|token|key|credentials?|auth)\d*$")
+# Keys and tokens that are not credentials, with the separators taken out (`csrf_token`).
+NOT_SECRET_KEY = re.compile(r"(?:session|cache|csrf|xsrf|public|primary|foreign)(?:key|token)\d*$")
+TEST_WORDS = frozenset({"test", "fake", "mock", "dummy", "example"})
+WORDS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")  # `testAPIKey` -> test, API, Key
 
 # Not the value itself: code, variables, references to the environment (a bare value only:
 # quoted, `(` or `[` are characters like any other).
@@ -64,6 +72,17 @@ AZURITE_KEY = (
     "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
 )
 NOT_A_TOKEN = re.compile(rf"EXAMPLE|(.)\1{{7,}}|{re.escape(AZURITE_KEY)}")
+
+
+def secret_name(name: str) -> bool:
+    """`name` says it holds a secret: a secret word ends it, and it is not a test's or a key
+    that is no credential (a session, cache, CSRF, public, primary or foreign key)."""
+    if not SECRET_NAME.search(name):
+        return False
+    joined = re.sub(r"[\W_]", "", name).lower()
+    if NOT_SECRET_KEY.search(joined):
+        return False
+    return not any(word.lower() in TEST_WORDS for word in WORDS.findall(name))
 
 
 def looks_secret(value: str, *, quoted: bool = True) -> bool:
