@@ -1,5 +1,5 @@
-"""How well the secret scan chooses: redactions on real repositories, recall on the planted set,
-false alarms on the look-alikes (issue 17).
+"""How well the secret scan chooses, and how fast: redactions on real repositories, recall on the
+planted set, false alarms on the look-alikes, scan speed (issue 17).
 
 - Real repositories (default: wagtail, Sphinx and Django under /work/corpora): the findings that
   `build` would redact there, from `briefpack secrets --json REPO` (same settings, same files), and
@@ -7,10 +7,13 @@ false alarms on the look-alikes (issue 17).
   to no live credential, so nearly every finding there is a false redaction; the target is at
   most 5 per repository. --list prints each finding with the value it matched (read back from the
   file), to judge them one by one.
+- Speed: `scan_text` over the texts of those files, in this process and without the scan cache
+  (the rules loaded beforehand), as MB/s per repository and over all of them; the best of
+  --runs runs (default 2; the machine may be busy).
 - The planted set and the look-alikes (tests/secretset): `scan_text` and `redact` in process, as
   tests/test_secret_quality.py runs them: caught / planted by provider, and every look-alike
   flagged.
-Run: .venv/bin/python bench/secrets_quality.py [REPO ...] [--list]
+Run: .venv/bin/python bench/secrets_quality.py [REPO ...] [--list] [--runs N]
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import argparse
 import json
 import subprocess
 import sys
+import time
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -31,6 +35,7 @@ sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 from tests.secretset import LOOKALIKES, planted  # noqa: E402
 
 from briefpack.secrets import redact, scan_text, scanner_id  # noqa: E402
+from briefpack.secrets.scan import preload  # noqa: E402
 
 DEFAULT_REPOS = ("/work/corpora/wagtail", "/work/corpora/sphinx", "/work/corpora/django")
 TARGET = 5  # issue 17: at most this many redactions per real repository
@@ -42,8 +47,10 @@ class RepoScan:
     """What a build of one repository would redact."""
 
     root: Path
-    files: int
+    files: list[str]  # the brief's files, as `ls --json` lists them
     findings: list[dict[str, Any]]  # path, line, kind (never the value: `secrets --json`)
+    megabytes: float = 0.0  # of text scanned for the speed
+    seconds: float = 0.0  # the best run's
 
 
 def briefpack_json(*args: str) -> Any:
@@ -55,25 +62,54 @@ def briefpack_json(*args: str) -> Any:
     return json.loads(run.stdout)
 
 
-def scan_repo(root: Path) -> RepoScan:
-    files = briefpack_json("ls", "--json", str(root))
+def scan_repo(root: Path, runs: int) -> RepoScan:
+    files = [row["path"] for row in briefpack_json("ls", "--json", str(root))]
     findings = briefpack_json("secrets", "--json", str(root))
-    return RepoScan(root, len(files), findings)
+    megabytes, seconds = scan_speed(root, files, runs)
+    return RepoScan(root, files, findings, megabytes, seconds)
+
+
+def scan_speed(root: Path, files: Sequence[str], runs: int) -> tuple[float, float]:
+    """MB of text in `files` and the best time `scan_text` takes over all of them."""
+    texts = []
+    for path in files:
+        try:
+            texts.append((path, (root / path).read_text(encoding="utf-8", errors="replace")))
+        except OSError:
+            continue
+    preload()
+    best = float("inf")
+    for _ in range(runs):
+        start = time.perf_counter()
+        for path, text in texts:
+            scan_text(text, path)
+        best = min(best, time.perf_counter() - start)
+    return sum(len(text) for _, text in texts) / 1e6, best
 
 
 def repo_table(scans: Sequence[RepoScan]) -> list[str]:
-    """One row per repository: files, findings, files with findings, findings per kind."""
-    rows = [f"{'repo':12} {'files':>6} {'findings':>8} {'in files':>8}  by kind"]
+    """One row per repository: files, findings, files with findings, scan speed, findings per
+    kind; and the speed over all of them."""
+    head = f"{'repo':12} {'files':>6} {'findings':>8} {'in files':>8} {'MB':>6} {'MB/s':>6}"
+    rows = [f"{head}  by kind"]
     for scan in scans:
         kinds = Counter(f["kind"] for f in scan.findings).most_common()
         touched = len({f["path"] for f in scan.findings})
         by_kind = ", ".join(f"{kind} {n}" for kind, n in kinds) or "-"
         mark = "" if len(scan.findings) <= TARGET else f"  (target <= {TARGET})"
-        name = scan.root.name
-        rows.append(
-            f"{name:12} {scan.files:>6} {len(scan.findings):>8} {touched:>8}  {by_kind}{mark}"
-        )
+        counts = f"{len(scan.files):>6} {len(scan.findings):>8} {touched:>8}"
+        speed = f"{scan.megabytes:>6.1f} {_rate(scan.megabytes, scan.seconds):>6.1f}"
+        rows.append(f"{scan.root.name:12} {counts} {speed}  {by_kind}{mark}")
+    megabytes, seconds = sum(s.megabytes for s in scans), sum(s.seconds for s in scans)
+    rows.append(
+        f"scan speed over all: {megabytes:.1f} MB in {seconds:.2f} s = "
+        f"{_rate(megabytes, seconds):.1f} MB/s (scan_text, no cache, best of runs)"
+    )
     return rows
+
+
+def _rate(megabytes: float, seconds: float) -> float:
+    return megabytes / seconds if seconds else 0.0
 
 
 def finding_lines(scan: RepoScan) -> list[str]:
@@ -148,9 +184,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("repos", nargs="*", type=Path, default=[Path(p) for p in DEFAULT_REPOS])
     parser.add_argument("--list", action="store_true", help="print each finding and its value")
+    parser.add_argument("--runs", type=int, default=2, help="timed scans per repository")
     args = parser.parse_args()
     print(f"scanner {scanner_id()}")
-    scans = [scan_repo(root) for root in args.repos]
+    scans = [scan_repo(root, max(1, args.runs)) for root in args.repos]
     print("\n".join(repo_table(scans)))
     if args.list:
         for scan in scans:
