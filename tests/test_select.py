@@ -191,8 +191,8 @@ def test_the_plan_fills_by_rank_with_pins_first() -> None:
 
 
 def test_only_relevant_files_fill_gaps_and_outlines_stop_at_the_first_misfit() -> None:
-    """A small file filling the last gap changes with every edit elsewhere; only a file with a
-    score may take a full-text gap after a larger one, and outlines stop at the first misfit."""
+    """A small file filling the last gap changes with every edit elsewhere: after a file that
+    does not fit, only files with a score fill the gaps, in full text and in outline."""
     full = {"big": 300, "a": 100, "tiny": 10, "rel": 20}
     made = plan(["a", "big", "tiny"], full, {}.get, 200)
     assert made.levels == {"a": "full", "big": "path", "tiny": "path"}
@@ -202,6 +202,11 @@ def test_only_relevant_files_fill_gaps_and_outlines_stop_at_the_first_misfit() -
     costs = {"a": 30, "big": 90, "tiny": 5}
     made = plan(["a", "big", "tiny"], full, costs.get, 95)
     assert made.levels == {"a": "outline", "big": "path", "tiny": "path"}
+    full, costs = {"a": 100, "big": 300, "c": 100}, {"a": 30, "big": 90, "c": 20}
+    made = plan(["a", "big", "c"], full, costs.get, 95)
+    assert made.levels == {"a": "outline", "big": "path", "c": "path"}
+    made = plan(["a", "big", "c"], full, costs.get, 95, scores={"a": 2.0, "big": 1.0})
+    assert made.levels == {"a": "outline", "big": "path", "c": "outline"}  # past a relevant one
 
 
 def test_folder_totals_keep_two_figures_so_an_edit_seldom_changes_the_tree() -> None:
@@ -271,14 +276,16 @@ def test_the_best_ranked_full_files_come_last() -> None:
             "const LIMIT = 10\nlet rows = "
             + "["
             + "1, " * 40
-            + "1]\nfunction f() { const x = 1 }\n",
+            + "1]\nfunction f() { const x = 1 }\ndeclare const VERSION: string;\n",
             "const total = async (cart: Cart): Promise<number> =>\nconst LIMIT = 10\n"
-            "let rows = " + ("[" + "1, " * 40)[:60] + " …\nfunction f()\n",
+            "let rows = " + ("[" + "1, " * 40)[:60] + " …\nfunction f()\nconst VERSION: string\n",
         ),
         (
             "a.go",
-            "package shop\n\nconst Limit = 10\n\nconst (\n\tA = iota\n\tB\n)\n\nvar x, y = 1, 2\n",
-            "package shop\nconst Limit = 10\nconst A = iota\nconst B\nvar x, y = 1, 2\n",
+            "package shop\n\nconst Limit = 10\n\nconst (\n\tA = iota\n\tB\n)\n\nvar x, y = 1, 2\n"
+            "var (\n\tz = 3\n\th = func(n int) int {\n\t\treturn n\n\t}\n)\n",
+            "package shop\nconst Limit = 10\nconst A = iota\nconst B\nvar x, y = 1, 2\nvar z = 3\n"
+            "var h = func(n int) int\n",
         ),
     ],
 )

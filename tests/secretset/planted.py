@@ -78,6 +78,7 @@ def planted(seed: int = SEED) -> tuple[dict[str, str], list[Plant]]:
     _private_keys(r, s)
     _database_urls(r, s)
     _generic(r, s)
+    _reviewed(r, s)
     return s.files, s.plants
 
 
@@ -286,3 +287,31 @@ def _generic(r: Rand, s: _Set) -> None:
             text,
             (f"generic-password@{placement}", "generic", value, 0),
         )
+
+
+def _reviewed(r: Rand, s: _Set) -> None:
+    """Shapes a review of the detector found missed: a word after the secret word in the name,
+    a session token, Azure's primary key, a short URL password, letters only in mixed case, a
+    bare value holding a bracket."""
+    letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    env = {
+        "rails-secret-key-base": ("SECRET_KEY_BASE", r.chars(128, HEX)),
+        "password-with-suffix": ("DB_PASSWORD_PROD", r.chars(16)),
+        "aws-session-token": ("AWS_SESSION_TOKEN", "IQoJb3JpZ2luX2Vj" + r.chars(300, B64)),
+        "letters-only-key": ("API_KEY", r.chars(20, letters)),
+        "bare-bracket-password": ("DB_PASSWORD", r.chars(3) + "(" + r.chars(13)),
+    }
+    for kind, (name, value) in env.items():
+        s.add(
+            f"{kind}/.env",
+            f"# production\n{name}={value}\nDEBUG=false\n",
+            (f"{kind}@env", "generic", value, 0),
+        )
+    short = r.chars(4, letters) + r.chars(2, DIGITS) + r.chars(4)
+    url = f"MONGO_URL=mongodb+srv://admin:{short}@cluster0.b7xq2.mongodb.net/shop\n"
+    s.add("short-url-password/.env", url, ("short-url-password@env", "generic", short, 0))
+    primary = r.b64(66)
+    azure = json.dumps({"name": "shop-bus", "primaryKey": primary, "keyName": "Root"}, indent=2)
+    s.add(
+        "azure-primary-key/keys.json", azure + "\n", ("azure-primary-key@json", "azure", primary, 0)
+    )

@@ -61,7 +61,7 @@ def choose(
     progress.start("ranking", len(brief.files))
     goal_free = not query_text(brief).strip()
     recent = recent_changes(root) if goal_free and not staged else None
-    history = commit_history(root) if not goal_free and not staged else ()
+    history = commit_history(root, sweeps=False) if not goal_free and not staged else ()
     over = config.fit and sum(counts) > budget
     key = fit_key(
         [

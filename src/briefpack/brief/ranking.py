@@ -3,6 +3,7 @@ the profiles (cached by content), handed to the pure ranker in select/."""
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -14,7 +15,7 @@ from briefpack.brief.render import Brief
 from briefpack.errors import BriefpackError
 from briefpack.git import run_git, split_z
 from briefpack.select.profile import ProfileCache, profiles
-from briefpack.select.rank import Query, Ranked, rank_files
+from briefpack.select.rank import CO_CHANGE_MAX_FILES, Query, Ranked, rank_files
 from briefpack.tokens.progress import SILENT, Progress
 
 RECENT_COMMITS = 300  # how far back "changed lately" looks, for a goal-free ranking
@@ -77,28 +78,38 @@ def recent_changes(root: Path) -> dict[str, int]:
     return dict(Counter(p for files in commit_history(root, RECENT_COMMITS) for p in files))
 
 
-def commit_history(root: Path, commits: int = HISTORY_COMMITS) -> tuple[frozenset[str], ...]:
+def commit_history(
+    root: Path, commits: int = HISTORY_COMMITS, *, sweeps: bool = True
+) -> tuple[frozenset[str], ...]:
     """The files (relative to `root`) each of the last `commits` commits touched, newest first
-    (merges aside); empty outside git or before the first commit."""
-    if find_git_root(root) is None:
+    (merges aside); empty outside git or before the first commit. `sweeps=False` leaves out the
+    commits that touched more than CO_CHANGE_MAX_FILES files in the whole repository (a rename,
+    a reformat: no sign that two files go together), whatever part of them is under `root`."""
+    top = find_git_root(root)
+    if top is None:
         return ()
     try:
         out = run_git(
-            root,
+            top,
             "log",
             f"-n{commits}",
             "--no-merges",
+            "--no-show-signature",  # log.showSignature would run gpg on each commit
             "--format=%x01",
             "--name-only",
             "-z",
-            "--relative",
             "--no-renames",
-            "--",
-            ".",
         )
     except BriefpackError:
         return ()
-    commits_files = (
-        frozenset(p.strip("\n") for p in split_z(c)) - {""} for c in out.split(b"\x01")
-    )
-    return tuple(files for files in commits_files if files)
+    under = Path(os.path.relpath(root.resolve(), top.resolve())).as_posix()
+    prefix = "" if under == "." else under + "/"
+    found = []
+    for chunk in out.split(b"\x01"):
+        files = [p.strip("\n") for p in split_z(chunk) if p.strip("\n")]
+        if not files or (not sweeps and len(files) > CO_CHANGE_MAX_FILES):
+            continue
+        here = frozenset(f[len(prefix) :] for f in files if f.startswith(prefix))
+        if here:
+            found.append(here)
+    return tuple(found)

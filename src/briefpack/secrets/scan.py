@@ -27,7 +27,12 @@ from briefpack.secrets.rules import (
     URL_PASSWORD,
     Detector,
 )
-from briefpack.secrets.values import looks_secret, plausible_token, secret_name
+from briefpack.secrets.values import (
+    URL_PASSWORD_MIN,
+    looks_secret,
+    plausible_token,
+    secret_name,
+)
 
 ALLOW_LINE = "pragma: allowlist secret"
 ALLOW_NEXT_LINE = "pragma: allowlist nextline secret"
@@ -175,7 +180,9 @@ def _credible(kind: str, match: re.Match[str]) -> bool:
     placeholder."""
     if kind == PRIVATE_KEY:
         return True
-    return looks_secret(match.group(1)) if kind == URL_PASSWORD else plausible_token(match[0])
+    if kind == URL_PASSWORD:  # a URL's password is seldom long: the entropy floor does the rest
+        return looks_secret(match.group(1), min_length=URL_PASSWORD_MIN)
+    return plausible_token(match[0])
 
 
 def _widen(text: str, span: Span) -> Span:

@@ -20,20 +20,27 @@ import zlib
 from collections import Counter
 
 MIN_LENGTH = 12
+URL_PASSWORD_MIN = 8
 MIN_ENTROPY = 3.5  # bits per character: gitleaks' threshold for its generic-api-key rule
 HEX = re.compile(r"[0-9a-f]+|[0-9A-F]+")
 
-# A secret word ends the name, maybe numbered: `password2`, `SECRET_KEY`, `authToken`, `x-auth`.
-SECRET_NAME = re.compile(r"(?i)(?:pass(?:wd|word)?|pwd|secret|token|key|credentials?|auth)\d*$")
-# Keys and tokens that are not credentials, with the separators taken out (`csrf_token`).
-NOT_SECRET_KEY = re.compile(r"(?:session|cache|csrf|xsrf|public|primary|foreign)(?:key|token)\d*$")
+# A secret word ends the name, maybe numbered, or is followed by a word for its form or its
+# environment: `password2`, `SECRET_KEY`, `authToken`, `x-auth`, `SECRET_KEY_BASE`, `DB_PASSWORD_PROD`.
+SECRET_NAME = re.compile(
+    r"(?i)(?:pass(?:wd|word)?|pwd|secret|token|key|credentials?|auth)"
+    r"(?:[_.\-]?(?:base|prod(?:uction)?|staging|stage|dev|live|value|raw|b64|base64|hex))?\d*$"
+)
+# Keys and tokens that are not credentials, with the separators taken out (`csrf_token`): an
+# AWS session token and Azure's primary key are credentials; a session key is an id.
+NOT_SECRET_KEY = re.compile(r"(?:cache|csrf|xsrf|public|foreign)(?:key|token)\d*$|sessionkey\d*$")
 TEST_WORDS = frozenset({"test", "fake", "mock", "dummy", "example"})
 WORDS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")  # `testAPIKey` -> test, API, Key
 
 # Not the value itself: code, variables, references to the environment (a bare value only:
 # quoted, `(` or `[` are characters like any other).
 CODE = re.compile(
-    r"^(?:[$&*/]|%\(|\./|process\.env|os\.environ|env\()|[()\[\]{}]|:$"  # `&anchor` in YAML
+    r"^(?:[$&*/]|%\(|\./|process\.env|os\.environ|env\()|:$"  # `&anchor` in YAML
+    r"|^[(\[{]|[(\[{)\]}]$|[A-Za-z_][\w.]*\(.*\)"  # an expression, a call: `get(KEY)`, `{...}`
     r"|^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+$"  # an attribute: `self.token`, `rend1.key`
 )
 # Letters and separators only: a word, a name, a constant, `app:label`, `Europe/Helsinki`
@@ -85,14 +92,14 @@ def secret_name(name: str) -> bool:
     return not any(word.lower() in TEST_WORDS for word in WORDS.findall(name))
 
 
-def looks_secret(value: str, *, quoted: bool = True) -> bool:
+def looks_secret(value: str, *, quoted: bool = True, min_length: int = MIN_LENGTH) -> bool:
     """`value` (given to a secret-named key, or a URL's password) may be a live secret."""
-    if len(value) < MIN_LENGTH or any(c.isspace() for c in value):
+    if len(value) < min_length or any(c.isspace() for c in value):
         return False
     if CODE.search(value) if not quoted else VARIABLE.match(value):
         return False
     return not (
-        LETTERS_ONLY.match(value)
+        a_name(value)
         or SCHEME_HASH.match(value)
         or PATH_LIKE.match(value)
         or PLACEHOLDER.search(value)
@@ -103,6 +110,20 @@ def looks_secret(value: str, *, quoted: bool = True) -> bool:
         or sequential(value)
         or word_like(value)
         or entropy(value) < entropy_floor(value)
+    )
+
+
+def a_name(value: str) -> bool:
+    """Letters and separators only, as a word or a name is (`FORCE_CHANGE`, `app:label`,
+    `Europe/Helsinki`, `ChangeMe`): one case, a separator, or words in camelCase. Random letters
+    in mixed case (`kXqBzRtYwPmLnVcDaHsJ`) are not a name."""
+    if not LETTERS_ONLY.match(value):
+        return False
+    return (
+        value.lower() == value
+        or value.upper() == value
+        or any(c in "_.:/-" for c in value)
+        or bool(CASED_WORDS.fullmatch(value))
     )
 
 

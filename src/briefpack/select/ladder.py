@@ -2,9 +2,9 @@
 
 Planning is pure arithmetic on token counts: fill the budget in rank order, full text first
 (most of the room), then outlines, and leave the rest in the tree by path. Each pass stops at
-the first file that does not fit (only relevant files, in full text, may fill a gap after a
-larger one): small files filling the last gaps would change with every edit anywhere, and a
-snapshot's levels would churn from commit to commit. The pipeline renders
+the first file without a score that does not fit (relevant files may fill a gap after a larger
+one): small files filling the last gaps would change with every edit anywhere, and a snapshot's
+levels would churn from commit to commit. The pipeline renders
 the plan, counts it exactly, and asks `demote` for more room while it is over.
 """
 
@@ -75,6 +75,8 @@ def plan(
             if small is None or small >= full[path]:
                 continue
             if small + TREE_LINE > left:
+                if (scores or {}).get(path, 0.0) > 0:
+                    continue  # a relevant file's large outline leaves room for the next ones
                 break
             levels[path] = "outline"
             left -= small + TREE_LINE

@@ -63,7 +63,7 @@ CONTAINERS = _names(
 WRAPPERS = _names(
     """
     class_body interface_body object_type declaration_list field_declaration_list
-    body_statement enum_body export_statement template_declaration
+    body_statement enum_body export_statement template_declaration ambient_declaration
     """
 )
 IMPORTS = _names(
@@ -73,7 +73,9 @@ IMPORTS = _names(
 # line per name, a function's value cut at its body, any other value at VALUE_CHARS.
 VARIABLES = _names("lexical_declaration variable_declaration const_declaration var_declaration")
 DECLARATORS = _names("variable_declarator const_spec var_spec")
-FUNCTION_VALUES = _names("arrow_function function_expression function generator_function")
+FUNCTION_VALUES = _names(
+    "arrow_function function_expression function generator_function func_literal"
+)
 VALUE_CHARS = 60
 _SPACE = re.compile(r"\s+")
 MAX_LINE = 200
@@ -117,7 +119,11 @@ def _walk(node: Node, data: bytes, indent: str, out: list[str], *, top: bool) ->
 
 
 def _declarators(node: Node) -> list[Node]:
-    return [c for c in node.named_children if c.type in DECLARATORS]
+    found = []
+    for child in node.named_children:  # Go's `var ( … )` holds its specs in a list
+        inner = child.named_children if child.type.endswith("_spec_list") else [child]
+        found += [c for c in inner if c.type in DECLARATORS]
+    return found
 
 
 def _declared(node: Node, data: bytes) -> str:
@@ -127,9 +133,12 @@ def _declared(node: Node, data: bytes) -> str:
     if value is None:
         return _one_line(data[node.start_byte : node.end_byte])
     head = _one_line(data[node.start_byte : value.start_byte])
+    if value.type == "expression_list" and len(value.named_children) == 1:  # Go: `h = func…`
+        value = value.named_children[0]
     if value.type in FUNCTION_VALUES:
         return f"{head} {_header(value, data)}"
-    shown = _one_line(data[value.start_byte : value.end_byte])
+    end = min(value.end_byte, value.start_byte + VALUE_CHARS * 4)  # a 5 MB array: its start
+    shown = _one_line(data[value.start_byte : end])
     return f"{head} {shown if len(shown) <= VALUE_CHARS else shown[:VALUE_CHARS] + ' …'}"
 
 
