@@ -11,7 +11,7 @@ import typer
 from briefpack.brief import find_git_root
 from briefpack.cli.flags import BriefFlags, with_brief_options
 from briefpack.cli.util import app, err, handle_errors, warn
-from briefpack.errors import BriefpackError
+from briefpack.errors import BriefpackError, ExitCode
 
 hook_app = typer.Typer(
     help="Install or remove the git pre-commit hook that keeps the snapshot fresh.",
@@ -112,11 +112,19 @@ def _first_snapshot(repo: Path) -> None:
     try:
         with showing() as progress:
             outcome = take_snapshot(repo, {"snapshot_stage": False}, check=False, progress=progress)
-    except BriefpackError as exc:
-        warn(f"no first snapshot: {exc.message} (the hook tries again at each commit)")
+    except KeyboardInterrupt:
+        warn("interrupted: the hook is installed, and the first commit writes the snapshot")
+        raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+    except Exception as exc:  # the hook is installed: a snapshot that fails is the hook's to say
+        why = exc.message if isinstance(exc, BriefpackError) else f"{type(exc).__name__}: {exc}"
+        warn(f"no first snapshot: {why} (the hook tries again at each commit)")
         return
-    where, line = outcome.snapshot.context_path, report.budget_line(outcome.built)
-    err.print(f"first snapshot: {where} · {line} (the next commit stages it)", markup=False)
+    built = outcome.built
+    if outcome.fitted_now:
+        err.print(f"note: {outcome.fitted_now}", markup=False)
+    staged = " (the next commit stages it)" if built.settings.config.snapshot_stage else ""
+    where, line = outcome.snapshot.context_path, report.budget_line(built)
+    err.print(f"first snapshot: {where} · {line}{staged}", markup=False)
 
 
 def _snapshot_file(repo: Path) -> Path:

@@ -64,16 +64,21 @@ def write_early(context_path: Path, data: bytes, top: Path, *, current: bytes | 
     return Early(data, changed=True, top=top, name=name, staging=staging, was=was)
 
 
-def stage_snapshot(paths: Sequence[Path], git_root: Path, early: Early | None = None) -> None:
+def stage_snapshot(
+    paths: Sequence[Path], git_root: Path, early: Early | None = None, fitted: bool = False
+) -> None:
     """Stage both files, once git is done with the context staged early. `-f`: a .gitignore
     that keeps `.briefpack/` (runs, fallback brief) out still lets them in; the context staged
-    early is not hashed again (its index entry matches the file)."""
+    early is not hashed again (its index entry matches the file). `fitted`: the snapshot fits
+    a budget, so it is small enough to compress well at LOOSE_COMPRESSION."""
     if early is not None:
         early.wait()
     names = [str(p) for p in paths]
-    # zlib at 6, not git's 1 for loose objects: a fitted 4.2 MB context is stored in 0.93 MB
-    # instead of 1.18 MB, for 0.07 s (git's packs, made at the next gc, use 6 as well)
-    run_git(git_root, "-c", f"core.looseCompression={LOOSE_COMPRESSION}", "add", "-f", "--", *names)
+    # a fitted snapshot at zlib 6, not git's 1 for loose objects: 4.2 MB is stored in 0.93 MB
+    # instead of 1.18 MB, for 0.07 s (git's packs, made at the next gc, use 6 as well); a whole
+    # one of 37 MB would take 0.5 s more
+    level = ["-c", f"core.looseCompression={LOOSE_COMPRESSION}"] if fitted else []
+    run_git(git_root, *level, "add", "-f", "--", *names)
     _mirror_to_real_index(git_root, names)
 
 

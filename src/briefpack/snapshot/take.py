@@ -32,7 +32,7 @@ from briefpack.snapshot.staging import (
 from briefpack.tokens.models import budget_for
 from briefpack.tokens.progress import SILENT, Progress
 
-WHOLE_BYTES_PER_TOKEN = 6  # above this many bytes a token of budget, a snapshot is fitted
+WHOLE_BYTES_PER_TOKEN = 3  # code runs 3-4 bytes a token: above 3, a whole text may not fit
 MANIFEST_VERSION = 3  # 2: each file's level and rank, and the files by path only; 3: digest
 DIGEST = 16  # hex digits of the text's sha256 a manifest row keeps: a full one is 64 digits no
 # compressor can shrink, 60% of a fitted manifest's bytes in .git at every commit
@@ -108,7 +108,8 @@ def take_snapshot(
     stage = not check and settings.config.snapshot_stage
     written = Written.of(done.segments, memo)
     early = None
-    if stage and _likely_whole(done, len(written.data)):
+    manifest_path = snapshot_path(settings).with_suffix(".json")
+    if stage and _likely_whole(done, len(written.data), read_or_none(manifest_path)):
         current = memo.raw if memo is not None else None
         early = write_early(snapshot_path(settings), written.data, top, current=current)
     try:
@@ -124,7 +125,8 @@ def take_snapshot(
         if memo is not None:  # while git may still be storing the context
             remember(memo, built, snap, written.sizes)
         if stage:
-            stage_snapshot([*snap.paths(), *_state_ignore(snap, top)], root, early)
+            fitted = any(level != "full" for level in built.levels.values())
+            stage_snapshot([*snap.paths(), *_state_ignore(snap, top)], root, early, fitted)
     except BaseException:
         if early is not None:
             early.undo()
@@ -140,7 +142,7 @@ def _fitted_now(built: Built, manifest_path: Path) -> str | None:
     if not levels.keys() - {"full"}:
         return None
     old = read_or_none(manifest_path)
-    if old is None or any(f'"level": "{level}"'.encode() in old for level in ("outline", "path")):
+    if old is None or _fitted(old):
         return None
     return (
         f"the snapshot is now fitted to its budget ({built.budget:,} tokens) instead of whole:"
@@ -149,16 +151,24 @@ def _fitted_now(built: Built, manifest_path: Path) -> str | None:
     )
 
 
-def _likely_whole(done: Assembled, size: int) -> bool:
+def _likely_whole(done: Assembled, size: int, manifest: bytes | None) -> bool:
     """Whether the text assembled is likely the snapshot, so staging it early (git compressing
-    it while tokens are counted) pays. A fitted snapshot of a repository far over its budget is
-    another text: staged early, the whole text would stay in .git, unreachable, at every commit.
-    A token is at least a byte, and seldom over WHOLE_BYTES_PER_TOKEN of them."""
+    it while tokens are counted) pays: the snapshot is never fitted, or the last one was whole
+    and this text is within WHOLE_BYTES_PER_TOKEN bytes a token of the budget. Staged early, a
+    text that is then fitted would stay in .git, unreachable, at every commit."""
     config = done.settings.config
     if not config.fit:
         return True
+    if manifest is None or _fitted(manifest):
+        return False
     budget = budget_for(done.model, config.effort, reserve=config.reserve, budget=config.budget)
     return size <= WHOLE_BYTES_PER_TOKEN * budget
+
+
+def _fitted(manifest: bytes) -> bool:
+    """Whether a manifest's snapshot holds files as outlines or paths (a byte search: the
+    manifest of a large repository is megabytes of JSON)."""
+    return any(f'"level": "{level}"'.encode() in manifest for level in ("outline", "path"))
 
 
 @dataclass(frozen=True)
