@@ -280,3 +280,16 @@ def test_a_url_password_with_an_empty_user_is_found_and_a_plain_one_is_not() -> 
     assert kinds(f"url = 'redis://:{value}@cache:6379/0'\n") == ["url-password"]
     assert kinds("url = 'redis://:password@cache:6379/0'\n") == []
     assert kinds("url = 'https://user:12345@example.com/x'\n") == []
+
+
+def test_a_call_is_code_and_a_bracket_in_a_password_is_not() -> None:
+    from briefpack.secrets.values import a_call, a_name
+
+    for code in ("getattr(self", "models.UUIDField(default=uuid.uuid4", "self.make_key(key"):
+        assert a_call(code) and not looks_secret(code, quoted=False)
+    assert not a_call("Zq8(vL2pR9xTm4wKb") and looks_secret("Zq8(vL2pR9xTm4wKb", quoted=False)
+    assert a_name("activePanelId") and a_name("ChangeTheSettingsLater")
+    assert a_name("HTTPPasswordMgr") and a_name("SqlServerConnectionCredentialsOptions")
+    for code in ("slice[SupportsIndex", "ctx.args[0][0].value", "Callable[[str"):
+        assert not looks_secret(code, quoted=False)
+    assert not a_name("kXqBzRtYwPmLnVcDaHsJ")

@@ -40,7 +40,7 @@ WORDS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")  # `testAPIKey` -> test, API
 # quoted, `(` or `[` are characters like any other).
 CODE = re.compile(
     r"^(?:[$&*/]|%\(|\./|process\.env|os\.environ|env\()|:$"  # `&anchor` in YAML
-    r"|^[(\[{]|[(\[{)\]}]$|[A-Za-z_][\w.]*\(.*\)"  # an expression, a call: `get(KEY)`, `{...}`
+    r"|[\[\]]|^[({]|[({)}]$|[A-Za-z_][\w.]*\(.*\)"  # `args[0]`, `slice[int`, `{…}`, `get(KEY)`
     r"|^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+$"  # an attribute: `self.token`, `rend1.key`
 )
 # Letters and separators only: a word, a name, a constant, `app:label`, `Europe/Helsinki`
@@ -96,7 +96,7 @@ def looks_secret(value: str, *, quoted: bool = True, min_length: int = MIN_LENGT
     """`value` (given to a secret-named key, or a URL's password) may be a live secret."""
     if len(value) < min_length or any(c.isspace() for c in value):
         return False
-    if CODE.search(value) if not quoted else VARIABLE.match(value):
+    if (CODE.search(value) or a_call(value)) if not quoted else VARIABLE.match(value):
         return False
     return not (
         a_name(value)
@@ -123,8 +123,22 @@ def a_name(value: str) -> bool:
         value.lower() == value
         or value.upper() == value
         or any(c in "_.:/-" for c in value)
-        or bool(CASED_WORDS.fullmatch(value))
-    )
+        or _mean_word(value) >= 3  # `activePanelId`, `HTTPPasswordMgr`: random letters make
+    )  # words of about two letters in mixed case
+
+
+def _mean_word(value: str) -> float:
+    words = WORDS.findall(value)
+    return sum(map(len, words)) / len(words) if words else 0.0
+
+
+def a_call(value: str) -> bool:
+    """A bare value that starts by calling something named (`getattr(self`, `models.UUIDField(`,
+    `self.make_key(key`: a value cut at a comma), not a password with a bracket in it (`Zq8(v`)."""
+    callee, bracket, _ = value.partition("(")
+    if not bracket or not re.fullmatch(r"[A-Za-z_][\w.]*", callee):
+        return False
+    return "." in callee or "_" in callee or bool(re.search(r"[a-z]{3}", callee))
 
 
 def word_like(value: str) -> bool:
