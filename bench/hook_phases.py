@@ -1,7 +1,13 @@
 """Where a hook's time goes: runs `snapshot --hook` as the lean entry point does, in the current
-folder, with each stage timed, and prints one JSON object: stage -> [start, end] in seconds from
-the process start (imports included). `bench/hook.py --phases` runs it after each one-file change
-and prints the medians; on its own: `cd REPO && python /path/to/bench/hook_phases.py`.
+folder, with each stage timed, and prints one JSON object: stage -> [start, end, seconds, calls]
+(start of its first call and end of its last, in seconds from the process start, imports
+included; the time inside all its calls; how many). Stages nest: `count` holds `choose`, which
+holds `rank_brief` and `fit`. `count segments` is every exact count of segments (digests, the
+token cache, then the child or this process); `child wait` is the time spent waiting on the
+tokenizer child (its load, then its counting). `cpu` is this process's CPU time (the child's is
+not in it): on a busy machine it moves less than the clock. `bench/hook.py --phases` runs it
+after each one-file change and prints the medians; on its own:
+`cd REPO && python /path/to/bench/hook_phases.py`.
 """
 
 from __future__ import annotations
@@ -15,28 +21,43 @@ import json  # noqa: E402
 import sys  # noqa: E402
 from collections.abc import Callable  # noqa: E402
 from pathlib import Path  # noqa: E402
-from types import ModuleType  # noqa: E402
 from typing import Any  # noqa: E402
 
+import briefpack.brief.choose as choose  # noqa: E402
+import briefpack.brief.gather as gather  # noqa: E402
 import briefpack.brief.pipeline as pipeline  # noqa: E402
+import briefpack.brief.ranking as ranking  # noqa: E402
 import briefpack.snapshot.hookrun as hookrun  # noqa: E402
 import briefpack.snapshot.take as snapshot  # noqa: E402
+import briefpack.tokens.child as child  # noqa: E402
 
 TIMES: dict[str, list[float]] = {}
 
-STAGES: list[tuple[ModuleType, str]] = [
-    (snapshot, "load_memo"),
-    (pipeline, "index_entries"),
-    (pipeline, "discover"),
-    (pipeline, "gather"),
-    (pipeline, "guard_brief"),
-    (pipeline, "render"),
-    (snapshot, "write_early"),
-    (pipeline, "_count"),
-    (snapshot, "make_snapshot"),
-    (snapshot, "write_snapshot"),
-    (snapshot, "remember"),
-    (snapshot, "stage_snapshot"),
+# (owner, attribute, stage name): the owner is where the caller looks the name up
+STAGES: list[tuple[Any, str, str]] = [
+    (snapshot, "load_memo", "load_memo"),
+    (pipeline, "index_entries", "index_entries"),
+    (pipeline, "discover", "discover"),
+    (pipeline, "gather", "gather"),
+    (gather, "read_staged", "read_staged"),
+    (pipeline, "guard_brief", "guard_brief"),
+    (pipeline, "render", "render"),
+    (snapshot, "write_early", "write_early"),
+    (pipeline, "count", "count"),
+    (pipeline, "_count", "count segments"),
+    (pipeline, "choose", "choose"),
+    (choose, "recall", "recall"),
+    (choose, "rank_brief", "rank_brief"),
+    (ranking, "profiles", "profiles"),
+    (ranking, "rank_files", "rank_files"),
+    (choose, "fit", "fit"),
+    (choose, "refit", "refit"),
+    (choose, "remember", "remember_fit"),
+    (child.Child, "count", "child wait"),
+    (snapshot, "make_snapshot", "make_snapshot"),
+    (snapshot, "write_snapshot", "write_snapshot"),
+    (snapshot, "remember", "remember"),
+    (snapshot, "stage_snapshot", "stage_snapshot"),
 ]
 
 
@@ -47,20 +68,26 @@ def timed(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return func(*args, **kwargs)
         finally:
-            TIMES[name] = [begin, time.perf_counter() - START]
+            end = time.perf_counter() - START
+            first, _, spent, calls = TIMES.get(name, [begin, 0.0, 0.0, 0])
+            TIMES[name] = [first, end, spent + end - begin, calls + 1]
 
     return wrapper
 
 
 def main() -> None:
-    TIMES["imports"] = [0.0, time.perf_counter() - START]
-    for module, name in STAGES:
-        setattr(module, name, timed(name, getattr(module, name)))
+    TIMES["imports"] = [0.0, time.perf_counter() - START] * 2
+    TIMES["imports"][3] = 1
+    for owner, attribute, name in STAGES:
+        setattr(owner, attribute, timed(name, getattr(owner, attribute)))
     begin = time.perf_counter() - START
     hookrun._start_counter(Path())
-    TIMES["fork tokenizer child"] = [begin, time.perf_counter() - START]
+    end = time.perf_counter() - START
+    TIMES["fork tokenizer child"] = [begin, end, end - begin, 1]
     hookrun.run_hook(Path(), dict)
-    TIMES["end"] = [time.perf_counter() - START] * 2
+    end = time.perf_counter() - START
+    TIMES["end"] = [end, end, 0.0, 1]
+    TIMES["cpu"] = [0.0, time.process_time(), time.process_time(), 1]
     sys.stdout.write(json.dumps(TIMES) + "\n")
 
 
