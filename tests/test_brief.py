@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from briefpack.brief.render import Brief, Doc, display_path, render, text_of, tree
+from briefpack.brief.parts import Brief, Doc
+from briefpack.brief.render import display_path, render, text_of, tree
 
 HOSTILE = [
     "plain\n",

@@ -23,7 +23,7 @@ import pytest
 from typer.testing import Result
 
 from briefpack.brief.guard import guard_brief, guard_text
-from briefpack.brief.render import Brief, Doc
+from briefpack.brief.parts import Brief, Doc
 from briefpack.secrets.guard import ScanCache, SecretsError
 from briefpack.secrets.scan import Finding, redact, scan_text
 from tests.conftest import git, write_tree

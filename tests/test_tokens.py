@@ -14,8 +14,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from briefpack.brief.parts import Brief, Doc
 from briefpack.brief.pipeline import build
-from briefpack.brief.render import Brief, Doc, render, text_of
+from briefpack.brief.render import render, text_of
 from briefpack.errors import BriefpackError
 from briefpack.tokens.count import TokenCache, TokenCounter
 from briefpack.tokens.encodings import load_encoding

@@ -22,9 +22,10 @@ if TYPE_CHECKING:
     )
     from briefpack.brief.discover import sort_key
     from briefpack.brief.guard import guard_brief, guard_text
+    from briefpack.brief.parts import Brief, Doc
     from briefpack.brief.pipeline import Built, build, resolve_root
     from briefpack.brief.presets import all_presets
-    from briefpack.brief.render import Brief, Doc, display_path, is_command_output
+    from briefpack.brief.render import display_path, is_command_output
     from briefpack.brief.task import TEMPLATE, new_file_path, read_task
 
 __all__ = [
@@ -69,7 +70,8 @@ __getattr__, __dir__ = surface(
         "discover": ("sort_key",),
         "guard": ("guard_brief", "guard_text"),
         "presets": ("all_presets",),
-        "render": ("Brief", "Doc", "display_path", "is_command_output"),
+        "parts": ("Brief", "Doc"),
+        "render": ("display_path", "is_command_output"),
         "task": ("TEMPLATE", "new_file_path", "read_task"),
     },
 )

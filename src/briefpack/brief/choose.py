@@ -10,6 +10,7 @@ from pathlib import Path
 from briefpack.brief.config import Config
 from briefpack.brief.fit import fit, refit
 from briefpack.brief.fitcache import Remembered, fit_key, recall, remember
+from briefpack.brief.parts import Brief, Segment
 from briefpack.brief.ranking import (
     commit_history,
     pinned_paths,
@@ -17,7 +18,6 @@ from briefpack.brief.ranking import (
     rank_brief,
     recent_changes,
 )
-from briefpack.brief.render import Brief, Segment
 from briefpack.select.ladder import Level
 from briefpack.select.profile import OutlineCache
 from briefpack.select.rank import Ranked

@@ -11,15 +11,8 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from briefpack.brief.render import (
-    Brief,
-    Doc,
-    Segment,
-    Style,
-    doc_segment,
-    is_command_output,
-    render,
-)
+from briefpack.brief.parts import Brief, Doc, Segment
+from briefpack.brief.render import Style, doc_segment, is_command_output, render
 from briefpack.errors import OverBudgetError
 from briefpack.select.ladder import Level, PinTooLarge, Plan, arrange, demote, plan
 from briefpack.select.outline import outline

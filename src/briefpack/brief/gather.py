@@ -15,8 +15,8 @@ from briefpack.brief.config import Config, Settings
 from briefpack.brief.discover import Skip
 from briefpack.brief.gitcontext import git_changes
 from briefpack.brief.memo import Memo, Read
+from briefpack.brief.parts import Brief, Doc
 from briefpack.brief.read import SourceFile, read_files
-from briefpack.brief.render import Brief, Doc
 from briefpack.brief.schema import run_schema_commands
 from briefpack.brief.staged import Entry, read_staged
 from briefpack.errors import BriefpackError

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from briefpack.brief.config import find_git_root
-from briefpack.brief.render import Doc
+from briefpack.brief.parts import Doc
 from briefpack.errors import BriefpackError
 from briefpack.git import run_git, split_z
 

@@ -13,7 +13,7 @@ from dataclasses import replace
 
 import pathspec
 
-from briefpack.brief.render import Brief, Doc
+from briefpack.brief.parts import Brief, Doc
 from briefpack.secrets.guard import ScanCache, SecretsError, SecretsMode
 from briefpack.secrets.scan import Finding, describe, redact
 from briefpack.tokens.progress import SILENT, Progress

@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from briefpack.brief.discover import Skip
+from briefpack.brief.parts import Prior, Segment
 from briefpack.brief.read import SourceFile
-from briefpack.brief.render import Prior, Segment
 from briefpack.secrets.scan import Finding, scanner_id
 from briefpack.tokens.store import cache_dir
 
@@ -118,7 +118,7 @@ class Memo:
 
 def code_id() -> str:
     """Changes whenever the code that reads, scans or renders a blob changes."""
-    from briefpack.brief import guard, langs, read, staged
+    from briefpack.brief import guard, langs, parts, read, staged
     from briefpack.brief import render as brief
     from briefpack.secrets import guard as scan_cache
 
@@ -130,6 +130,7 @@ def code_id() -> str:
         guard.__file__,
         scan_cache.__file__,
         brief.__file__,
+        parts.__file__,
         langs.__file__,
     )
     for module in modules:

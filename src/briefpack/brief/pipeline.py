@@ -16,8 +16,9 @@ from briefpack.brief.discover import Skip, discover
 from briefpack.brief.gather import Reader, gather
 from briefpack.brief.guard import guard_brief
 from briefpack.brief.memo import Memo, Read
+from briefpack.brief.parts import Brief, Segment
 from briefpack.brief.presets import resolve_format
-from briefpack.brief.render import Brief, Segment, render, text_of
+from briefpack.brief.render import render, text_of
 from briefpack.brief.staged import index_entries
 from briefpack.errors import BriefpackError
 from briefpack.secrets.guard import ScanCache

@@ -11,7 +11,7 @@ from pathlib import Path
 import pathspec
 
 from briefpack.brief.config import Config, find_git_root
-from briefpack.brief.render import Brief
+from briefpack.brief.parts import Brief
 from briefpack.errors import BriefpackError
 from briefpack.git import run_git, split_z
 from briefpack.select.profile import ProfileCache, profiles

@@ -1,4 +1,4 @@
-"""The brief: its parts, and their rendering as Markdown or XML-tagged text.
+"""The brief rendered as Markdown or XML-tagged text (its parts are in parts.py).
 
 A rendered brief is a sequence of segments. Every segment ends with a newline and starts with
 `#` or `<`; tiktoken's pre-tokenizers never join text across such a boundary, so the token count
@@ -13,17 +13,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 from briefpack.brief.langs import language
+from briefpack.brief.parts import Brief, Doc, Prior, Segment
 from briefpack.brief.tree import tree as draw_tree
 
 Style = Literal["markdown", "xml"]
-
-
-@dataclass(frozen=True)
-class Doc:
-    """A named text carried into the context (a file, a note, a schema dump)."""
-
-    path: str
-    text: str
 
 
 COMMAND_PREFIX = "$ "  # a Doc named `$ sqlite3 app.db .schema` is a command's output, not a file
@@ -32,48 +25,6 @@ COMMAND_PREFIX = "$ "  # a Doc named `$ sqlite3 app.db .schema` is a command's o
 def is_command_output(path: str) -> bool:
     """Whether a Doc's name is a command line (a live schema dump) rather than a file path."""
     return path.startswith(COMMAND_PREFIX)
-
-
-@dataclass(frozen=True)
-class Brief:
-    """Everything a brief says, before rendering."""
-
-    goal: str = ""
-    format: str = ""
-    warnings: tuple[str, ...] = ()
-    about: Doc | None = None
-    tried: str = ""
-    notes: tuple[Doc, ...] = ()
-    schema: tuple[Doc, ...] = ()
-    files: tuple[Doc, ...] = ()
-    outlines: tuple[Doc, ...] = ()  # files stepped down to their outline, for space
-    path_only: Mapping[str, int] | None = None  # files in the tree only: path -> full tokens
-    tree_detail: int = 2  # how much of what is path-only the tree lists (tree.DETAIL)
-    changes: tuple[Doc, ...] = ()  # `--diff` and `--log N`: what changed recently
-    changed: frozenset[str] = frozenset()  # the paths `--diff` touches (a ranking signal)
-    restate: bool = False  # repeat goal and return format after the context
-
-
-@dataclass(frozen=True)
-class Segment:
-    """One piece of the rendered brief: which section it belongs to, and the file it carries."""
-
-    section: str
-    text: str
-    path: str | None = None
-    tokens: int | None = None  # its count when known already: taken from the last snapshot
-
-
-@dataclass(frozen=True)
-class Prior:
-    """A doc's segment as the last snapshot rendered it (see memo.py): used as is when the doc
-    has the same text in the same section. In Markdown it ends with the blank line that
-    separates it from the next segment, and `tokens` counts that too."""
-
-    section: str
-    doc_text: str
-    text: str
-    tokens: int
 
 
 def render(

@@ -15,8 +15,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from briefpack.brief.parts import Doc
 from briefpack.brief.read import decode
-from briefpack.brief.render import COMMAND_PREFIX, Doc
+from briefpack.brief.render import COMMAND_PREFIX
 
 # What churns between dumps of the same schema, or names people and roles: dropped.
 _SCRUB = (

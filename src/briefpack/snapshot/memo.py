@@ -10,8 +10,8 @@ from typing import Any
 
 from briefpack.brief.discover import Skip
 from briefpack.brief.memo import MEMO_VERSION, Memo, Read
+from briefpack.brief.parts import Doc, Segment
 from briefpack.brief.read import SourceFile
-from briefpack.brief.render import Doc, Segment
 from briefpack.secrets.scan import Finding
 from briefpack.tokens.store import write_atomic
 

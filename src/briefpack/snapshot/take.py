@@ -17,8 +17,8 @@ from typing import Any
 
 from briefpack.brief.config import Settings
 from briefpack.brief.memo import Memo, code_id, memo_key
+from briefpack.brief.parts import Doc, Segment
 from briefpack.brief.pipeline import Assembled, Built
-from briefpack.brief.render import Doc, Segment
 from briefpack.errors import BriefpackError, ExitCode
 from briefpack.git import run_git
 from briefpack.snapshot.memo import save_memo
