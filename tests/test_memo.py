@@ -3,6 +3,7 @@ full build, and the memo is used only when it can be trusted."""
 
 from __future__ import annotations
 
+import json
 import marshal
 import random
 from collections.abc import Callable
@@ -12,8 +13,10 @@ import pytest
 from typer.testing import Result
 
 from briefpack.brief.config import load_settings
+from briefpack.brief.parts import Unread
 from briefpack.brief.pipeline import build
-from briefpack.snapshot.take import load_memo, snapshot_path
+from briefpack.snapshot.manifest import snapshot_path
+from briefpack.snapshot.take import load_memo
 from briefpack.tokens.store import cache_dir
 from tests.conftest import git, write_tree
 from tests.secretset.values import Rand, checksummed
@@ -188,3 +191,96 @@ def test_no_cache_writes_no_memo(repo: Path, cli: CLI) -> None:
     snapshot(cli, repo, "--no-cache")
     assert not (cache_dir() / "snapshots").exists()
     assert snapshot_path(load_settings(repo)).exists()
+
+
+def module(i: int, n: int, calls: int) -> str:
+    """A module of `n` helpers, each calling the next module's (a code graph to rank by)."""
+    body = "".join(
+        f'def helper_{i}_{k}(value):\n    """Helper {k}."""\n'
+        f"    return compute_{calls}_{k}(value) + {k}\n\n"
+        for k in range(n)
+    )
+    return f"import os\n\nSHARED_NAME_{i} = {i}\n\n{body}"
+
+
+@pytest.fixture
+def fitted(git_repo: Path) -> Path:
+    """24 modules over a snapshot budget of 6,000 tokens: some in full, some outlined, most
+    by path only."""
+    rng = random.Random(5)
+    files = {
+        f"pkg{i % 3}/mod{i}.py": module(i, rng.randint(2, 40), (i + 1) % 24) for i in range(24)
+    }
+    write_tree(git_repo, files | {"README.md": "# Demo\n"})
+    (git_repo / ".briefpack.toml").write_text("snapshot_budget = 6000\n")
+    return git_repo
+
+
+def levels(repo: Path) -> dict[str, str]:
+    manifest = json.loads((repo / ".briefpack" / "context.json").read_text())
+    return {f["path"]: f["level"] for f in manifest["files"]}
+
+
+def test_a_fitted_snapshot_reads_only_the_changed_blob(fitted: Path, cli: CLI) -> None:
+    snapshot(cli, fitted)
+    placed = levels(fitted)
+    assert {"full", "outline", "path"} <= set(placed.values())
+    with (fitted / "pkg1/mod4.py").open("a") as f:
+        f.write("CHANGED = 1\n")
+    git(fitted, "add", "pkg1/mod4.py")
+    memo = load_memo(load_settings(fitted))
+    overrides = {"goal": "", "format": "", "warnings": [], "budget": 6000}
+    built = build(fitted, overrides, staged=True, memo=memo)
+    unread = {p for p, (_, read) in built.reads.items() if isinstance(read, Unread)}
+    # every file the last snapshot left as an outline or a path, and still does, was not read
+    assert unread == {
+        p for p, lv in built.levels.items() if lv != "full" and placed.get(p) != "full"
+    } - {"pkg1/mod4.py"}
+    assert len(unread) >= 10
+    assert set(memo.taken) == set(placed) - {"pkg1/mod4.py"}
+    snapshot(cli, fitted)
+    assert_equal_to_a_full_build(cli, fitted)
+
+
+@pytest.mark.parametrize("style", ["markdown", "xml"])
+def test_a_random_walk_of_a_fitted_snapshot_matches_full_builds(
+    fitted: Path, cli: CLI, style: str
+) -> None:
+    """Edits, new files, removals and budgets that move files up and down the ladder (an
+    unread file read again to go in full), and one that fits whole (every file read)."""
+    (fitted / ".briefpack.toml").write_text(f'snapshot_budget = 6000\nstyle = "{style}"\n')
+    snapshot(cli, fitted)
+    rng = random.Random(20261130)
+    paths = sorted(levels(fitted))
+    for step in range(12):
+        path = rng.choice([p for p in paths if p.endswith(".py")])
+        action = rng.choice(["edit", "edit", "grow", "add", "remove"])
+        if action == "remove" and len(paths) > 12:
+            (fitted / path).unlink()
+            paths.remove(path)
+        elif action == "add":
+            new = f"pkg{step % 3}/new{step}.py"
+            write_tree(fitted, {new: module(100 + step, rng.randint(1, 30), rng.randrange(24))})
+            paths.append(new)
+        else:  # grows enough, now and then, to push others down or be pushed down itself
+            extra = 1 if action == "edit" else rng.randint(5, 40)
+            with (fitted / path).open("a") as f:
+                f.write("".join(f"EXTRA_{step}_{k} = helper_{k}(1)\n" for k in range(extra)))
+        budget = rng.choice([6000, 6000, 4000, 9000])
+        snapshot(cli, fitted, "--budget", str(budget))
+        assert_equal_to_a_full_build(cli, fitted, "--budget", str(budget))
+    snapshot(cli, fitted, "--budget", "400000")  # it all fits now: whole, every file read
+    assert set(levels(fitted).values()) == {"full"}
+    assert_equal_to_a_full_build(cli, fitted, "--budget", "400000")
+
+
+def test_a_known_blob_that_reads_otherwise_is_built_afresh(fitted: Path, cli: CLI) -> None:
+    snapshot(cli, fitted)
+    (memo_file,) = (cache_dir() / "snapshots").iterdir()
+    data = marshal.loads(memo_file.read_bytes())
+    known = [p for p, row in data["files"].items() if row[1] == "known"]
+    for path in known:
+        data["files"][path][4] = "0" * 32  # a digest no text has: no profile, no outline held
+    memo_file.write_bytes(marshal.dumps(data))
+    snapshot(cli, fitted, "--budget", "9000")  # files read again to be profiled: not as known
+    assert_equal_to_a_full_build(cli, fitted, "--budget", "9000")

@@ -1,5 +1,7 @@
 """Choosing what goes into a brief: rank its code files, and over budget fit them by the ladder;
-a ranking and fit seen before (same texts, query, budget and settings) are taken as they were."""
+a ranking and fit seen before (same texts, query, budget and settings) are taken as they were.
+A snapshot's unread files (parts.Unread) are ranked and placed by what the memo knew of them,
+and read only to go in in full (or, if the brief might fit whole after all, every one)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from pathlib import Path
 from briefpack.brief.config import Config
 from briefpack.brief.fit import fit, refit
 from briefpack.brief.fitcache import Remembered, fit_key, recall, remember
-from briefpack.brief.parts import Brief, Segment
+from briefpack.brief.parts import Brief, ReadTexts, Segment, Unread
 from briefpack.brief.ranking import (
     commit_history,
     pinned_paths,
@@ -18,6 +20,7 @@ from briefpack.brief.ranking import (
     rank_brief,
     recent_changes,
 )
+from briefpack.brief.render import render
 from briefpack.select.ladder import Level
 from briefpack.select.profile import OutlineCache
 from briefpack.select.rank import Ranked
@@ -34,6 +37,7 @@ class Chosen:
     ranks: list[Ranked]
     levels: dict[str, Level] = field(default_factory=dict)
     notices: tuple[str, ...] = ()
+    full: dict[str, int] = field(default_factory=dict)  # each code file's tokens in full text
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,9 @@ class Counting:
 
     count: Callable[[Sequence[Segment]], list[int]]
     digest: Callable[[str], str]
+
+
+SLACK = 16  # tokens: what counting one segment with or without its blank line may differ by
 
 
 def choose(
@@ -56,13 +63,27 @@ def choose(
     staged: bool,
     encoding: str,
     progress: Progress = SILENT,
+    read: ReadTexts | None = None,
 ) -> Chosen:
-    """Rank `brief`'s files and, over budget (with `fit`), step them down the ladder."""
+    """Rank `brief`'s files and, over budget (with `fit`), step them down the ladder. `read`:
+    the texts of unread files (parts.Unread), when one must go in in full."""
+    unread = [d for d in brief.files if isinstance(d, Unread)]
+    full = _full_tokens(brief, segments, counts, counting, config.style)
+    if unread and not (config.fit and sum(full.values()) - SLACK > budget):
+        # it may fit whole after all (the files' counts bound its total from below): every
+        # text is needed
+        assert read is not None, "unread files come with a way to read them"
+        texts = read([d.path for d in unread])
+        brief = replace(brief, files=tuple(texts.get(d.path, d) for d in brief.files))
+        segments = render(brief, config.style)
+        counts = counting.count(segments)
+        full = _full_tokens(brief, segments, counts, counting, config.style)
+        unread = []
+    over = config.fit and (sum(full.values()) - SLACK > budget if unread else sum(counts) > budget)
     progress.start("ranking", len(brief.files))
     goal_free = not query_text(brief).strip()
     recent = recent_changes(root) if goal_free and not staged else None
     history = commit_history(root, sweeps=False) if not goal_free and not staged else ()
-    over = config.fit and sum(counts) > budget
     key = fit_key(
         [
             query_text(brief),
@@ -76,24 +97,22 @@ def choose(
             encoding,
             sorted(brief.changed),
         ],
-        [counting.digest(s.text) for s in segments],
+        [counting.digest(s.text) for s in segments]
+        + [f"{d.path}\0{d.digest}\0{d.tokens}" for d in unread],
     )
     seen = recall(root, key) if config.cache else None
     if seen is None:
-        ranked = rank_brief(root, brief, config, recent=recent, history=history, progress=progress)
+        ranked = rank_brief(
+            root, brief, config, recent=recent, history=history, progress=progress, read=read
+        )
     else:
         ranked = seen.ranks
         progress.advance(len(brief.files))
     if not over:
         if config.cache and seen is None:
             remember(root, key, Remembered(ranked, {}, 2))
-        return Chosen(brief, segments, counts, ranked)
+        return Chosen(brief, segments, counts, ranked, full=full)
     outlines = OutlineCache.for_root(root) if config.cache else None
-    full = {
-        s.path: n
-        for s, n in zip(segments, counts, strict=True)
-        if s.section == "files" and s.path is not None
-    }
     order = [r.path for r in ranked if r.path in full]
     fitted = None
     if seen is not None and seen.levels:
@@ -108,6 +127,7 @@ def choose(
             count=counting.count,
             outlines=outlines,
             progress=progress,
+            read=read,
         )
         fitted = fitted and replace(fitted, notices=seen.notices)
     if fitted is None:
@@ -122,11 +142,39 @@ def choose(
             scores={r.path: r.score for r in ranked},
             outlines=outlines,
             progress=progress,
+            read=read,
         )
         if config.cache and not fitted.context_down:
             remember(root, key, Remembered(ranked, fitted.levels, fitted.detail, fitted.notices))
     if outlines is not None:
         outlines.save()
     return Chosen(
-        fitted.brief, fitted.segments, fitted.counts, ranked, fitted.levels, fitted.notices
+        fitted.brief,
+        fitted.segments,
+        fitted.counts,
+        ranked,
+        fitted.levels,
+        fitted.notices,
+        full,
     )
+
+
+def _full_tokens(
+    brief: Brief,
+    segments: Sequence[Segment],
+    counts: Sequence[int],
+    counting: Counting,
+    style: str,
+) -> dict[str, int]:
+    """Each code file's tokens in full text, in brief order: its segment's count as rendered
+    anywhere but last (in Markdown, the last segment has no blank line after it), or what the
+    memo knew of an unread file."""
+    counted = {
+        s.path: n
+        for s, n in zip(segments, counts, strict=True)
+        if s.section == "files" and s.path is not None
+    }
+    last = segments[-1] if segments else None
+    if style == "markdown" and last is not None and last.path in counted:
+        counted[last.path] = counting.count([Segment("files", last.text + "\n", last.path)])[0]
+    return {d.path: d.tokens if isinstance(d, Unread) else counted[d.path] for d in brief.files}

@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from briefpack.brief.parts import Brief, Doc, Segment
+from briefpack.brief.parts import Brief, Doc, ReadTexts, Segment, Unread
 from briefpack.brief.render import Style, doc_segment, is_command_output, render
 from briefpack.errors import OverBudgetError
 from briefpack.select.ladder import Level, PinTooLarge, Plan, arrange, demote, plan
@@ -50,12 +50,16 @@ def fit(
     scores: Mapping[str, float] | None = None,
     outlines: OutlineCache | None = None,
     progress: Progress = SILENT,
+    read: ReadTexts | None = None,
 ) -> Fitted:
     """`brief` (over budget) with its code files on the ladder. `full`: each file's tokens in
     full text; `order`: the files, best-ranked first; `count`: exact counts of segments;
     `scores`: relevance (see ladder.plan); `outlines`: where outlines are cached; `progress`:
-    told of the outlines made, then of the fitting."""
-    job = _Job(brief, full, order, budget, style, count, pinned, scores or {}, outlines, progress)
+    told of the outlines made, then of the fitting; `read`: the texts of unread files
+    (parts.Unread) that go in in full, or whose outline is not cached."""
+    job = _Job(
+        brief, full, order, budget, style, count, pinned, scores or {}, outlines, progress, read
+    )
     fitted: Fitted | None = None
     for detail in (2, 1, 0):  # a tree listing less, while it would crowd the budget
         try:
@@ -98,9 +102,10 @@ def refit(
     count: Count,
     outlines: OutlineCache | None = None,
     progress: Progress = SILENT,
+    read: ReadTexts | None = None,
 ) -> Fitted | None:
     """`brief` at levels found before (a remembered fit), or None if it no longer fits."""
-    job = _Job(brief, full, order, budget, style, count, frozenset(), {}, outlines, progress)
+    job = _Job(brief, full, order, budget, style, count, frozenset(), {}, outlines, progress, read)
     progress.start("outlining")
     if any(lv == "outline" and job.outlines.text(p) is None for p, lv in levels.items()):
         return None
@@ -124,11 +129,23 @@ class _Job:
     scores: Mapping[str, float]
     cache: OutlineCache | None
     progress: Progress
+    read: ReadTexts | None = None
 
     def __post_init__(self) -> None:
         self.docs = {d.path: d for d in self.brief.files}
-        self.outlines = _Outlines(self.docs, self.style, self.cache, self.progress)
+        self.loaded: dict[str, Doc] = {}  # unread files read so far
+        self.outlines = _Outlines(
+            self.docs, self.style, self.cache, self.progress, lambda p: self.texts([p])[0]
+        )
         self.stepped_down: dict[str, str] = {}  # notes and schema not in full, and their level
+
+    def texts(self, paths: Sequence[str]) -> list[Doc]:
+        """The files of `paths` with their texts: unread ones are read (once, together)."""
+        lacking = [p for p in paths if isinstance(self.docs[p], Unread) and p not in self.loaded]
+        if lacking:
+            assert self.read is not None, "unread files come with a way to read them"
+            self.loaded |= self.read(lacking)
+        return [d if isinstance(d := self.docs[p], Doc) else self.loaded[p] for p in paths]
 
     def at(self, detail: int) -> Fitted:
         """The brief fitted with the tree at this detail: planned, then stepped down until the
@@ -213,7 +230,7 @@ class _Job:
         in_full = [p for p in docs if levels.get(p, "full") == "full"]
         shown = replace(
             brief,
-            files=tuple(docs[p] for p in arrange(in_full, ranks)),
+            files=tuple(self.texts(arrange(in_full, ranks))),
             outlines=(
                 *brief.outlines,
                 *(self.outlines.doc(p) for p in docs if levels.get(p) == "outline"),
@@ -233,10 +250,15 @@ class _Outlines:
     rendered segment costs."""
 
     def __init__(
-        self, docs: Mapping[str, Doc], style: Style, cache: OutlineCache | None, progress: Progress
+        self,
+        docs: Mapping[str, Doc | Unread],
+        style: Style,
+        cache: OutlineCache | None,
+        progress: Progress,
+        text_of: Callable[[str], Doc],
     ) -> None:
         self.docs, self.style = docs, style
-        self.cache = cache
+        self.cache, self.text_of = cache, text_of
         self.progress = progress
         self.told = 0  # outlines made that `progress` has not heard of yet
         self.texts: dict[str, str | None] = {}
@@ -261,10 +283,13 @@ class _Outlines:
         if path not in self.texts:
             doc = self.docs[path]
             made = (
-                self.cache.outline(path, doc.text)
-                if self.cache is not None
-                else outline(path, doc.text)
+                self.cache.held(path, doc.digest)
+                if isinstance(doc, Unread) and self.cache
+                else None
             )
+            if made is None:
+                text = self.text_of(path).text
+                made = self.cache.outline(path, text) if self.cache else outline(path, text)
             self.texts[path] = made.text
             if made.problem:
                 self.problems[path] = made.problem

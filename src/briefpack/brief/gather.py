@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,8 +14,8 @@ import pathspec
 from briefpack.brief.config import Config, Settings
 from briefpack.brief.discover import Skip
 from briefpack.brief.gitcontext import git_changes
-from briefpack.brief.memo import Memo, Read
-from briefpack.brief.parts import Brief, Doc
+from briefpack.brief.memo import Memo, Read, StaleMemo
+from briefpack.brief.parts import Brief, Doc, Unread
 from briefpack.brief.read import SourceFile, read_files
 from briefpack.brief.schema import run_schema_commands
 from briefpack.brief.staged import Entry, read_staged
@@ -37,13 +37,23 @@ class Reader:
         return None if self.entries is None else list(self.entries)
 
     def read(
-        self, paths: Sequence[str], max_size: int | None, progress: Progress = SILENT
-    ) -> tuple[list[SourceFile], list[Skip]]:
+        self,
+        paths: Sequence[str],
+        max_size: int | None,
+        progress: Progress = SILENT,
+        *,
+        unread: Collection[str] = (),
+    ) -> tuple[list[SourceFile | Unread], list[Skip]]:
+        """Each path's text or why it is skipped, in `paths`' order; the paths in `unread`
+        may come back as Unread, when the memo knows them without their text. `progress`
+        advances by each path, taken from the memo or read."""
         if self.entries is None:
-            return read_files(self.root, paths, max_size=max_size, progress=progress)
+            files, skips = read_files(self.root, paths, max_size=max_size, progress=progress)
+            return list(files), skips
         results: dict[str, Read] = {}
         for path in paths:
-            held = self.memo.take(path, self.entries[path].ident) if self.memo else None
+            ident = self.entries[path].ident
+            held = self.memo.take(path, ident, unread=path in unread) if self.memo else None
             if held is not None:
                 results[path] = held.read
         progress.advance(len(results))
@@ -55,9 +65,19 @@ class Reader:
         self.reads |= {p: (self.entries[p].ident, r) for p, r in results.items()}
         ordered = [results[p] for p in paths if p in results]  # paths' order, as read_files
         return (
-            [r for r in ordered if isinstance(r, SourceFile)],
+            [r for r in ordered if not isinstance(r, Skip)],
             [r for r in ordered if isinstance(r, Skip)],
         )
+
+    def texts(self, paths: Sequence[str], max_size: int | None) -> list[SourceFile]:
+        """The staged texts of files the memo left unread, read from git after all (the fit
+        puts them in full); StaleMemo if one is no longer a text."""
+        assert self.entries is not None
+        files, skipped = read_staged(self.root, self.entries, paths, max_size=max_size)
+        if skipped:
+            raise StaleMemo(f"{skipped[0].path}: {skipped[0].reason}, not a text as remembered")
+        self.reads |= {f.path: (self.entries[f.path].ident, f) for f in files}
+        return files
 
 
 def gather(
@@ -96,8 +116,9 @@ def gather(
         else:
             roles[path] = "files"
     progress.start("reading", len(roles))
-    files, unread = reader.read(list(roles), max_size, progress)
-    skipped.extend(unread)
+    code = {p for p, role in roles.items() if role == "files"}
+    files, not_read = reader.read(list(roles), max_size, progress, unread=code)
+    skipped.extend(not_read)
     notices = [f"{f.path}: {f.note}" for f in files if f.note]
     notes = [p for p, role in roles.items() if role == "notes"]
     notices += _unmatched(config, [as_config(p) for p in paths], notes)
@@ -116,8 +137,13 @@ def gather(
             raise BriefpackError(message, hint="fix the command, or drop it from schema_commands")
         notices.append(message + " (the brief goes on without it)")
     by_role: dict[str, list[Doc]] = defaultdict(list)
+    sources: list[Doc | Unread] = []  # the code files
     for f in files:
-        by_role[roles[f.path]].append(Doc(f.path, f.text))
+        doc = f if isinstance(f, Unread) else Doc(f.path, f.text)
+        if roles[f.path] == "files":
+            sources.append(doc)
+        elif isinstance(doc, Doc):
+            by_role[roles[f.path]].append(doc)
     brief = Brief(
         goal=config.goal,
         format=config.format,
@@ -126,7 +152,7 @@ def gather(
         tried=_tried(settings, reader),
         notes=tuple(by_role["notes"]),
         schema=(*by_role["schema"], *dumps),
-        files=_ordered(by_role["files"], config, changes.paths),
+        files=_ordered(sources, config, changes.paths),
         changes=changes.docs,
         changed=changes.paths,
         restate=config.restate,
@@ -164,7 +190,9 @@ def _chosen_note(path: str, names: Sequence[str]) -> bool:
     return not names or any(n in (path, name, name.rsplit(".", 1)[0]) for n in names)
 
 
-def _ordered(files: Sequence[Doc], config: Config, changed: frozenset[str]) -> tuple[Doc, ...]:
+def _ordered(
+    files: Sequence[Doc | Unread], config: Config, changed: frozenset[str]
+) -> tuple[Doc | Unread, ...]:
     """`files` (in path order, as discovered), except that what matters most comes last,
     closest to where the model reads best: files matching `priority`, files the goal names,
     files in `--diff`."""
@@ -202,7 +230,7 @@ def _read_named(settings: Settings, key: str, value: str, reader: Reader) -> Sou
     rel = _config_relative(settings, reader.root, value)
     if reader.entries is not None and rel in reader.entries:
         staged, _ = reader.read([rel], None)
-        if staged:
+        if staged and isinstance(staged[0], SourceFile):
             return staged[0]
     full = settings.root / value
     files, skipped = read_files(full.parent, [full.name], max_size=None)

@@ -13,7 +13,7 @@ from dataclasses import replace
 
 import pathspec
 
-from briefpack.brief.parts import Brief, Doc
+from briefpack.brief.parts import Brief, Doc, Unread
 from briefpack.secrets.guard import ScanCache, SecretsError, SecretsMode
 from briefpack.secrets.scan import Finding, describe, redact
 from briefpack.tokens.progress import SILENT, Progress
@@ -57,12 +57,22 @@ def guard_brief(
             return doc
         return Doc(doc.path, clean(doc.text, doc.path))
 
+    def clean_file(doc: Doc | Unread) -> Doc | Unread:
+        if isinstance(doc, Doc):
+            return clean_doc(doc)
+        findings.extend(doc.findings)  # scanned and redacted when it was read
+        return doc
+
     read = (*([brief.about] if brief.about else []), *brief.notes, *brief.schema, *brief.files)
     progress.start("scanning for secrets", len(read))
-    ahead = [(d.text, d.path) for d in read if d.path not in known and not allowed(d.path)]
-    progress.advance(len(read) - len(ahead))
+    ahead = [
+        (d.text, d.path)
+        for d in read
+        if isinstance(d, Doc) and d.path not in known and not allowed(d.path)
+    ]
+    progress.advance(len(read) - len(ahead))  # known already, allowed, or unread (scanned)
     scanner.prescan(ahead, progress)
-    guarded = _map_texts(brief, clean, clean_doc)
+    guarded = _map_texts(brief, clean, clean_doc, clean_file)
     scanner.save()
     if findings and mode == "block":
         raise SecretsError(
@@ -77,14 +87,19 @@ def guard_text(text: str, name: str, *, mode: SecretsMode) -> tuple[str, tuple[F
     """The same for one finished text (`send --brief FILE`)."""
     doc = Brief(files=(Doc(name, text),))
     guarded, findings = guard_brief(doc, mode=mode)
-    return guarded.files[0].text, findings
+    (guarded_doc,) = guarded.files
+    assert isinstance(guarded_doc, Doc)
+    return guarded_doc.text, findings
 
 
 def _map_texts(
-    brief: Brief, clean: Callable[[str, str], str], clean_doc: Callable[[Doc], Doc]
+    brief: Brief,
+    clean: Callable[[str, str], str],
+    clean_doc: Callable[[Doc], Doc],
+    clean_file: Callable[[Doc | Unread], Doc | Unread],
 ) -> Brief:
     """`brief` with `clean(text, name)` applied to every text it carries (`clean_doc` to docs
-    read from files)."""
+    read from files, `clean_file` to code files)."""
 
     def docs(items: tuple[Doc, ...]) -> tuple[Doc, ...]:
         return tuple(clean_doc(d) for d in items)
@@ -98,6 +113,6 @@ def _map_texts(
         tried=clean(brief.tried, "tried"),
         notes=docs(brief.notes),
         schema=docs(brief.schema),
-        files=docs(brief.files),
+        files=tuple(clean_file(d) for d in brief.files),
         changes=tuple(Doc(d.path, clean(d.text, d.path)) for d in brief.changes),
     )

@@ -1,11 +1,15 @@
 """What the last snapshot already holds, so a commit that changes one file reads one file.
 
-For each staged blob the last snapshot carried, the memo keeps where its segment sits in the
-snapshot file (by byte offset) and where its text (scanned, redacted) sits in that segment, with
-the segment's token count, the text's sha256, size, read note and secret findings, or why the blob
-was skipped. A snapshot build takes a blob that is unchanged (same path, same blob id, same
-settings) from there instead of asking git for it and decoding, scanning, rendering, counting and
-hashing it again; the result is byte-identical to a full build (tests/test_memo.py compares them).
+For each staged blob the last snapshot carried verbatim, the memo keeps where its segment sits in
+the snapshot file (by byte offset) and where its text (scanned, redacted) sits in that segment,
+with the segment's token count, the text's sha256, size, read note and secret findings. For each
+other text blob (a code file the ladder left as an outline or a path) it keeps what ranking and
+the ladder need: its text's digest (the key of its profile and outline in their caches), its
+full-text segment's count, read note and findings; and for a blob skipped, why. A snapshot build
+takes a blob that is unchanged (same path, same blob id, same settings) from there instead of
+asking git for it and decoding, scanning, rendering, counting and hashing it again; a blob known
+by its digest alone stays unread (parts.Unread) unless the fit puts it in full. The result is
+byte-identical to a full build (tests/test_memo.py compares them).
 Only the segments taken are decoded: the snapshot as one string would be four bytes a character as
 soon as one file holds an emoji. The memo lives in the cache folder, beside the token cache, and
 is used only while the snapshot file on disk is the one it describes (checked by sha256) and the
@@ -23,20 +27,26 @@ from pathlib import Path
 from typing import Any
 
 from briefpack.brief.discover import Skip
-from briefpack.brief.parts import Prior, Segment
+from briefpack.brief.parts import Prior, Segment, Unread
 from briefpack.brief.read import SourceFile
+from briefpack.errors import BriefpackError
 from briefpack.secrets.scan import Finding, scanner_id
 from briefpack.tokens.store import cache_dir
 
-MEMO_VERSION = 2
+MEMO_VERSION = 3  # 3: rows for the blobs not carried verbatim ("known": digest and count)
 
-Read = SourceFile | Skip  # what reading one staged blob gave
+Read = SourceFile | Skip | Unread  # what reading one staged blob gave, or what the memo knew
+
+
+class StaleMemo(BriefpackError):
+    """A blob read again does not match what the memo said of it: build without the memo."""
 
 
 @dataclass(slots=True)  # not frozen: made once per blob at every commit, and frozen costs
 class Held:
-    """One blob as the last snapshot had it: its read result, and for a text its sha256 and
-    secret findings (the text is already scanned and redacted)."""
+    """One blob as the last snapshot had it: its read result (an Unread for a text it did not
+    carry verbatim), and for a text it carried its sha256 and secret findings (the text is
+    already scanned and redacted)."""
 
     blob: str
     read: Read
@@ -77,10 +87,11 @@ class Memo:
             memo.rows = {}
         return memo
 
-    def take(self, path: str, blob: str) -> Held | None:
-        """What the last snapshot had for `path`, if it was this very blob."""
+    def take(self, path: str, blob: str, *, unread: bool = False) -> Held | None:
+        """What the last snapshot had for `path`, if it was this very blob; a blob it knew
+        without its text only when the caller takes it `unread` (parts.Unread)."""
         row = self.rows.get(path)
-        if row is None or row[0] != blob:
+        if row is None or row[0] != blob or (row[1] == "known" and not unread):
             return None
         try:
             held = _held(path, row, self.raw or b"")
@@ -150,6 +161,10 @@ def _held(path: str, row: list[Any], raw: bytes) -> Held:
     blob, kind = row[0], row[1]
     if kind == "skip":
         return Held(blob, Skip(path, str(row[2]), str(row[3])))
+    if kind == "known":
+        note, found, digest, tokens = row[2:6]
+        known = Unread(path, str(digest), int(tokens), str(note), _findings(path, found))
+        return Held(blob, known)
     start, end, inside, length, size, sha, note, found, section, tokens = row[2:12]
     if not (0 <= start <= end <= len(raw)):
         raise ValueError("span outside the snapshot")
@@ -160,8 +175,11 @@ def _held(path: str, row: list[Any], raw: bytes) -> Held:
     text = segment[inside : inside + length]
     read = SourceFile(path=path, text=text, size=size, note=note)
     prior = Prior(section, text, segment, tokens) if tokens >= 0 else None
-    found_here = tuple(Finding(path, *f) for f in found)
-    return Held(blob, read, sha, found_here, prior, data, inside)
+    return Held(blob, read, sha, _findings(path, found), prior, data, inside)
+
+
+def _findings(path: str, rows: list[Any]) -> tuple[Finding, ...]:
+    return tuple(Finding(path, *f) for f in rows)
 
 
 def _name(context_path: Path) -> str:

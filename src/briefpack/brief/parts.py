@@ -3,8 +3,10 @@ the segments it renders to."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+
+from briefpack.secrets.scan import Finding
 
 
 @dataclass(frozen=True)
@@ -13,6 +15,23 @@ class Doc:
 
     path: str
     text: str
+
+
+@dataclass(frozen=True)
+class Unread:
+    """A code file a snapshot takes unchanged from the last one without reading it (memo.py):
+    what that snapshot learned of its text, enough to rank it (its profile, by digest) and to
+    place it by outline (by digest) or by path. Only `choose` reads its text, if it goes in in
+    full; `render` cannot render one."""
+
+    path: str
+    digest: str  # of its text as scanned and redacted (tokens.count.digest)
+    tokens: int  # its segment's count in full text, with the blank line after it in Markdown
+    note: str = ""  # what reading it said (`not UTF-8: decoded as cp1252`)
+    findings: tuple[Finding, ...] = ()  # the secrets found in it (redacted in its text)
+
+
+ReadTexts = Callable[[Sequence[str]], dict[str, Doc]]  # unread files' texts, read and guarded
 
 
 @dataclass(frozen=True)
@@ -26,7 +45,7 @@ class Brief:
     tried: str = ""
     notes: tuple[Doc, ...] = ()
     schema: tuple[Doc, ...] = ()
-    files: tuple[Doc, ...] = ()
+    files: tuple[Doc | Unread, ...] = ()  # code files (Unread: a snapshot's, until chosen)
     outlines: tuple[Doc, ...] = ()  # files stepped down to their outline, for space
     path_only: Mapping[str, int] | None = None  # files in the tree only: path -> full tokens
     tree_detail: int = 2  # how much of what is path-only the tree lists (tree.DETAIL)

@@ -15,8 +15,8 @@ from briefpack.brief.config import Settings, load_settings
 from briefpack.brief.discover import Skip, discover
 from briefpack.brief.gather import Reader, gather
 from briefpack.brief.guard import guard_brief
-from briefpack.brief.memo import Memo, Read
-from briefpack.brief.parts import Brief, Segment
+from briefpack.brief.memo import Memo, Read, StaleMemo
+from briefpack.brief.parts import Brief, Doc, ReadTexts, Segment, Unread
 from briefpack.brief.presets import resolve_format
 from briefpack.brief.render import render, text_of
 from briefpack.brief.staged import index_entries
@@ -25,7 +25,7 @@ from briefpack.secrets.guard import ScanCache
 from briefpack.secrets.scan import Finding
 from briefpack.select.ladder import Level
 from briefpack.select.rank import Ranked
-from briefpack.tokens.count import TokenCache, TokenCounter
+from briefpack.tokens.count import TokenCache, TokenCounter, digest
 from briefpack.tokens.models import ModelInfo, budget_for, resolve_model
 from briefpack.tokens.progress import SILENT, Progress
 
@@ -44,6 +44,8 @@ class Assembled:
     root: Path
     reads: Mapping[str, tuple[str, Read]]
     staged: bool  # from git's index: a snapshot
+    # reads the texts of unread files (parts.Unread), for `choose`
+    texts: ReadTexts | None = field(default=None, kw_only=True, repr=False, compare=False)
 
     @functools.cached_property
     def text(self) -> str:
@@ -62,6 +64,9 @@ class Built(Assembled):
     encoded_files: int
     ranks: Mapping[str, Ranked] = field(default_factory=dict)  # code files, by path
     levels: Mapping[str, Level] = field(default_factory=dict)  # code files: full/outline/path
+    full: Mapping[str, int] = field(default_factory=dict)  # code files' tokens in full text
+    # a snapshot's code files not in full: their texts' digests (what the memo keeps of them)
+    digests: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def total(self) -> int:
@@ -154,16 +159,20 @@ def assemble(
     paths = [p for p in found.paths if p not in never]
     paths += [p for p in _config_folder_files(settings, root, staged=staged) if p not in never]
     brief, skipped, notices = gather(root, settings, paths, max_size, reader, progress)
+    scans = ScanCache.for_root(root) if config.cache else None
     brief, findings = guard_brief(
         brief,
         mode=config.secrets,
         allow_files=config.secrets_allow_files,
-        cache=ScanCache.for_root(root) if config.cache else None,
+        cache=scans,
         known=memo.known() if memo is not None else None,
         progress=progress,
     )
     progress.start("rendering")
-    segments = render(brief, config.style, memo.prior() if memo is not None else None)
+    docs = tuple(d for d in brief.files if isinstance(d, Doc))  # unread files are chosen first
+    segments = render(
+        replace(brief, files=docs), config.style, memo.prior() if memo is not None else None
+    )
     return Assembled(
         settings=settings,
         model=model,
@@ -175,7 +184,39 @@ def assemble(
         root=root,
         reads=reader.reads,
         staged=staged,
+        texts=_unread_texts(reader, brief, settings, scans, max_size),
     )
+
+
+def _unread_texts(
+    reader: Reader,
+    brief: Brief,
+    settings: Settings,
+    scans: ScanCache | None,
+    max_size: int | None,
+) -> ReadTexts | None:
+    """How `choose` reads unread files: from git, scanned and redacted as any other, and
+    checked against the digest the memo knew (StaleMemo if it differs)."""
+    known = {d.path: d.digest for d in brief.files if isinstance(d, Unread)}
+    if not known:
+        return None
+    config = settings.config
+
+    def read(paths: Sequence[str]) -> dict[str, Doc]:
+        files = tuple(Doc(f.path, f.text) for f in reader.texts(paths, max_size))
+        guarded, _ = guard_brief(
+            Brief(files=files),
+            mode=config.secrets,
+            allow_files=config.secrets_allow_files,
+            cache=scans,
+        )
+        docs = {d.path: d for d in guarded.files if isinstance(d, Doc)}
+        for path, doc in docs.items():
+            if digest(doc.text) != known[path]:
+                raise StaleMemo(f"{path}: its text is not the one the snapshot memo knew")
+        return docs
+
+    return read
 
 
 def count(done: Assembled, progress: Progress = SILENT) -> Built:
@@ -198,11 +239,15 @@ def count(done: Assembled, progress: Progress = SILENT) -> Built:
         staged=done.staged,
         encoding=model.encoding,
         progress=progress,
+        read=done.texts,
     )
     brief, segments, counts = chosen.brief, chosen.segments, chosen.counts
     levels, ranked, notices = chosen.levels, chosen.ranks, done.notices + chosen.notices
     if cache is not None:
         cache.save()
+    final = {d.path: levels.get(d.path, "full") for d in brief.files}
+    final |= {d.path: "outline" for d in brief.outlines}
+    final |= dict.fromkeys(brief.path_only or {}, "path")
     return Built(
         settings=done.settings,
         model=model,
@@ -222,10 +267,19 @@ def count(done: Assembled, progress: Progress = SILENT) -> Built:
         reads=done.reads,
         staged=done.staged,
         ranks={r.path: r for r in ranked},
-        levels={d.path: levels.get(d.path, "full") for d in brief.files}
-        | {d.path: "outline" for d in brief.outlines}
-        | dict.fromkeys(brief.path_only or {}, "path"),
+        levels=final,
+        full=chosen.full,
+        digests=_digests(done.brief, final) if done.staged else {},
     )
+
+
+def _digests(brief: Brief, levels: Mapping[str, Level]) -> dict[str, str]:
+    """The digest of each code file's text that is not in full (an unread file's is known)."""
+    return {
+        d.path: d.digest if isinstance(d, Unread) else digest(d.text)
+        for d in brief.files
+        if levels.get(d.path) != "full"
+    }
 
 
 def _count(

@@ -11,10 +11,10 @@ from pathlib import Path
 import pathspec
 
 from briefpack.brief.config import Config, find_git_root
-from briefpack.brief.parts import Brief
+from briefpack.brief.parts import Brief, Doc, ReadTexts, Unread
 from briefpack.errors import BriefpackError
 from briefpack.git import run_git, split_z
-from briefpack.select.profile import ProfileCache, profiles
+from briefpack.select.profile import Profile, ProfileCache, profiles
 from briefpack.select.rank import CO_CHANGE_MAX_FILES, Query, Ranked, rank_files
 from briefpack.tokens.progress import SILENT, Progress
 
@@ -30,15 +30,17 @@ def rank_brief(
     recent: dict[str, int] | None = None,
     history: Sequence[frozenset[str]] = (),
     progress: Progress = SILENT,
+    read: ReadTexts | None = None,
 ) -> list[Ranked]:
     """The brief's code files, best first. `recent`: how often each file changed lately, for a
     goal-free ranking; `history`: each recent commit's files, for a ranking by a goal (neither
-    for a snapshot: the same staged tree must rank the same before and after its commit)."""
+    for a snapshot: the same staged tree must rank the same before and after its commit);
+    `read`: the texts of unread files whose profiles the cache lacks."""
     paths = [d.path for d in brief.files]
     if not paths:
         return []
     cache = ProfileCache.for_root(root) if config.cache else None
-    found = profiles(paths, [d.text for d in brief.files], cache, progress)
+    found = _profiles(brief.files, cache, read, progress)
     if cache is not None:
         cache.save()
     text = query_text(brief)
@@ -50,6 +52,31 @@ def rank_brief(
         history=history,
     )
     return rank_files(paths, found, query)
+
+
+def _profiles(
+    files: Sequence[Doc | Unread],
+    cache: ProfileCache | None,
+    read: ReadTexts | None,
+    progress: Progress = SILENT,
+) -> list[Profile]:
+    """Each file's profile: an unread file's from the cache by its digest, or from its text.
+    `progress` advances by each file, held or made."""
+    held: dict[str, Profile] = {}
+    for d in files:
+        found = cache.held(d.path, d.digest) if isinstance(d, Unread) and cache else None
+        if found is not None:
+            held[d.path] = found
+    lacking = [d.path for d in files if isinstance(d, Unread) and d.path not in held]
+    loaded: dict[str, Doc] = {}
+    if lacking:
+        assert read is not None, "unread files come with a way to read them"
+        loaded = read(lacking)
+    docs = [loaded[d.path] if isinstance(d, Unread) else d for d in files if d.path not in held]
+    progress.advance(len(held))
+    made = profiles([d.path for d in docs], [d.text for d in docs], cache, progress)
+    held |= dict(zip([d.path for d in docs], made, strict=True))
+    return [held[d.path] for d in files]
 
 
 def query_text(brief: Brief) -> str:

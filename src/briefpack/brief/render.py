@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from briefpack.brief.langs import language
-from briefpack.brief.parts import Brief, Doc, Prior, Segment
+from briefpack.brief.parts import Brief, Doc, Prior, Segment, Unread
 from briefpack.brief.tree import tree as draw_tree
 
 Style = Literal["markdown", "xml"]
@@ -58,6 +58,14 @@ def _separated(parts: list[Segment]) -> list[Segment]:
     if last.tokens is not None:  # was followed by another segment last time, now is not
         last = Segment(last.section, last.text[:-1], last.path)
     return [*out, last]
+
+
+def _texts(files: Sequence[Doc | Unread]) -> list[Doc]:
+    """The code files, each with its text: an unread one must be read or placed first."""
+    docs = [d for d in files if isinstance(d, Doc)]
+    if len(docs) != len(files):
+        raise ValueError("an unread file cannot be rendered (choose reads or places it)")
+    return docs
 
 
 def text_of(segments: Sequence[Segment]) -> str:
@@ -112,7 +120,7 @@ def _render_markdown(brief: Brief, reuse: _Reuse) -> list[Segment]:
         drawn = tree(every, brief.path_only, brief.tree_detail)
         out.append(Segment("tree", "## Directory tree\n\n" + _fenced(drawn, "text")))
     _md_group(out, "outlines", OUTLINES_HEADING, brief.outlines, reuse)
-    _md_group(out, "files", "## Files\n", brief.files, reuse)
+    _md_group(out, "files", "## Files\n", _texts(brief.files), reuse)
     if brief.restate and (brief.goal.strip() or brief.format.strip()):
         out.append(Segment("restate", "# Reminder\n\n" + _reminder(brief)))
     return out
@@ -209,7 +217,7 @@ def _render_xml(brief: Brief, reuse: _Reuse) -> list[Segment]:
         drawn = tree(every, brief.path_only, brief.tree_detail)
         out.append(Segment("tree", _element("tree", drawn)))
     _xml_group(out, "outlines", "outline", brief.outlines, reuse)
-    _xml_group(out, "files", "file", brief.files, reuse)
+    _xml_group(out, "files", "file", _texts(brief.files), reuse)
     out.append(Segment("context", "</context>\n"))
     if brief.restate and (brief.goal.strip() or brief.format.strip()):
         out.append(Segment("restate", _element("reminder", _reminder(brief).strip())))

@@ -126,6 +126,18 @@ class ProfileCache(DigestCache):
         made = self.get(_key(text, code), lambda: _flat(profile(text, code=code)))
         return Profile(*made)
 
+    def held(self, path: str, text_digest: str) -> Profile | None:
+        """The profile of a file known by its text's digest only (`digest`), as `profiles`
+        would give it; None when the cache lacks it."""
+        if kind_weight(path) <= CONTENT_WEIGHT:
+            return EMPTY
+        key = f"{int(is_code(path))}{text_digest}"
+        made = self.entries.get(key)
+        if made is None:
+            return None
+        self.used.add(key)
+        return Profile(*made)
+
 
 class OutlineCache(DigestCache):
     """Outlines by the digest of a file's name ending and text (the ending picks the parser)."""
@@ -139,10 +151,23 @@ class OutlineCache(DigestCache):
 
     def outline(self, path: str, text: str) -> Outline:
         """The outline of `text` (a file named `path`), from the cache or made now."""
-        ending = path.rsplit("/", 1)[-1].rsplit(".", 1)[-1] if "." in path else ""
-        grammar = int(has_grammar(ending))  # a grammar installed later outlines it anew
-        made = self.get(f"{ending}:{grammar}:{digest(text)}", lambda: tuple(outline(path, text)))
+        made = self.get(_outline_key(path, digest(text)), lambda: tuple(outline(path, text)))
         return Outline(*made)
+
+    def held(self, path: str, text_digest: str) -> Outline | None:
+        """The outline of a file known by its text's digest only; None when the cache lacks it."""
+        key = _outline_key(path, text_digest)
+        made = self.entries.get(key)
+        if made is None:
+            return None
+        self.used.add(key)
+        return Outline(*made)
+
+
+def _outline_key(path: str, text_digest: str) -> str:
+    ending = path.rsplit("/", 1)[-1].rsplit(".", 1)[-1] if "." in path else ""
+    grammar = int(has_grammar(ending))  # a grammar installed later outlines it anew
+    return f"{ending}:{grammar}:{text_digest}"
 
 
 def profiles(

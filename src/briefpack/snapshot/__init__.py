@@ -11,7 +11,8 @@ from briefpack import surface
 if TYPE_CHECKING:
     from briefpack.snapshot.hook import install, uninstall
     from briefpack.snapshot.hookrun import run_hook
-    from briefpack.snapshot.take import Outcome, StaleSnapshot, snapshot_path, take_snapshot
+    from briefpack.snapshot.manifest import snapshot_path
+    from briefpack.snapshot.take import Outcome, StaleSnapshot, take_snapshot
 
 __all__ = [
     "Outcome",
@@ -26,7 +27,8 @@ __all__ = [
 __getattr__, __dir__ = surface(
     __name__,
     {
-        "take": ("Outcome", "StaleSnapshot", "snapshot_path", "take_snapshot"),
+        "take": ("Outcome", "StaleSnapshot", "take_snapshot"),
+        "manifest": ("snapshot_path",),
         "hookrun": ("run_hook",),
         "hook": ("install", "uninstall"),
     },

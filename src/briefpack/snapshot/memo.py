@@ -1,6 +1,7 @@
 """The memo's writing side: after a snapshot is written, remember where each blob's segment and
-text sit in it, so the next commit's build reads only the blobs that changed (the reading side,
-and the memo's format, are in briefpack.brief.memo)."""
+text sit in it, and what is known of the code files it does not carry verbatim, so the next
+commit's build reads only the blobs that changed (the reading side, and the memo's format, are in
+briefpack.brief.memo)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 
 from briefpack.brief.discover import Skip
 from briefpack.brief.memo import MEMO_VERSION, Memo, Read
-from briefpack.brief.parts import Doc, Segment
+from briefpack.brief.parts import Doc, Segment, Unread
 from briefpack.brief.read import SourceFile
 from briefpack.secrets.scan import Finding
 from briefpack.tokens.store import write_atomic
@@ -28,11 +29,14 @@ def save_memo(
     reads: Mapping[str, tuple[str, Read]],
     findings: tuple[Finding, ...],
     shas: Mapping[str, str],
+    known: Mapping[str, tuple[str, int]],
 ) -> None:
     """Remember where each blob's segment sits in the snapshot just written (`sizes`: each
     segment's length in bytes there), where its text sits in the segment, and the snapshot's
-    sha256. `separated`: Markdown, where a segment ends with a blank line unless it is the last
-    (which is then not reused: its count would not hold once another segment follows it)."""
+    sha256; and for each other text in `known` (a code file as an outline or a path: path ->
+    its text's digest and its tokens in full) what a later build needs to leave it unread.
+    `separated`: Markdown, where a segment ends with a blank line unless it is the last (which
+    is then not reused: its count would not hold once another segment follows it)."""
     if memo.path is None:
         return
     found: dict[str, list[tuple[int, str, int, int]]] = {}
@@ -53,6 +57,12 @@ def save_memo(
             span = [start, start + sizes[i], inside, len(docs[path].text)]
             row = [result.size, shas[path], result.note, found.get(path, [])]
             files[path] = [blob, "text", *span, *row, segment.section, tokens]
+    for path, (digest, tokens) in known.items():
+        if path in files or path not in reads:
+            continue
+        blob, result = reads[path]
+        if isinstance(result, SourceFile | Unread):
+            files[path] = [blob, "known", result.note, found.get(path, []), digest, tokens]
     data = {
         "briefpack_memo": MEMO_VERSION,
         "key": memo.key,

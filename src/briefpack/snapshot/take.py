@@ -7,7 +7,6 @@ layout), so a snapshot never makes a diff by itself.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from collections import Counter
 from collections.abc import Sequence
@@ -16,11 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from briefpack.brief.config import Settings
-from briefpack.brief.memo import Memo, code_id, memo_key
-from briefpack.brief.parts import Doc, Segment
+from briefpack.brief.memo import Memo, StaleMemo, code_id, memo_key
+from briefpack.brief.parts import Segment, Unread
 from briefpack.brief.pipeline import Assembled, Built
 from briefpack.errors import BriefpackError, ExitCode
 from briefpack.git import run_git
+from briefpack.snapshot.manifest import Snapshot, make_snapshot, snapshot_docs, snapshot_path
 from briefpack.snapshot.memo import save_memo
 from briefpack.snapshot.staging import (
     Early,
@@ -33,30 +33,12 @@ from briefpack.tokens.models import budget_for
 from briefpack.tokens.progress import SILENT, Progress
 
 WHOLE_BYTES_PER_TOKEN = 3  # code runs 3-4 bytes a token: above 3, a whole text may not fit
-MANIFEST_VERSION = 3  # 2: each file's level and rank, and the files by path only; 3: digest
-DIGEST = 16  # hex digits of the text's sha256 a manifest row keeps: a full one is 64 digits no
-# compressor can shrink, 60% of a fitted manifest's bytes in .git at every commit
 
 
 class StaleSnapshot(BriefpackError):
     """`snapshot --check` found the snapshot out of date."""
 
     exit_code = ExitCode.CHECK_FAILED
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """The two files of a snapshot and what they should hold."""
-
-    context_path: Path
-    manifest_path: Path
-    manifest: str
-    data: bytes  # the context, as written (UTF-8)
-    shas: dict[str, str]  # path -> sha256 of its text, as in the manifest
-
-    def paths(self) -> tuple[Path, Path]:
-        """Both files."""
-        return self.context_path, self.manifest_path
 
 
 @dataclass(frozen=True)
@@ -78,7 +60,7 @@ def take_snapshot(
     raise StaleSnapshot if the files on disk differ from a full build. `progress`: told how the
     build goes (the hook passes none: it stays silent)."""
     from briefpack.brief.config import find_git_root, load_settings
-    from briefpack.brief.pipeline import assemble, count, resolve_root
+    from briefpack.brief.pipeline import resolve_root
 
     folder = resolve_root(start)
     top = find_git_root(folder)
@@ -104,17 +86,35 @@ def take_snapshot(
         overrides = overrides | {"budget": config.snapshot_budget}
     # --check compares with a full build; a snapshot written reuses the last one's unchanged blobs
     memo = load_memo(settings) if settings.config.cache and not check else None
+    try:
+        return _take(root, top, settings, overrides, memo, check=check, progress=progress)
+    except StaleMemo:  # a blob read again is not what the memo knew of it: do without
+        return _take(root, top, settings, overrides, None, check=check, progress=progress)
+
+
+def _take(
+    root: Path,
+    top: Path,
+    settings: Settings,
+    overrides: dict[str, Any],
+    memo: Memo | None,
+    *,
+    check: bool,
+    progress: Progress,
+) -> Outcome:
+    """Build the snapshot, then check it, or write and stage it (see `take_snapshot`)."""
+    from briefpack.brief.pipeline import assemble, count
+
     done = assemble(root, overrides, staged=True, memo=memo, progress=progress)
     stage = not check and settings.config.snapshot_stage
-    written = Written.of(done.segments, memo)
+    written = _early_text(done, memo) if stage else None
     early = None
-    manifest_path = snapshot_path(settings).with_suffix(".json")
-    if stage and _likely_whole(done, len(written.data), read_or_none(manifest_path)):
+    if written is not None:
         current = memo.raw if memo is not None else None
         early = write_early(snapshot_path(settings), written.data, top, current=current)
     try:
         built = count(done, progress)
-        if built.segments is not done.segments:  # --fit left files out
+        if written is None or built.segments is not done.segments:  # --fit left files out
             written = Written.of(built.segments, memo)
         snap = make_snapshot(built, written.data, memo)
         if check:
@@ -151,18 +151,26 @@ def _fitted_now(built: Built, manifest_path: Path) -> str | None:
     )
 
 
-def _likely_whole(done: Assembled, size: int, manifest: bytes | None) -> bool:
-    """Whether the text assembled is likely the snapshot, so staging it early (git compressing
+def _early_text(done: Assembled, memo: Memo | None) -> Written | None:
+    """The text assembled, when it is likely the snapshot, so staging it early (git compressing
     it while tokens are counted) pays: the snapshot is never fitted, or the last one was whole
-    and this text is within WHOLE_BYTES_PER_TOKEN bytes a token of the budget. Staged early, a
-    text that is then fitted would stay in .git, unreachable, at every commit."""
+    (so none of its files is unread) and this text is within WHOLE_BYTES_PER_TOKEN bytes a
+    token of the budget (a character is at least a byte). Staged early, a text that is then
+    fitted would stay in .git, unreachable, at every commit."""
     config = done.settings.config
     if not config.fit:
-        return True
+        return Written.of(done.segments, memo)
+    manifest = read_or_none(snapshot_path(done.settings).with_suffix(".json"))
     if manifest is None or _fitted(manifest):
-        return False
+        return None
+    if any(isinstance(d, Unread) for d in done.brief.files):
+        return None
     budget = budget_for(done.model, config.effort, reserve=config.reserve, budget=config.budget)
-    return size <= WHOLE_BYTES_PER_TOKEN * budget
+    most = WHOLE_BYTES_PER_TOKEN * budget
+    if sum(len(s.text) for s in done.segments) > most:
+        return None
+    written = Written.of(done.segments, memo)
+    return written if len(written.data) <= most else None
 
 
 def _fitted(manifest: bytes) -> bool:
@@ -189,11 +197,6 @@ class Written:
         return cls(b"".join(pieces), tuple(len(p) for p in pieces))
 
 
-def snapshot_path(settings: Settings) -> Path:
-    """Where the snapshot's context goes (its manifest is beside it, as .json)."""
-    return settings.root / settings.config.snapshot_path
-
-
 def load_memo(settings: Settings) -> Memo:
     """The memo of the last snapshot, usable only with the same reading and scanning settings."""
     config = settings.config
@@ -210,50 +213,6 @@ def load_memo(settings: Settings) -> Memo:
     return Memo.load(snapshot_path(settings), key)
 
 
-def make_snapshot(built: Built, data: bytes, memo: Memo | None = None) -> Snapshot:
-    """The snapshot of a built brief (built without goal/format/warnings unless configured)."""
-    context_path = snapshot_path(built.settings)
-    docs = {d.path: d for d in _docs(built)}
-    shas: dict[str, str] = {}
-    files = []
-    for section, path, tokens in built.file_tokens():
-        if path in docs:
-            text = docs[path].text
-            shas[path] = (memo.sha256(path, text) if memo is not None else None) or _sha256(text)
-            files.append(
-                {"path": path, "section": section, "digest": shas[path][:DIGEST], "tokens": tokens}
-                | _placed(built, path)
-            )
-    files += [
-        {"path": path, "section": "tree", "tokens": 0} | _placed(built, path)
-        for path in built.brief.path_only or {}
-    ]
-    manifest = {
-        "briefpack_manifest": MANIFEST_VERSION,
-        "snapshot": context_path.name,
-        "model": built.model.id,
-        "encoding": built.model.encoding,
-        "total_tokens": built.total,
-        "files": files,
-    }
-    return Snapshot(
-        context_path=context_path,
-        manifest_path=context_path.with_suffix(".json"),
-        manifest=_manifest_json(manifest),
-        data=data,
-        shas=shas,
-    )
-
-
-def _placed(built: Built, path: str) -> dict[str, Any]:
-    """A manifest row's level (full, outline, path) and rank: code files that rank for a reason
-    (files without a score tie, and their places in path order would shift at every new file)."""
-    ranked = built.ranks.get(path)
-    level = built.levels.get(path, "full")
-    placed = ranked is not None and (ranked.score > 0 or "pinned" in ranked.reasons)
-    return {"level": level} | ({"rank": ranked.rank} if ranked is not None and placed else {})
-
-
 def remember(memo: Memo, built: Built, snap: Snapshot, sizes: Sequence[int]) -> None:
     """Save where each blob of this snapshot sits in it, for the next one."""
     outlined = {d.path for d in built.brief.outlines}
@@ -264,24 +223,12 @@ def remember(memo: Memo, built: Built, snap: Snapshot, sizes: Sequence[int]) -> 
         counts=built.counts,
         sizes=sizes,
         separated=built.settings.config.style == "markdown",
-        docs={d.path: d for d in _docs(built) if d.path not in outlined},
+        docs={d.path: d for d in snapshot_docs(built) if d.path not in outlined},
         reads=built.reads,
         findings=built.findings,
         shas=snap.shas,
+        known={p: (d, built.full[p]) for p, d in built.digests.items() if p in built.full},
     )
-
-
-def _sha256(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def _manifest_json(manifest: dict[str, Any]) -> str:
-    """Sorted JSON with one file per line: readable in a diff, and written by json's C encoder
-    (an indented dump of thousands of entries takes ~0.2 s in its Python one)."""
-    files = manifest.pop("files")
-    head = json.dumps(manifest, ensure_ascii=False, sort_keys=True)[:-1]
-    rows = ",\n".join("  " + json.dumps(f, ensure_ascii=False, sort_keys=True) for f in files)
-    return f'{head}, "files": [\n{rows}\n]}}\n' if rows else f'{head}, "files": []}}\n'
 
 
 def write_snapshot(snap: Snapshot, early: Early | None = None) -> bool:
@@ -316,9 +263,3 @@ def _state_ignore(snap: Snapshot, top: Path) -> list[Path]:
         return []
     known = run_git(top, "ls-files", "--", os.path.relpath(ignore, top))
     return [] if known.strip() else [ignore]
-
-
-def _docs(built: Built) -> list[Doc]:
-    brief = built.brief
-    about = [brief.about] if brief.about is not None else []
-    return [*about, *brief.notes, *brief.schema, *brief.outlines, *brief.files]
