@@ -29,8 +29,8 @@ STAGES: tuple[Stage, ...] = (
     "reading",
     "scanning for secrets",
     "rendering",
-    "counting tokens",
     "ranking",
+    "counting tokens",
     "outlining",
     "fitting",
 )

@@ -42,10 +42,12 @@ class Chosen:
 
 @dataclass(frozen=True)
 class Counting:
-    """How to count: exact counts of segments, and each text's digest."""
+    """How to count: exact counts of segments, each text's digest, and the brief's counts
+    told to a progress display."""
 
     count: Callable[[Sequence[Segment]], list[int]]
     digest: Callable[[str], str]
+    told: Callable[[Sequence[Segment], Progress], list[int]]  # `count`, telling `progress`
 
 
 SLACK = 16  # tokens: what counting one segment with or without its blank line may differ by
@@ -55,7 +57,6 @@ def choose(
     root: Path,
     brief: Brief,
     segments: tuple[Segment, ...],
-    counts: list[int],
     *,
     config: Config,
     budget: int,
@@ -65,21 +66,11 @@ def choose(
     progress: Progress = SILENT,
     read: ReadTexts | None = None,
 ) -> Chosen:
-    """Rank `brief`'s files and, over budget (with `fit`), step them down the ladder. `read`:
-    the texts of unread files (parts.Unread), when one must go in in full."""
+    """Rank `brief`'s files and count its segments; over budget (with `fit`), step the files
+    down the ladder. `read`: the texts of unread files (parts.Unread), when one must go in in
+    full. Ranking comes first: it needs no counts, and a hook's tokenizer child is meanwhile
+    still loading."""
     unread = [d for d in brief.files if isinstance(d, Unread)]
-    full = _full_tokens(brief, segments, counts, counting, config.style)
-    if unread and not (config.fit and sum(full.values()) - SLACK > budget):
-        # it may fit whole after all (the files' counts bound its total from below): every
-        # text is needed
-        assert read is not None, "unread files come with a way to read them"
-        texts = read([d.path for d in unread])
-        brief = replace(brief, files=tuple(texts.get(d.path, d) for d in brief.files))
-        segments = render(brief, config.style)
-        counts = counting.count(segments)
-        full = _full_tokens(brief, segments, counts, counting, config.style)
-        unread = []
-    over = config.fit and (sum(full.values()) - SLACK > budget if unread else sum(counts) > budget)
     progress.start("ranking", len(brief.files))
     goal_free = not query_text(brief).strip()
     recent = recent_changes(root) if goal_free and not staged else None
@@ -88,7 +79,7 @@ def choose(
         [
             query_text(brief),
             budget,
-            over,
+            config.fit,
             config.style,
             config.full,
             config.priority,
@@ -108,6 +99,19 @@ def choose(
     else:
         ranked = seen.ranks
         progress.advance(len(brief.files))
+    counts = counting.told(segments, progress)
+    full = _full_tokens(brief, segments, counts, counting, config.style)
+    if unread and not (config.fit and sum(full.values()) - SLACK > budget):
+        # it may fit whole after all (the files' counts bound its total from below): every
+        # text is needed
+        assert read is not None, "unread files come with a way to read them"
+        texts = read([d.path for d in unread])
+        brief = replace(brief, files=tuple(texts.get(d.path, d) for d in brief.files))
+        segments = render(brief, config.style)
+        counts = counting.count(segments)
+        full = _full_tokens(brief, segments, counts, counting, config.style)
+        unread = []
+    over = config.fit and (sum(full.values()) - SLACK > budget if unread else sum(counts) > budget)
     if not over:
         if config.cache and seen is None:
             remember(root, key, Remembered(ranked, {}, 2))

@@ -1,7 +1,9 @@
 """The last rankings and fits of a repository, by everything that decides them: a warm build
 (nothing changed, same goal and budget) takes its files' ranks and levels from here instead of
 ranking and planning again. Keyed by the digests of every segment's text, the query, the budget,
-the settings that shape a fit and the code that makes it, so any change misses."""
+the settings that shape a fit and the code that makes it, so any change misses. One file a fit
+(a repository's folder keeps the KEPT last written): a miss costs one failed open, and a fit
+remembered writes its own entry only (not the others': 2.7 MB for Django's 16)."""
 
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ from briefpack.select.rank import Ranked
 from briefpack.tokens.store import cache_dir, write_atomic
 
 KEPT = 16  # fits remembered per repository
-VERSION = 1
+VERSION = 2  # 2: one file a fit
 
 
 @dataclass(frozen=True)
@@ -41,46 +43,45 @@ def fit_key(parts: Sequence[object], digests: Sequence[str]) -> str:
 
 
 def recall(root: Path, key: str) -> Remembered | None:
-    """The fit remembered under `key`, or None (also for a missing or corrupt cache)."""
-    entry = _read(_path(root)).get(key)
+    """The fit remembered under `key`, or None (also for a missing or corrupt entry)."""
+    entry = _read(_folder(root) / f"{key}.marshal")
     try:
-        ranks = [Ranked(p, int(r), float(s), tuple(w)) for p, r, s, w in entry["ranks"]]  # type: ignore[index]
-        said = tuple(str(n) for n in entry["notices"])  # type: ignore[index]
-        return Remembered(ranks, dict(entry["levels"]), int(entry["detail"]), said)  # type: ignore[index]
+        ranks = [Ranked(p, int(r), float(s), tuple(w)) for p, r, s, w in entry["ranks"]]
+        said = tuple(str(n) for n in entry["notices"])
+        return Remembered(ranks, dict(entry["levels"]), int(entry["detail"]), said)
     except (TypeError, KeyError, ValueError):
         return None
 
 
 def remember(root: Path, key: str, fit: Remembered) -> None:
-    """Keep this fit (and the KEPT - 1 most recent others)."""
-    path = _path(root)
-    entries = _read(path)
-    entries.pop(key, None)
-    entries[key] = {
+    """Keep this fit (and the KEPT - 1 most recently written others)."""
+    folder = _folder(root)
+    entry = {
         "ranks": [(r.path, r.rank, r.score, list(r.reasons)) for r in fit.ranks],
         "levels": dict(fit.levels),
         "detail": fit.detail,
         "notices": list(fit.notices),
     }
-    kept = dict(list(entries.items())[-KEPT:])
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, marshal.dumps(kept))
+        folder.mkdir(parents=True, exist_ok=True)
+        write_atomic(folder / f"{key}.marshal", marshal.dumps(entry))
+        kept = sorted(folder.glob("*.marshal"), key=lambda p: p.stat().st_mtime_ns)
+        for old in kept[:-KEPT]:
+            old.unlink(missing_ok=True)
     except (OSError, ValueError):
         pass  # an unwritable cache only costs time on the next run
 
 
-def _path(root: Path) -> Path:
+def _folder(root: Path) -> Path:
     key = hashlib.sha1(str(root).encode("utf-8", "surrogatepass")).hexdigest()[:16]
-    return cache_dir() / "fits" / f"{key}.marshal"
+    return cache_dir() / "fits" / key
 
 
-def _read(path: Path) -> dict[str, Any]:
+def _read(path: Path) -> Any:
     try:
-        data = marshal.loads(path.read_bytes())
+        return marshal.loads(path.read_bytes())
     except (OSError, ValueError, EOFError, TypeError):
-        return {}
-    return data if isinstance(data, dict) else {}
+        return None
 
 
 def _code() -> str:

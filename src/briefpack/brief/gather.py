@@ -14,12 +14,15 @@ import pathspec
 from briefpack.brief.config import Config, Settings
 from briefpack.brief.discover import Skip
 from briefpack.brief.gitcontext import git_changes
+from briefpack.brief.guard import guard_brief
 from briefpack.brief.memo import Memo, Read, StaleMemo
-from briefpack.brief.parts import Brief, Doc, Unread
+from briefpack.brief.parts import Brief, Doc, ReadTexts, Unread
 from briefpack.brief.read import SourceFile, read_files
 from briefpack.brief.schema import run_schema_commands
 from briefpack.brief.staged import Entry, read_staged
 from briefpack.errors import BriefpackError
+from briefpack.secrets.guard import ScanCache
+from briefpack.tokens.count import digest
 from briefpack.tokens.progress import SILENT, Progress
 
 
@@ -78,6 +81,37 @@ class Reader:
             raise StaleMemo(f"{skipped[0].path}: {skipped[0].reason}, not a text as remembered")
         self.reads |= {f.path: (self.entries[f.path].ident, f) for f in files}
         return files
+
+
+def unread_texts(
+    reader: Reader,
+    brief: Brief,
+    settings: Settings,
+    scans: ScanCache | None,
+    max_size: int | None,
+) -> ReadTexts | None:
+    """How `choose` reads unread files: from git, scanned and redacted as any other, and
+    checked against the digest the memo knew (StaleMemo if it differs)."""
+    known = {d.path: d.digest for d in brief.files if isinstance(d, Unread)}
+    if not known:
+        return None
+    config = settings.config
+
+    def read(paths: Sequence[str]) -> dict[str, Doc]:
+        files = tuple(Doc(f.path, f.text) for f in reader.texts(paths, max_size))
+        guarded, _ = guard_brief(
+            Brief(files=files),
+            mode=config.secrets,
+            allow_files=config.secrets_allow_files,
+            cache=scans,
+        )
+        docs = {d.path: d for d in guarded.files if isinstance(d, Doc)}
+        for path, doc in docs.items():
+            if digest(doc.text) != known[path]:
+                raise StaleMemo(f"{path}: its text is not the one the snapshot memo knew")
+        return docs
+
+    return read
 
 
 def gather(

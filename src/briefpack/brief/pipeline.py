@@ -13,9 +13,9 @@ from typing import Any
 from briefpack.brief.choose import Counting, choose
 from briefpack.brief.config import Settings, load_settings
 from briefpack.brief.discover import Skip, discover
-from briefpack.brief.gather import Reader, gather
+from briefpack.brief.gather import Reader, gather, unread_texts
 from briefpack.brief.guard import guard_brief
-from briefpack.brief.memo import Memo, Read, StaleMemo
+from briefpack.brief.memo import Memo, Read
 from briefpack.brief.parts import Brief, Doc, ReadTexts, Segment, Unread
 from briefpack.brief.presets import resolve_format
 from briefpack.brief.render import render, text_of
@@ -184,58 +184,29 @@ def assemble(
         root=root,
         reads=reader.reads,
         staged=staged,
-        texts=_unread_texts(reader, brief, settings, scans, max_size),
+        texts=unread_texts(reader, brief, settings, scans, max_size),
     )
 
 
-def _unread_texts(
-    reader: Reader,
-    brief: Brief,
-    settings: Settings,
-    scans: ScanCache | None,
-    max_size: int | None,
-) -> ReadTexts | None:
-    """How `choose` reads unread files: from git, scanned and redacted as any other, and
-    checked against the digest the memo knew (StaleMemo if it differs)."""
-    known = {d.path: d.digest for d in brief.files if isinstance(d, Unread)}
-    if not known:
-        return None
-    config = settings.config
-
-    def read(paths: Sequence[str]) -> dict[str, Doc]:
-        files = tuple(Doc(f.path, f.text) for f in reader.texts(paths, max_size))
-        guarded, _ = guard_brief(
-            Brief(files=files),
-            mode=config.secrets,
-            allow_files=config.secrets_allow_files,
-            cache=scans,
-        )
-        docs = {d.path: d for d in guarded.files if isinstance(d, Doc)}
-        for path, doc in docs.items():
-            if digest(doc.text) != known[path]:
-                raise StaleMemo(f"{path}: its text is not the one the snapshot memo knew")
-        return docs
-
-    return read
-
-
 def count(done: Assembled, progress: Progress = SILENT) -> Built:
-    """Count the assembled brief exactly (cached by content); rank its files; over budget,
-    step files down the ladder (`fit`, the default) until it fits."""
+    """Rank the assembled brief's files and count it exactly (cached by content); over
+    budget, step files down the ladder (`fit`, the default) until it fits."""
     config, model = done.settings.config, done.model
     brief, segments = done.brief, done.segments
     cache = TokenCache.for_root(done.root) if config.cache else None
     counter = TokenCounter(model.encoding, cache)
-    counts = _count(counter, segments, progress)
     budget = budget_for(model, config.effort, reserve=config.reserve, budget=config.budget)
     chosen = choose(
         done.root,
         brief,
         segments,
-        counts,
         config=config,
         budget=budget,
-        counting=Counting(lambda segs: _count(counter, segs), counter.key),
+        counting=Counting(
+            lambda segs: _count(counter, segs),
+            counter.key,
+            lambda segs, told: _count(counter, segs, told),
+        ),
         staged=done.staged,
         encoding=model.encoding,
         progress=progress,

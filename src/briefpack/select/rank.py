@@ -288,12 +288,14 @@ def _goal_free_scores(
     """Without a goal: files whose definitions many code files use, then files changed lately."""
     distinctive = _definers(paths, profiles)
     names = _term_names(distinctive)
-    used_by: Counter[int] = Counter()
+    used_by = [0] * len(paths)
     for user, prof in enumerate(profiles):
         if not is_code(paths[user]):
             continue  # a changelog or a doc naming things is not a use: edits there reshuffle
         for name in {names[t] for t in names.keys() & prof.terms.keys()}:
-            used_by.update(o for o in distinctive[name] if o != user)  # not its own use
+            for owner in distinctive[name]:
+                if owner != user:  # not its own use
+                    used_by[owner] += 1
     for i, path in enumerate(paths):
         central = math.log1p(used_by[i])
         lately = math.log1p(recent.get(path, 0))

@@ -16,8 +16,8 @@ Stage = Literal[
     "running schema commands",
     "scanning for secrets",
     "rendering",
-    "counting tokens",
     "ranking",
+    "counting tokens",
     "outlining",
     "fitting",
 ]
