@@ -7,8 +7,7 @@ The hook is installed with `briefpack hook install`; a first commit fills the ca
 run edits one file and commits it; medians of --runs are printed for a commit without the hook,
 with it, and the difference (the hook's time), with the snapshot's size. With --phases, as many
 more changes are snapshotted by bench/hook_phases.py, and the median start and end of each stage
-are printed (seconds from the process start), with the time inside its calls, and the
-hook process's CPU time.
+are printed (seconds from the process start), with the time and the CPU time inside its calls.
 Run: .venv/bin/python bench/hook.py [--files N | --repo PATH] [--runs N] [--phases]
 """
 
@@ -104,19 +103,20 @@ def hook_phases(repo: Path, env: dict[str, str], n: int, edited: str) -> dict[st
 
 
 def print_phases(runs: list[dict[str, list[float]]]) -> None:
-    print(f"stages of the hook, medians of {len(runs)} (seconds from the process start;")
-    print("  time inside the stage's calls, and how many; nested stages are indented):")
+    print(f"stages of the hook, medians of {len(runs)}: start -> end (seconds from the process")
+    print("  start), time inside the stage's calls (CPU time of the hook's process), calls;")
+    print("  nested stages are indented; `end`'s CPU time is the whole process's:")
     names = sorted(runs[0], key=lambda name: (runs[0][name][0], -runs[0][name][1]))
     ends: list[float] = []
     for name in names:
-        start, end, spent, calls = (
-            statistics.median(r[name][i] for r in runs if name in r) for i in range(4)
+        start, end, spent, calls, cpu = (
+            statistics.median(r[name][i] for r in runs if name in r) for i in range(5)
         )
         while ends and start >= ends[-1] - 1e-9:
             ends.pop()
         label = "  " * len(ends) + name
-        print(f"  {label:24} {start:6.3f} -> {end:6.3f}  {spent:6.3f} s  x{calls:g}")
-        if calls == 1 and name not in ("cpu", "end"):  # a stage called often holds no other
+        print(f"  {label:24} {start:6.3f} -> {end:6.3f}  {spent:6.3f} s ({cpu:5.3f})  x{calls:g}")
+        if calls == 1 and name != "end":  # a stage called often holds no other
             ends.append(end)
 
 

@@ -1,12 +1,12 @@
 """Where a hook's time goes: runs `snapshot --hook` as the lean entry point does, in the current
-folder, with each stage timed, and prints one JSON object: stage -> [start, end, seconds, calls]
-(start of its first call and end of its last, in seconds from the process start, imports
-included; the time inside all its calls; how many). Stages nest: `count` holds `choose`, which
-holds `rank_brief` and `fit`. `count segments` is every exact count of segments (digests, the
-token cache, then the child or this process); `child wait` is the time spent waiting on the
-tokenizer child (its load, then its counting). `cpu` is this process's CPU time (the child's is
-not in it): on a busy machine it moves less than the clock. `bench/hook.py --phases` runs it
-after each one-file change and prints the medians; on its own:
+folder, with each stage timed, and prints one JSON object: stage -> [start, end, seconds, calls,
+cpu] (start of its first call and end of its last, in seconds from the process start, imports
+included; the time inside all its calls; how many; this process's CPU time inside them, or for
+`end` in all: the child's is not in it, and on a busy machine it moves less than the clock).
+Stages nest: `count` holds `choose`, which holds `rank_brief` and `fit`. `count segments` is
+every exact count of segments (digests, the token cache, then the child or this process);
+`child wait` is the time spent waiting on the tokenizer child (its load, then its counting).
+`bench/hook.py --phases` runs it after each one-file change and prints the medians; on its own:
 `cd REPO && python /path/to/bench/hook_phases.py`.
 """
 
@@ -64,30 +64,34 @@ STAGES: list[tuple[Any, str, str]] = [
 def timed(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        begin = time.perf_counter() - START
+        begin, cpu = time.perf_counter() - START, time.process_time()
         try:
             return func(*args, **kwargs)
         finally:
             end = time.perf_counter() - START
-            first, _, spent, calls = TIMES.get(name, [begin, 0.0, 0.0, 0])
-            TIMES[name] = [first, end, spent + end - begin, calls + 1]
+            first, _, spent, calls, used = TIMES.get(name, [begin, 0.0, 0.0, 0, 0.0])
+            TIMES[name] = [
+                first,
+                end,
+                spent + end - begin,
+                calls + 1,
+                used + time.process_time() - cpu,
+            ]
 
     return wrapper
 
 
 def main() -> None:
-    TIMES["imports"] = [0.0, time.perf_counter() - START] * 2
-    TIMES["imports"][3] = 1
+    TIMES["imports"] = [0.0, time.perf_counter() - START, 0.0, 1, time.process_time()]
     for owner, attribute, name in STAGES:
         setattr(owner, attribute, timed(name, getattr(owner, attribute)))
     begin = time.perf_counter() - START
     hookrun._start_counter(Path())
     end = time.perf_counter() - START
-    TIMES["fork tokenizer child"] = [begin, end, end - begin, 1]
+    TIMES["fork tokenizer child"] = [begin, end, end - begin, 1, 0.0]
     hookrun.run_hook(Path(), dict)
     end = time.perf_counter() - START
-    TIMES["end"] = [end, end, 0.0, 1]
-    TIMES["cpu"] = [0.0, time.process_time(), time.process_time(), 1]
+    TIMES["end"] = [end, end, 0.0, 1, time.process_time()]
     sys.stdout.write(json.dumps(TIMES) + "\n")
 
 

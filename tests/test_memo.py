@@ -269,6 +269,8 @@ def test_a_random_walk_of_a_fitted_snapshot_matches_full_builds(
         budget = rng.choice([6000, 6000, 4000, 9000])
         snapshot(cli, fitted, "--budget", str(budget))
         assert_equal_to_a_full_build(cli, fitted, "--budget", str(budget))
+        if step % 4 == 3:  # and to one without any cache (profiles, centrality, fits)
+            assert_equal_to_a_full_build(cli, fitted, "--budget", str(budget), "--no-cache")
     snapshot(cli, fitted, "--budget", "400000")  # it all fits now: whole, every file read
     assert set(levels(fitted).values()) == {"full"}
     assert_equal_to_a_full_build(cli, fitted, "--budget", "400000")

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import importlib
 import marshal
+import random
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
 from briefpack.brief.render import tree
+from briefpack.select.central import CentralCache, centrality, owns_of, used_by
 from briefpack.select.kinds import kind_weight
 from briefpack.select.ladder import PinTooLarge, Plan, arrange, demote, plan
 from briefpack.select.outline import outline
-from briefpack.select.profile import CACHE_VERSION, ProfileCache, profile
+from briefpack.select.profile import CACHE_VERSION, Profile, ProfileCache, profile
 from briefpack.select.rank import Query, rank_files
 from briefpack.select.terms import parts, stemmed, term_counts
 
@@ -319,3 +323,80 @@ def test_a_file_using_its_own_names_is_not_central() -> None:
         **{f"v{i}.py": "from core import CustomerAccount\nX = CustomerAccount\n" for i in range(5)},
     }
     assert ranks(files)[0] == "core.py"
+
+
+def test_centrality_kept_from_build_to_build_is_the_same_as_made_afresh(tmp_path: Path) -> None:
+    """A random history of edits, new names, renames and removals: centrality from the
+    cache (asking only for the profiles it needs) equals centrality from every profile."""
+    rng = random.Random(11)
+    words = [
+        f"{w}_{i}" for w in ("parse_token", "render_row", "LoadBalancer", "cache") for i in range(6)
+    ]
+    words += ["ranked", "rankers", "shared_name", "Shared_Name"]  # stems and case collisions
+
+    def text() -> str:
+        defs = rng.sample(words, rng.randint(0, 4))
+        uses = rng.sample(words, rng.randint(0, 6))
+        return "".join(
+            f"def {d}():\n    return {u}()\n" for d, u in zip(defs, uses + defs, strict=False)
+        )
+
+    files = {f"pkg/m{i}.py": text() for i in range(12)} | {"docs/guide.md": "uses ranked\n"}
+    cache = CentralCache.for_root(tmp_path)
+    for _ in range(25):
+        path = rng.choice(sorted(files))
+        files[path if rng.random() < 0.7 else f"pkg/n{rng.randint(0, 30)}.py"] = text()
+        if rng.random() < 0.2 and len(files) > 4:
+            del files[rng.choice(sorted(files))]
+        paths = sorted(files)
+        found = [profile(files[p], code=p.endswith(".py")) for p in paths]
+        asked: list[int] = []
+
+        def profiles_of(
+            indexes: Sequence[int], found: list[Profile] = found, asked: list[int] = asked
+        ) -> list[Profile]:
+            asked.extend(indexes)
+            return [found[i] for i in indexes]
+
+        keys = [str(hash(files[p])) for p in paths]
+        afresh = used_by(
+            paths,
+            [owns_of(p, f) for p, f in zip(paths, found, strict=True)],
+            [f.terms.keys() for f in found],
+        )
+        assert centrality(paths, keys, profiles_of, cache) == afresh
+        cache.save()
+        cache = CentralCache.for_root(tmp_path)
+    assert cache.parts and len(asked) < len(files)  # the last build did not ask for them all
+
+
+def test_a_corrupt_centrality_cache_counts_as_empty(tmp_path: Path) -> None:
+    cache = CentralCache.for_root(tmp_path)
+    assert cache.path is not None
+    for junk in (b"", b"\x00garbage", marshal.dumps(("old", {})), marshal.dumps([1])):
+        cache.path.parent.mkdir(parents=True, exist_ok=True)
+        cache.path.write_bytes(junk)
+        assert CentralCache.for_root(tmp_path).parts == {}
+
+
+def test_profiles_made_later_go_to_a_journal_read_with_the_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    profile_module = importlib.import_module("briefpack.select.profile")  # not the function
+    first = ProfileCache.for_root(tmp_path)
+    alpha = first.profile("def alpha_one(): ...\n")
+    first.save()
+    assert first.path is not None
+    journal, written = first.path.with_suffix(".journal"), first.path.stat().st_mtime_ns
+    later = ProfileCache.for_root(tmp_path)
+    beta = later.made_now("b.py", "def beta_two(): ...\n")  # the cache file is not read
+    assert later.loaded is None
+    later.save()
+    assert first.path.stat().st_mtime_ns == written and journal.exists()  # nor rewritten
+    again = ProfileCache.for_root(tmp_path)
+    assert again.profile("def alpha_one(): ...\n") == alpha
+    assert again.profile("def beta_two(): ...\n") == beta and not again.dirty
+    monkeypatch.setattr(profile_module, "JOURNAL", 1)
+    again.made_now("c.py", "def gamma_three(): ...\n")
+    again.save()  # the journal would hold two: merged into the cache file
+    assert not journal.exists() and len(ProfileCache.for_root(tmp_path).entries) == 3

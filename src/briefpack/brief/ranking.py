@@ -14,8 +14,10 @@ from briefpack.brief.config import Config, find_git_root
 from briefpack.brief.parts import Brief, Doc, ReadTexts, Unread
 from briefpack.errors import BriefpackError
 from briefpack.git import run_git, split_z
-from briefpack.select.profile import Profile, ProfileCache, profiles
+from briefpack.select.central import CentralCache, centrality
+from briefpack.select.profile import Profile, ProfileCache, profile_key, profiles
 from briefpack.select.rank import CO_CHANGE_MAX_FILES, Query, Ranked, rank_files
+from briefpack.tokens.count import digest
 from briefpack.tokens.progress import SILENT, Progress
 
 RECENT_COMMITS = 300  # how far back "changed lately" looks, for a goal-free ranking
@@ -39,10 +41,6 @@ def rank_brief(
     paths = [d.path for d in brief.files]
     if not paths:
         return []
-    cache = ProfileCache.for_root(root) if config.cache else None
-    found = _profiles(brief.files, cache, read, progress)
-    if cache is not None:
-        cache.save()
     text = query_text(brief)
     query = Query(
         text=text,
@@ -51,7 +49,40 @@ def rank_brief(
         recent=recent,
         history=history,
     )
-    return rank_files(paths, found, query)
+    cache = ProfileCache.for_root(root) if config.cache else None
+    if text.strip() or cache is None:
+        found = _profiles(brief.files, cache, read, progress)
+        ranked = rank_files(paths, found, query)
+    else:  # without a goal, centrality kept from the last build: the changed files' profiles
+        ranked = rank_files(paths, [], query, used=_centrality(root, brief.files, cache, read))
+        progress.advance(len(paths))
+    if cache is not None:
+        cache.save()
+    return ranked
+
+
+FEW = 64  # changed files whose profiles are made, not looked up (see ProfileCache.made_now)
+
+
+def _centrality(
+    root: Path, files: Sequence[Doc | Unread], cache: ProfileCache, read: ReadTexts | None
+) -> list[int]:
+    """Each file's centrality (select/central.py), asking for profiles only where needed."""
+
+    def profiles_of(indexes: Sequence[int]) -> list[Profile]:
+        asked = [files[i] for i in indexes]
+        docs = [d for d in asked if isinstance(d, Doc)]
+        if len(asked) <= FEW and len(docs) == len(asked):
+            return [cache.made_now(d.path, d.text) for d in docs]
+        return _profiles(asked, cache, read)
+
+    keys = [
+        profile_key(d.path, d.digest if isinstance(d, Unread) else digest(d.text)) for d in files
+    ]
+    kept = CentralCache.for_root(root)
+    used = centrality([d.path for d in files], keys, profiles_of, kept)
+    kept.save()
+    return used
 
 
 def _profiles(

@@ -25,6 +25,7 @@ from briefpack.tokens.store import cache_dir, write_atomic
 
 CACHE_VERSION = 2
 _MAX_ENTRIES = 200_000
+JOURNAL = 2048  # entries a cache's journal holds before they are merged into its file
 
 # Definitions in most languages: `def name`, `class Name`, `function name`, `fn name`,
 # `interface Name`, `type Name =`, `export const name`; then top-level `NAME =` (two simple
@@ -65,50 +66,80 @@ def profile(text: str, *, code: bool = True) -> Profile:
 @dataclass
 class DigestCache:
     """Values by a text's digest, in one marshal file per repository and kind (marshal: the
-    fastest format the standard library reads, for the megabytes read at every build)."""
+    fastest format the standard library reads, for the megabytes read at every build), read
+    when first asked. What a run makes is kept in a journal beside it, read with it, until the
+    journal holds JOURNAL entries: a commit that makes one profile writes one, not 6 MB."""
 
     path: Path | None
-    entries: dict[str, Any] = field(default_factory=dict)
+    loaded: dict[str, Any] | None = None  # the entries, once read (None: not yet)
+    made: dict[str, Any] = field(default_factory=dict)  # what this run made, to be written
     used: set[str] = field(default_factory=set)
-    dirty: bool = False
 
     KIND: ClassVar[str] = "digests"  # the cache's folder
 
     @classmethod
     def for_root(cls, root: Path) -> Self:
-        """This kind's cache of the repository at `root`, outside the work tree; entries that
-        are not well formed are left out."""
+        """This kind's cache of the repository at `root`, outside the work tree."""
         key = hashlib.sha1(str(root).encode("utf-8", "surrogatepass")).hexdigest()[:16]
-        path = cache_dir() / cls.KIND / f"{key}.marshal"
-        return cls(path=path, entries={k: v for k, v in _read(path).items() if cls.valid(v)})
+        return cls(path=cache_dir() / cls.KIND / f"{key}.marshal")
 
     @staticmethod
     def valid(value: object) -> bool:
         """Whether a value read back is well formed."""
         return value is not None
 
+    @property
+    def entries(self) -> dict[str, Any]:
+        """Every entry (read now, the first time): well-formed ones, the journal's last."""
+        if self.loaded is None:
+            read = _read(self.path) | _read(self._journal()) if self.path else {}
+            self.loaded = {k: v for k, v in read.items() if self.valid(v)} | self.made
+        return self.loaded
+
+    @property
+    def dirty(self) -> bool:
+        """Whether this run made something to write."""
+        return bool(self.made)
+
     def get(self, key: str, make: Callable[[], Any]) -> Any:
         """The value under `key`, from the cache or made now."""
         self.used.add(key)
         held = self.entries.get(key)
         if held is None:
-            held = self.entries[key] = make()
-            self.dirty = True
+            held = self.put(key, make())
         return held
 
+    def put(self, key: str, value: Any) -> Any:
+        """Keep `value` under `key` (made now, without looking it up); return it."""
+        self.used.add(key)
+        self.made[key] = value
+        if self.loaded is not None:
+            self.loaded[key] = value
+        return value
+
     def save(self) -> None:
-        """Write the cache back, keeping only what this run used once it grows too large."""
-        if self.path is None or not self.dirty:
+        """Write what was made: to the journal while it is small, else merged into the cache
+        file (keeping only what this run used once it grows too large)."""
+        if self.path is None or not self.made:
             return
-        entries = self.entries
-        if len(entries) > _MAX_ENTRIES:
-            entries = {k: v for k, v in entries.items() if k in self.used}
+        journal = _read(self._journal())
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            write_atomic(self.path, marshal.dumps((_version(), entries)))
+            if len(journal) + len(self.made) <= JOURNAL and self.path.exists():
+                write_atomic(self._journal(), marshal.dumps((_version(), journal | self.made)))
+            else:
+                entries = self.entries
+                if len(entries) > _MAX_ENTRIES:
+                    entries = {k: v for k, v in entries.items() if k in self.used}
+                write_atomic(self.path, marshal.dumps((_version(), entries)))
+                self._journal().unlink(missing_ok=True)
         except (OSError, ValueError):
             pass  # an unwritable cache only costs time on the next run
-        self.dirty = False
+        self.made = {}
+
+    def _journal(self) -> Path:
+        assert self.path is not None
+        return self.path.with_suffix(".journal")
 
 
 class ProfileCache(DigestCache):
@@ -126,12 +157,20 @@ class ProfileCache(DigestCache):
         made = self.get(_key(text, code), lambda: _flat(profile(text, code=code)))
         return Profile(*made)
 
+    def made_now(self, path: str, text: str) -> Profile:
+        """The profile of a file's new text, as `profiles` gives it, made and kept without
+        reading the cache (a changed file's text is seldom there, and looking reads it all)."""
+        if kind_weight(path) <= CONTENT_WEIGHT:
+            return EMPTY
+        code = is_code(path)
+        return Profile(*self.put(_key(text, code), _flat(profile(text, code=code))))
+
     def held(self, path: str, text_digest: str) -> Profile | None:
         """The profile of a file known by its text's digest only (`digest`), as `profiles`
         would give it; None when the cache lacks it."""
         if kind_weight(path) <= CONTENT_WEIGHT:
             return EMPTY
-        key = f"{int(is_code(path))}{text_digest}"
+        key = profile_key(path, text_digest)
         made = self.entries.get(key)
         if made is None:
             return None
@@ -211,8 +250,7 @@ def _profile_ahead(
         return 0  # a worker died: profiled here, one by one, as they are asked for
     for batch, made in zip(batches, done, strict=True):
         for (path, text), flat in zip(batch, made, strict=True):
-            cache.entries[_key(text, is_code(path))] = flat
-    cache.dirty = True
+            cache.put(_key(text, is_code(path)), flat)
     return len(todo)
 
 
@@ -224,6 +262,11 @@ def _profile_batch(
 
 def _key(text: str, code: bool) -> str:
     return f"{int(code)}{digest(text)}"
+
+
+def profile_key(path: str, text_digest: str) -> str:
+    """What a file's profile is kept under: whether it is code, and its text's digest."""
+    return f"{int(is_code(path))}{text_digest}"
 
 
 def _flat(made: Profile) -> tuple[int, dict[str, int], tuple[str, ...]]:

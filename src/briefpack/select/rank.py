@@ -22,9 +22,11 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from briefpack.select.kinds import is_code, kind, kind_weight
+from briefpack.select import central
+from briefpack.select.central import owns_of
+from briefpack.select.kinds import kind, kind_weight
 from briefpack.select.profile import Profile
-from briefpack.select.terms import path_terms, stemmed, term_counts
+from briefpack.select.terms import path_terms, term_counts
 
 K1, B = 1.2, 0.75
 PATH_WEIGHT = 2.5  # a goal's word in a file's path says more than the same word in its text
@@ -57,15 +59,25 @@ class Query:
     history: Sequence[frozenset[str]] = ()  # the files of each recent commit, for co-change
 
 
-def rank_files(paths: Sequence[str], profiles: Sequence[Profile], query: Query) -> list[Ranked]:
-    """Every path with its rank, best first (ties keep path order)."""
+def rank_files(
+    paths: Sequence[str],
+    profiles: Sequence[Profile],
+    query: Query,
+    *,
+    used: Sequence[int] | None = None,
+) -> list[Ranked]:
+    """Every path with its rank, best first (ties keep path order). Without a goal, `used`:
+    each file's centrality, when kept by central.py (else made from `profiles`)."""
     scores: dict[str, float] = {}
     reasons: dict[str, list[str]] = defaultdict(list)
     goal = bool(query.text.strip())
     if goal:
         _goal_scores(paths, profiles, query.text, scores, reasons)
     else:
-        _goal_free_scores(paths, profiles, query.recent or {}, scores, reasons)
+        if used is None:
+            owns = [owns_of(p, prof) for p, prof in zip(paths, profiles, strict=True)]
+            used = central.used_by(paths, owns, [prof.terms.keys() for prof in profiles])
+        _goal_free_scores(paths, used, query.recent or {}, scores, reasons)
     for path in query.changed:
         if path in scores:
             scores[path] += 1000.0
@@ -222,8 +234,8 @@ def _spread(
     if not seeded:
         return
     seeds, seed_score = [i for i, _ in seeded], dict(seeded)
-    definers = _definers(paths, profiles)
-    names = _term_names(definers)  # term -> the defined name it stands for
+    definers = central.definers([owns_of(p, prof) for p, prof in zip(paths, profiles, strict=True)])
+    names = central.term_names(definers)  # term -> the defined name it stands for
     bonus: dict[int, float] = defaultdict(float)
     why: dict[int, str] = {}
     owned = {s: {d.lower() for d in profiles[s].defines} & definers.keys() for s in seeds}
@@ -244,18 +256,6 @@ def _spread(
         reasons[paths[i]].append(why[i])
 
 
-def _definers(paths: Sequence[str], profiles: Sequence[Profile]) -> dict[str, list[int]]:
-    """Defined name (lower-cased, distinctive: over 5 characters, defined by at most three
-    code files) -> the code files defining it."""
-    owners: dict[str, list[int]] = defaultdict(list)
-    for i, (path, prof) in enumerate(zip(paths, profiles, strict=True)):
-        if is_code(path) and kind_weight(path) >= 1.0:
-            for name in prof.defines:
-                if len(name) > 5:
-                    owners[name.lower()].append(i)
-    return {name: found for name, found in owners.items() if len(found) <= 3}
-
-
 def _users(profiles: Sequence[Profile], owned: Mapping[int, set[str]]) -> dict[int, set[int]]:
     """For each seed, the files whose terms hold a name it defines (one pass over the files)."""
     by_name: dict[str, list[int]] = defaultdict(list)
@@ -271,36 +271,20 @@ def _users(profiles: Sequence[Profile], owned: Mapping[int, set[str]]) -> dict[i
     return users
 
 
-def _term_names(definers: Mapping[str, list[int]]) -> dict[str, str]:
-    """The terms under which a file's profile holds each defined name: the name, lower-cased,
-    and (a one-word name is stemmed in profiles) its stem."""
-    found = {stemmed(name): name for name in definers}
-    return found | {name: name for name in definers}
-
-
 def _goal_free_scores(
     paths: Sequence[str],
-    profiles: Sequence[Profile],
+    used: Sequence[int],
     recent: Mapping[str, int],
     scores: dict[str, float],
     reasons: dict[str, list[str]],
 ) -> None:
-    """Without a goal: files whose definitions many code files use, then files changed lately."""
-    distinctive = _definers(paths, profiles)
-    names = _term_names(distinctive)
-    used_by = [0] * len(paths)
-    for user, prof in enumerate(profiles):
-        if not is_code(paths[user]):
-            continue  # a changelog or a doc naming things is not a use: edits there reshuffle
-        for name in {names[t] for t in names.keys() & prof.terms.keys()}:
-            for owner in distinctive[name]:
-                if owner != user:  # not its own use
-                    used_by[owner] += 1
+    """Without a goal: files whose definitions many code files use (`used`, see central.py),
+    then files changed lately."""
     for i, path in enumerate(paths):
-        central = math.log1p(used_by[i])
+        central = math.log1p(used[i])
         lately = math.log1p(recent.get(path, 0))
         scores[path] = central + 0.5 * lately
-        if used_by[i]:
-            reasons[path].append(f"central (its names used {used_by[i]} times)")
+        if used[i]:
+            reasons[path].append(f"central (its names used {used[i]} times)")
         if lately:
             reasons[path].append(f"recent ({recent[path]} commits)")
