@@ -89,6 +89,8 @@ def tree(paths: Sequence[str], path_only: Mapping[str, int] | None = None, detai
 
 def display_path(path: str) -> str:
     """`path` printable on one line: control characters and undecodable bytes escaped."""
+    if path.isascii() and path.isprintable():
+        return path  # most are, and the tree shows every path
     raw = path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
     return raw.translate(_CONTROL)
 

@@ -43,7 +43,10 @@ def tree(
         node.tokens += tokens
         node.carried |= carried
         for part in shown(path).split("/"):
-            node = node.children.setdefault(part, _Node())
+            child = node.children.get(part)
+            if child is None:  # (not setdefault: a node made for each part of each path)
+                child = node.children[part] = _Node()
+            node = child
             node.files += 1
             node.tokens += tokens
             node.carried |= carried
