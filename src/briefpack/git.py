@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from briefpack.errors import BriefpackError
@@ -63,6 +63,29 @@ def run_git_full(
         first = detail[0] if detail else f"exit {proc.returncode}"
         raise GitError(f"git {args[0]} failed: {first}")
     return proc.stdout, proc.stderr
+
+
+def run_git_meanwhile(cwd: Path, *args: str, meanwhile: Callable[[], object]) -> None:
+    """Run `git <args>` in `cwd` (output discarded) and `meanwhile()` here while it works; a
+    failure of git's is a GitError naming the command, once `meanwhile` is done."""
+    try:
+        proc = subprocess.Popen(
+            ["git", *args],
+            cwd=cwd,
+            env=_env(),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+    except FileNotFoundError:
+        raise _missing() from None
+    try:
+        meanwhile()
+    finally:
+        _, said = proc.communicate()
+    if proc.returncode != 0:
+        detail = said.decode("utf-8", "replace").strip().splitlines()
+        raise GitError(f"git {args[0]} failed: {detail[0] if detail else proc.returncode}")
 
 
 def split_z(output: bytes) -> list[str]:

@@ -122,11 +122,18 @@ def _take(
             return Outcome(built, snap, changed=False)
         fitted_now = _fitted_now(built, snap.manifest_path)
         changed = write_snapshot(snap, early)
-        if memo is not None:  # while git may still be storing the context
-            remember(memo, built, snap, written.sizes)
-        if stage:
+        sizes = written.sizes
+
+        def keep_memo() -> None:
+            if memo is not None:
+                remember(memo, built, snap, sizes)
+
+        if stage:  # the memo is saved while git stores the context
             fitted = any(level != "full" for level in built.levels.values())
-            stage_snapshot([*snap.paths(), *_state_ignore(snap, top)], root, early, fitted)
+            paths = [*snap.paths(), *_state_ignore(snap, top)]
+            stage_snapshot(paths, root, early, fitted, keep_memo)
+        else:
+            keep_memo()
     except BaseException:
         if early is not None:
             early.undo()

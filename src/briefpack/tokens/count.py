@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from briefpack.tokens.encodings import load_encoding
 from briefpack.tokens.progress import SILENT, Progress
 from briefpack.tokens.store import cache_dir, write_atomic
 from briefpack.tokens.threads import Counting
@@ -146,6 +145,8 @@ class TokenCounter:
 
     def _load(self) -> tiktoken.Encoding:
         if self._encoding is None:
+            from briefpack.tokens.encodings import load_encoding  # (tempfile, gzip: ~10 ms)
+
             self._encoding = load_encoding(self.encoding_name)
         return self._encoding
 
