@@ -507,12 +507,15 @@ def test_detect_secrets_loads_without_its_network_client() -> None:
         "    print('refused:', exc)\n"
         "import requests\n"
         "print('real:', callable(requests.get))\n"
+        "assert 'detect_secrets.core.secrets_collection' not in sys.modules\n"  # nor its scanner
+        "from detect_secrets import SecretsCollection\n"
+        "print('collection:', SecretsCollection.__name__)\n"
     )
     out = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
     ).stdout
     assert "refused: briefpack never verifies secrets over the network" in out
-    assert "real: True" in out
+    assert "real: True" in out and "collection: SecretsCollection" in out
 
 
 def test_one_summary_line_a_listing_and_escaped_paths(

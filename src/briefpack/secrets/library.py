@@ -4,6 +4,7 @@ tokens (its keyword detector is replaced by our ASSIGNMENT rule, which shows the
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import re
 import sys
 import types
@@ -24,8 +25,23 @@ class NoNetwork(types.ModuleType):
         raise RuntimeError(f"briefpack never verifies secrets over the network (requests.{name})")
 
 
+class Package(types.ModuleType):
+    """Stands in for detect-secrets' package module, without running its `__init__`: that only
+    re-exports SecretsCollection, and loads the whole scanner behind it to do so (multiprocessing,
+    pickle, socket: ~25 ms at every commit). The plugins briefpack uses are its
+    submodules; SecretsCollection is still there for whoever asks for it."""
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "SecretsCollection":
+            from detect_secrets.core.secrets_collection import SecretsCollection
+
+            return SecretsCollection
+        raise AttributeError(name)
+
+
 @contextmanager
 def _without_network_client() -> Iterator[None]:
+    _package_stand_in()
     if "requests" in sys.modules:  # someone already loaded the real one: use it, never call it
         yield
         return
@@ -34,6 +50,16 @@ def _without_network_client() -> Iterator[None]:
         yield
     finally:
         del sys.modules["requests"]  # a later `import requests` elsewhere gets the real one
+
+
+def _package_stand_in() -> None:
+    spec = importlib.util.find_spec("detect_secrets")
+    if "detect_secrets" in sys.modules or spec is None or not spec.submodule_search_locations:
+        return  # loaded already, or missing: importing it says so
+    package = Package("detect_secrets")
+    package.__path__ = list(spec.submodule_search_locations)
+    package.__spec__, package.__file__, package.__package__ = spec, spec.origin, "detect_secrets"
+    sys.modules["detect_secrets"] = package
 
 
 @cache
