@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import stat
 import subprocess
 import sys
@@ -626,3 +627,36 @@ def test_snapshot_fit_flags_win_over_the_config(repo: Path, cli: CLI) -> None:
     assert cli(["snapshot"], cwd=repo).exit_code == 0
     fitted = json.loads((repo / MANIFEST).read_text())
     assert {f["level"] for f in fitted["files"]} != {"full"}
+
+
+def test_a_one_file_commit_asks_git_for_that_blob_only(
+    repo: Path, cli: CLI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 20's cost: a fitted snapshot's files left as outlines or paths are not read again
+    at the next commit (the memo knows their digests and counts); nor is anything it carries
+    unchanged. A `git` in git's exec path logs each blob the hook asks `cat-file` for."""
+    many_modules(repo)
+    (repo / ".briefpack.toml").write_text("snapshot_budget = 6000\n")
+    git(repo, "add", "-A")
+    assert commit(repo, "-m", "first").returncode == 0
+    levels = {f["path"]: f["level"] for f in json.loads(at_head(repo, MANIFEST))["files"]}
+    assert list(levels.values()).count("path") > 20
+    # git puts its exec path first on a hook's PATH: a `git` there logs what cat-file is asked
+    real = subprocess.run(["git", "--exec-path"], capture_output=True, text=True, check=True)
+    wrapper, log = tmp_path / "exec-path", tmp_path / "cat-file.log"
+    wrapper.mkdir()
+    (wrapper / "git").write_text(
+        f"#!/bin/sh\nexport GIT_EXEC_PATH={real.stdout.strip()}\n"
+        f'if [ "$1" = cat-file ]; then tee -a {log} | exec {shutil.which("git")} "$@"; fi\n'
+        f'exec {shutil.which("git")} "$@"\n'
+    )
+    (wrapper / "git").chmod(0o755)
+    monkeypatch.setenv("GIT_EXEC_PATH", str(wrapper))
+    edited = next(p for p, level in levels.items() if level == "path")
+    (repo / edited).write_text((repo / edited).read_text().replace("step_5 =", "step_five ="))
+    git(repo, "add", edited)
+    done = commit(repo, "-m", "one file")
+    assert done.returncode == 0 and "warning" not in done.stderr, done.stderr
+    asked = log.read_text().split() if log.exists() else []
+    assert asked == [git(repo, "rev-parse", f":{edited}").strip()]
+    assert cli(["snapshot", "--check"], cwd=repo).exit_code == 0
