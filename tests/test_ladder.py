@@ -160,8 +160,11 @@ def test_a_remembered_fit_gives_the_same_brief_and_survives_corruption(
     fits = list((cache_dir() / "fits").glob("*/*.marshal"))
     assert len(fits) == 1
     assert cli(args, cwd=shop).stdout == cold  # remembered: the same levels, the same text
+    before = fits[0].parent.with_suffix(".marshal")  # where all fits were kept in one file
+    before.write_bytes(b"old")
     other = cli(["build", "--stdout", "-g", "Cart checkout", "--budget", "3000"], cwd=shop).stdout
     assert other != cold  # another goal is another fit
+    assert not before.exists()  # gone once a fit is kept the new way
     fits[0].write_bytes(b"\x00not marshal")
     assert cli(args, cwd=shop).stdout == cold
     assert cli([*args, "--no-cache"], cwd=shop).stdout == cold

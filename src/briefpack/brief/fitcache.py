@@ -66,7 +66,7 @@ def remember(root: Path, key: str, fit: Remembered) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         write_atomic(folder / f"{key}.marshal", marshal.dumps(entry))
         kept = sorted(folder.glob("*.marshal"), key=lambda p: p.stat().st_mtime_ns)
-        for old in kept[:-KEPT]:
+        for old in [*kept[:-KEPT], folder.with_suffix(".marshal")]:  # (version 1: one file)
             old.unlink(missing_ok=True)
     except (OSError, ValueError):
         pass  # an unwritable cache only costs time on the next run
