@@ -141,6 +141,27 @@ def test_a_snapshot_reports_reading_what_is_staged(tmp_path: Path) -> None:
         assert all(t.done == t.total for t in recorder.told if t.total is not None)
 
 
+def test_a_fitted_snapshot_reports_files_left_unread(tmp_path: Path) -> None:
+    """After a one-file change, the files the memo knows without their text (parts.Unread) are
+    still read, scanned and ranked as far as progress is told: every stage reaches its total."""
+    from briefpack.brief.parts import Unread
+    from briefpack.snapshot.take import take_snapshot
+
+    repo = generated(tmp_path / "repo", config="snapshot_budget = 20000\n")
+    take_snapshot(repo, {}, check=False)
+    with (repo / "pkg1/mod7.py").open("a") as f:
+        f.write("CHANGED = 1\n")
+    git(repo, "add", "pkg1/mod7.py")
+    recorder = Recorder()
+    outcome = take_snapshot(repo, {}, check=False, progress=recorder)
+    unread = [p for p, (_, read) in outcome.built.reads.items() if isinstance(read, Unread)]
+    assert len(unread) > FILES // 2  # most files are outlines or paths, left unread
+    assert recorder.of("reading").done == FILES + 1
+    assert recorder.of("scanning for secrets").done == recorder.of("scanning for secrets").total
+    assert recorder.of("ranking").done == recorder.of("ranking").total == FILES + 1
+    assert all(t.done == t.total for t in recorder.told if t.total is not None)
+
+
 # On a terminal: the real CLI, its stderr on a pseudo-terminal, its stdout in a file.
 
 ESCAPE = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]")
