@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from briefpack.errors import BriefpackError
@@ -61,7 +61,7 @@ def run_git_full(
     if proc.returncode != 0:
         detail = proc.stderr.decode("utf-8", "replace").strip().splitlines()
         first = detail[0] if detail else f"exit {proc.returncode}"
-        raise GitError(f"git {args[0]} failed: {first}")
+        raise GitError(f"git {_verb(args)} failed: {first}")
     return proc.stdout, proc.stderr
 
 
@@ -85,9 +85,17 @@ def run_git_meanwhile(cwd: Path, *args: str, meanwhile: Callable[[], object]) ->
         _, said = proc.communicate()
     if proc.returncode != 0:
         detail = said.decode("utf-8", "replace").strip().splitlines()
-        raise GitError(f"git {args[0]} failed: {detail[0] if detail else proc.returncode}")
+        raise GitError(f"git {_verb(args)} failed: {detail[0] if detail else proc.returncode}")
 
 
 def split_z(output: bytes) -> list[str]:
     """NUL-separated git output as paths (undecodable bytes kept via surrogateescape)."""
     return [os.fsdecode(item) for item in output.split(b"\0") if item]
+
+
+def _verb(args: Sequence[str]) -> str:
+    """The command's name, past any `-c key=value` before it (`git -c x=1 add` -> `add`)."""
+    rest = list(args)
+    while len(rest) > 1 and rest[0] == "-c":
+        rest = rest[2:]
+    return rest[0] if rest else "?"
