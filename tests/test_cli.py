@@ -480,3 +480,18 @@ def test_a_subfolder_keeps_the_repositorys_notes_and_schema(cli: CLI, git_repo: 
     assert "matches no note" not in chosen.stderr and "A tender" in chosen.stdout
     why = cli(["ls", "--why", "../notes/lingo.md"], cwd=git_repo / "svc")
     assert why.stdout.startswith("../notes/lingo.md: included in notes")
+
+
+def test_a_brief_is_written_piece_by_piece_never_joined(tmp_path: Path) -> None:
+    """A large brief's segments go out one after the other (joined, Django's would be held
+    twice over, and once more encoded); the bytes are the same."""
+    import io
+
+    from briefpack.brief import emit
+
+    pieces = ["# Goal\n\nFix it\n\n", "## café.py\n\n```python\nx = '😀'\n```\n"]
+    emit.to_file(tmp_path / "b.md", pieces)
+    assert (tmp_path / "b.md").read_bytes() == "".join(pieces).encode()
+    out = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
+    emit.to_stdout(pieces, out)
+    assert out.buffer.getvalue() == "".join(pieces).encode()  # type: ignore[attr-defined]

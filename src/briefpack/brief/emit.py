@@ -6,7 +6,7 @@ import base64
 import contextlib
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, TextIO
@@ -30,27 +30,34 @@ class Delivery:
     too_big_for_osc52: bool = False  # there was a terminal, but the brief is over OSC52_MAX
 
 
-def to_file(path: Path, text: str) -> Delivery:
-    """Write atomically: an interrupted run leaves the old file or none, never half a brief."""
+def to_file(path: Path, text: str | Sequence[str]) -> Delivery:
+    """Write atomically: an interrupted run leaves the old file or none, never half a brief.
+    `text`, or its pieces (a brief's segments: never joined, so a large brief is not held
+    twice)."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, text.encode("utf-8"))
+        write_atomic(path, (piece.encode("utf-8") for piece in _pieces(text)))
     except OSError as exc:
         raise BriefpackError(f"cannot write {path}: {exc.strerror}") from None
     return Delivery("file", path)
 
 
-def to_stdout(text: str, stream: TextIO | None = None) -> Delivery:
-    """Write the raw text (never through Rich, which would read `[...]` as markup)."""
+def to_stdout(text: str | Sequence[str], stream: TextIO | None = None) -> Delivery:
+    """Write the raw text, or its pieces in order (never through Rich, which would read `[...]`
+    as markup)."""
     out = stream or sys.stdout
     buffer = getattr(out, "buffer", None)
-    if buffer is not None:
-        buffer.write(text.encode("utf-8"))
-        buffer.flush()
-    else:
-        out.write(text)
-        out.flush()
+    for piece in _pieces(text):
+        if buffer is not None:
+            buffer.write(piece.encode("utf-8"))
+        else:
+            out.write(piece)
+    (buffer or out).flush()
     return Delivery("stdout")
+
+
+def _pieces(text: str | Sequence[str]) -> Sequence[str]:
+    return [text] if isinstance(text, str) else text
 
 
 def to_clipboard(text: str, *, root: Path, terminal: TextIO | None) -> Delivery:

@@ -110,9 +110,9 @@ def build_command(
     err.print(report.budget_line(built))
     check_budget(built)
     if output is not None:
-        delivery = emit.to_file(output, built.text)
+        delivery = emit.to_file(output, [s.text for s in built.segments])
     elif stdout or (not copy and not sys.stdout.isatty()):
-        delivery = emit.to_stdout(built.text)
+        delivery = emit.to_stdout([s.text for s in built.segments])
     else:
         terminal = sys.stderr if sys.stderr.isatty() else None
         delivery = emit.to_clipboard(built.text, root=built.settings.root, terminal=terminal)
