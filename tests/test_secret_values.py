@@ -294,3 +294,9 @@ def test_a_call_is_code_and_a_bracket_in_a_password_is_not() -> None:
     for code in ("slice[SupportsIndex", "ctx.args[0][0].value", "Callable[[str"):
         assert not looks_secret(code, quoted=False)
     assert not a_name("kXqBzRtYwPmLnVcDaHsJ")
+
+
+def test_an_escape_closing_a_string_is_not_part_of_a_bare_value() -> None:
+    """`"password = user.password\\n"` inside a test's string: the value is `user.password`."""
+    assert not looks_secret("user.password\\n", quoted=False)
+    assert looks_secret("Zq8vL2pR9xTm4wKbQ7\\n", quoted=False)

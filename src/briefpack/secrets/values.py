@@ -60,6 +60,7 @@ PLACEHOLDER = re.compile(
     r"|insecure|(?-i:%[A-Z][A-Z_]{2,}%)|(.)\1{7,}"  # %HOMEPATH%: a Windows variable
 )
 UUID = re.compile(r"(?i)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+ESCAPES_AT_END = re.compile(r"(?:\\[ntr])+$")
 VARIABLE = re.compile(r"\$[A-Za-z_]\w*$")  # "$DB_PASSWORD" in a shell string
 LEET = str.maketrans("@4310$5!7", "aaeiossit")
 SIGN_LEET = str.maketrans("@$!", "asi")
@@ -94,6 +95,8 @@ def secret_name(name: str) -> bool:
 
 def looks_secret(value: str, *, quoted: bool = True, min_length: int = MIN_LENGTH) -> bool:
     """`value` (given to a secret-named key, or a URL's password) may be a live secret."""
+    if not quoted:  # `password = user.password\n` inside a string: the escape is not the value's
+        value = ESCAPES_AT_END.sub("", value)
     if len(value) < min_length or any(c.isspace() for c in value):
         return False
     if (CODE.search(value) or a_call(value)) if not quoted else VARIABLE.match(value):
