@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
 
 from briefpack.errors import ConfigError, ExitCode, UsageError
-from briefpack.secrets.guard import SecretsMode
+from briefpack.secrets import SecretsMode
 from briefpack.tokens.models import ModelInfo
 
 CONFIG_NAME = ".briefpack.toml"

@@ -14,7 +14,8 @@ from dataclasses import replace
 import pathspec
 
 from briefpack.brief.parts import Brief, Doc, Unread
-from briefpack.secrets.guard import ScanCache, SecretsError, SecretsMode
+from briefpack.secrets import SecretsMode
+from briefpack.secrets.guard import ScanCache, SecretsError
 from briefpack.secrets.scan import Finding, describe, redact
 from briefpack.tokens.progress import SILENT, Progress
 

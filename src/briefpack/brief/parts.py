@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from briefpack.secrets.scan import Finding
+if TYPE_CHECKING:  # `--help` loads the parts, and need not load the scanner
+    from briefpack.secrets.scan import Finding
 
 
 @dataclass(frozen=True)

@@ -4,13 +4,17 @@ assignments), redact them, and cache scans by content digest so a warm build sca
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from briefpack import surface
 
 if TYPE_CHECKING:
-    from briefpack.secrets.guard import ScanCache, SecretsError, SecretsMode, finding_lines
+    from briefpack.secrets.guard import ScanCache, SecretsError, finding_lines
     from briefpack.secrets.scan import Finding, describe, redact, scan_text, scanner_id
+
+# What a brief does with a secret found; here, not in a module, so that the config can name it
+# without loading the scanner.
+SecretsMode = Literal["redact", "block", "allow"]
 
 __all__ = [
     "Finding",
@@ -28,6 +32,6 @@ __getattr__, __dir__ = surface(
     __name__,
     {
         "scan": ("Finding", "describe", "redact", "scan_text", "scanner_id"),
-        "guard": ("ScanCache", "SecretsError", "SecretsMode", "finding_lines"),
+        "guard": ("ScanCache", "SecretsError", "finding_lines"),
     },
 )

@@ -12,9 +12,10 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from briefpack.errors import BriefpackError, ExitCode
+from briefpack.secrets import SecretsMode
 from briefpack.secrets.scan import (
     Finding,
     preload,
@@ -26,7 +27,6 @@ from briefpack.tokens.parallel import cores, split_runs
 from briefpack.tokens.progress import SILENT, Progress, in_runs
 from briefpack.tokens.store import cache_dir, write_atomic
 
-SecretsMode = Literal["redact", "block", "allow"]  # what a brief does with a secret found
 _MAX_ENTRIES = 100_000
 
 

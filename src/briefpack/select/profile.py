@@ -109,6 +109,13 @@ class DigestCache:
             held = self.put(key, make())
         return held
 
+    def known(self, key: str) -> Any | None:
+        """The value under `key` if the cache holds it (kept, as used), else None."""
+        held = self.entries.get(key)
+        if held is not None:
+            self.used.add(key)
+        return held
+
     def put(self, key: str, value: Any) -> Any:
         """Keep `value` under `key` (made now, without looking it up); return it."""
         self.used.add(key)
@@ -170,12 +177,8 @@ class ProfileCache(DigestCache):
         would give it; None when the cache lacks it."""
         if kind_weight(path) <= CONTENT_WEIGHT:
             return EMPTY
-        key = profile_key(path, text_digest)
-        made = self.entries.get(key)
-        if made is None:
-            return None
-        self.used.add(key)
-        return Profile(*made)
+        made = self.known(profile_key(path, text_digest))
+        return None if made is None else Profile(*made)
 
 
 class OutlineCache(DigestCache):
@@ -195,12 +198,8 @@ class OutlineCache(DigestCache):
 
     def held(self, path: str, text_digest: str) -> Outline | None:
         """The outline of a file known by its text's digest only; None when the cache lacks it."""
-        key = _outline_key(path, text_digest)
-        made = self.entries.get(key)
-        if made is None:
-            return None
-        self.used.add(key)
-        return Outline(*made)
+        made = self.known(_outline_key(path, text_digest))
+        return None if made is None else Outline(*made)
 
 
 def _outline_key(path: str, text_digest: str) -> str:

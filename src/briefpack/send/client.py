@@ -125,7 +125,7 @@ def send_chat(session: Session, run: Run, body: dict[str, Any], progress: Progre
                     progress(f"answering · {run.meta['answer_bytes']:,} bytes")
                 finish = choice.finish_reason or finish
             if chunk.usage is not None:
-                usage = _chat_usage(chunk.usage)
+                usage = _usage(chunk.usage, ("prompt", "completion"))
     except openai.APIError as exc:
         raise failed(run, api_error(exc, session)) from None
     status = "incomplete" if finish == "length" else "completed"
@@ -269,29 +269,19 @@ def _record_end(
     )
 
 
-def _usage(usage: Any) -> dict[str, int]:
+def _usage(usage: Any, sides: tuple[str, str] = ("input", "output")) -> dict[str, int]:
+    """Usage as run files keep it, from the Responses API's names or (`sides` = ("prompt",
+    "completion")) Chat Completions'."""
     if usage is None:
         return {}
-    inp = usage.input_tokens_details
-    out = usage.output_tokens_details
+    given, made = sides
+    inp = getattr(usage, f"{given}_tokens_details", None)
+    out = getattr(usage, f"{made}_tokens_details", None)
     return {
-        "input_tokens": usage.input_tokens,
+        "input_tokens": getattr(usage, f"{given}_tokens"),
         "cached_tokens": getattr(inp, "cached_tokens", 0) or 0,
         "cache_write_tokens": getattr(inp, "cache_write_tokens", 0) or 0,
-        "output_tokens": usage.output_tokens,
-        "reasoning_tokens": getattr(out, "reasoning_tokens", 0) or 0,
-        "total_tokens": usage.total_tokens,
-    }
-
-
-def _chat_usage(usage: Any) -> dict[str, int]:
-    inp = usage.prompt_tokens_details
-    out = usage.completion_tokens_details
-    return {
-        "input_tokens": usage.prompt_tokens,
-        "cached_tokens": getattr(inp, "cached_tokens", 0) or 0,
-        "cache_write_tokens": getattr(inp, "cache_write_tokens", 0) or 0,
-        "output_tokens": usage.completion_tokens,
+        "output_tokens": getattr(usage, f"{made}_tokens"),
         "reasoning_tokens": getattr(out, "reasoning_tokens", 0) or 0,
         "total_tokens": usage.total_tokens,
     }
