@@ -53,7 +53,7 @@ def _load(name: str) -> Any:
 
 mine = _load("relevance_cases").mine
 
-TUNE = ("wagtail", "vite", "sphinx")
+TUNE = ("wagtail", "vite", "sphinx", "sqlalchemy", "sympy", "eslint")
 REPORT = ("typeorm", "prettier", "mypy", "ansible")
 BUDGETS = (32_000, 128_000, 512_000)
 

@@ -4,13 +4,17 @@ A case is a commit: its parent is the repository, its message (subject and body,
 removed) the goal, and the source files it modified (not tests, docs, translations or
 migrations) the gold set a good brief must carry in full. Merges, reverts, releases, version
 bumps, lint-, format- and typo-only commits are skipped, and so are commits touching more than
-MAX_GOLD source files (a sweeping refactor names no files a goal could find).
+MAX_GOLD source files (a sweeping refactor names no files a goal could find), and changes already
+in their parent's history (a backport, a cherry-pick: the same subject, PR number and
+`[branch]` tags aside): no one asks for a change the repository already holds, and its twin's
+message would name the very files to find.
 """
 
 from __future__ import annotations
 
 import re
 import subprocess
+from collections import defaultdict
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -31,6 +35,7 @@ SKIP_SUBJECT = re.compile(
     re.IGNORECASE,
 )
 TRAILER = re.compile(r"^[A-Za-z][A-Za-z-]*: .+$|^\(cherry picked from .*\)$")
+TAGS = re.compile(r"^(\s*\[[^\]]*\])+|\(#\d+\)|\s+")
 
 
 @dataclass(frozen=True)
@@ -73,10 +78,11 @@ def mine(repo: Path, wanted: int, *, scan: int = 4000) -> list[Case]:
         capture_output=True,
         check=True,
     ).stdout.decode("utf-8", "replace")
-    found = []
+    found, subjects = [], defaultdict(list)
     for record in log.split("\x1e")[1:]:
         head, message, files = record.split("\x1f")
         shas = head.split()
+        subjects[_subject(message)].append(shas[0])
         if len(shas) != 2 or SKIP_SUBJECT.search(
             message.strip().splitlines()[0] if message.strip() else ""
         ):
@@ -89,7 +95,27 @@ def mine(repo: Path, wanted: int, *, scan: int = 4000) -> list[Case]:
         goal = goal_of(message)
         if gold and len(gold) <= MAX_GOLD and len(goal) >= 15:
             found.append(Case(repo.name, shas[0], shas[1], goal, tuple(sorted(gold))))
+    found = [c for c in found if not _already_there(repo, c, subjects[_subject(c.goal)])]
     if len(found) <= wanted:
         return found
     step = len(found) / wanted
     return [found[int(i * step)] for i in range(wanted)]
+
+
+def _subject(message: str) -> str:
+    """A message's first line, lower-cased, without `[branch]` tags, PR numbers and spaces."""
+    line = message.strip().splitlines()[0] if message.strip() else ""
+    return TAGS.sub("", line).lower()
+
+
+def _already_there(repo: Path, case: Case, twins: list[str]) -> bool:
+    """Whether a commit with the case's subject is in the history its parent carries."""
+    for twin in twins:
+        if twin != case.commit:
+            ancestor = subprocess.run(
+                ["git", "-C", str(repo), "merge-base", "--is-ancestor", twin, case.parent],
+                capture_output=True,
+            )
+            if ancestor.returncode == 0:
+                return True
+    return False

@@ -226,6 +226,7 @@ def test_a_file_changed_with_the_goals_file_in_history_ranks_by_it(
 
 def test_history_is_read_from_the_top_and_given_relative_to_the_folder(git_repo: Path) -> None:
     from briefpack.brief.ranking import commit_history
+    from briefpack.select.past import Commit
 
     git(git_repo, "config", "log.showSignature", "true")  # no gpg for 1,000 commits a build
     write_tree(git_repo, {"svc/a.py": "a = 1\n", "svc/b.py": "b = 1\n", "web/c.js": "c\n"})
@@ -235,7 +236,9 @@ def test_history_is_read_from_the_top_and_given_relative_to_the_folder(git_repo:
     git(git_repo, "add", "-A")
     git(git_repo, "commit", "-qm", "a sweep of 41 files, one of them in svc")
     assert commit_history(git_repo / "svc") == (
-        frozenset({"a.py"}),
-        frozenset({"a.py", "b.py"}),
+        Commit(frozenset({"a.py"}), "a sweep of 41 files, one of them in svc"),
+        Commit(frozenset({"a.py", "b.py"}), "one"),
     )
-    assert commit_history(git_repo / "svc", sweeps=False) == (frozenset({"a.py", "b.py"}),)
+    assert commit_history(git_repo / "svc", sweeps=False) == (
+        Commit(frozenset({"a.py", "b.py"}), "one"),
+    )

@@ -15,6 +15,7 @@ from briefpack.select.central import CentralCache, centrality, owns_of, used_by
 from briefpack.select.kinds import kind_weight
 from briefpack.select.ladder import PinTooLarge, Plan, arrange, demote, plan
 from briefpack.select.outline import outline
+from briefpack.select.past import Commit
 from briefpack.select.profile import CACHE_VERSION, Profile, ProfileCache, profile
 from briefpack.select.rank import Query, rank_files
 from briefpack.select.terms import parts, stemmed, term_counts
@@ -110,15 +111,47 @@ def test_a_file_often_changed_with_the_best_match_outranks_a_stranger() -> None:
         "templates/cart.html": "<p>{{ amount }}</p>\n",
     }
     goal = "The checkout basket total is off by a cent"
-    together = frozenset({"pay/checkout.py", "templates/cart.html"})
-    history = (together, together, frozenset({"pay/checkout.py"}), frozenset({"pkg/other1.py"}))
+    together = Commit(frozenset({"pay/checkout.py", "templates/cart.html"}))
+    history = (
+        together,
+        together,
+        Commit(frozenset({"pay/checkout.py"})),
+        Commit(frozenset({"pkg/other1.py"})),
+    )
     before = ranks(files, goal)
     after = ranks(files, goal, history=history)
     assert after[:2] == ["pay/checkout.py", "templates/cart.html"] != before[:2]
-    once = (together, frozenset({"pay/checkout.py"}))  # one shared commit says nothing yet
+    once = (together, Commit(frozenset({"pay/checkout.py"})))  # one shared commit says nothing yet
     assert ranks(files, goal, history=once) == before
-    sweep = tuple(together | {f"x{i}.py" for i in range(40)} for _ in range(3))
+    sweep = tuple(Commit(together.files | {f"x{i}.py" for i in range(40)}) for _ in range(3))
     assert ranks(files, goal, history=sweep) == before  # a sweeping commit is not a change
+
+
+def test_files_that_past_changes_like_the_goal_touched_rank_higher() -> None:
+    """The goal's words in past commits' messages speak for the files those commits touched:
+    `like a past change`, even for a file whose own text never says them."""
+    files = {
+        **FILLER,
+        "pay/checkout.py": "def checkout_basket(b):\n    return b.total\n",
+        "pay/ledger.py": "def post_entry(e):\n    return e\n",
+    }
+    goal = "The checkout basket total is off by a cent"
+    history = (
+        Commit(frozenset({"pay/ledger.py", "pkg/other2.py"}), "Round the basket total to a cent"),
+        Commit(frozenset({"pkg/other3.py"}), "Speed up the importer"),
+    )
+    before = ranks(files, goal)
+    after = ranks(files, goal, history=history)
+    assert after[0] == before[0] == "pay/checkout.py"
+    assert set(after[1:3]) == {"pay/ledger.py", "pkg/other2.py"} != set(before[1:3])
+    paths = list(files)
+    found = rank_files(paths, [profile(files[p]) for p in paths], Query(goal, history=history))
+    why = next(r for r in found if r.path == "pay/ledger.py").reasons
+    assert 'like a past change: "Round the basket total to a cent"' in why
+    unlike = next(r for r in found if r.path == "pkg/other3.py")  # "Speed up the importer"
+    assert not any("past change" in reason for reason in unlike.reasons)
+    untold = Query(goal, history=tuple(Commit(c.files) for c in history))  # no messages
+    assert [r.path for r in rank_files(paths, [profile(files[p]) for p in paths], untold)] == before
 
 
 def test_tests_and_catalogs_rank_below_the_code_they_belong_to() -> None:

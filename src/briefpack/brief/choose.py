@@ -84,7 +84,7 @@ def choose(
             config.full,
             config.priority,
             recent,
-            [sorted(files) for files in history],
+            [[sorted(c.files), c.message] for c in history],
             encoding,
             sorted(brief.changed),
         ],

@@ -15,8 +15,9 @@ from briefpack.brief.parts import Brief, Doc, ReadTexts, Unread
 from briefpack.errors import BriefpackError
 from briefpack.git import run_git, split_z
 from briefpack.select.central import CentralCache, centrality
+from briefpack.select.past import CO_CHANGE_MAX_FILES, Commit
 from briefpack.select.profile import Profile, ProfileCache, profile_key, profiles
-from briefpack.select.rank import CO_CHANGE_MAX_FILES, Query, Ranked, rank_files
+from briefpack.select.rank import Query, Ranked, rank_files
 from briefpack.tokens.count import digest
 from briefpack.tokens.progress import SILENT, Progress
 
@@ -30,7 +31,7 @@ def rank_brief(
     config: Config,
     *,
     recent: dict[str, int] | None = None,
-    history: Sequence[frozenset[str]] = (),
+    history: Sequence[Commit] = (),
     progress: Progress = SILENT,
     read: ReadTexts | None = None,
 ) -> list[Ranked]:
@@ -133,16 +134,17 @@ def pinned_paths(paths: Sequence[str], config: Config) -> frozenset[str]:
 def recent_changes(root: Path) -> dict[str, int]:
     """Path (relative to `root`) -> how many of the last commits touched it; empty outside git
     or before the first commit."""
-    return dict(Counter(p for files in commit_history(root, RECENT_COMMITS) for p in files))
+    return dict(Counter(p for c in commit_history(root, RECENT_COMMITS) for p in c.files))
 
 
 def commit_history(
     root: Path, commits: int = HISTORY_COMMITS, *, sweeps: bool = True
-) -> tuple[frozenset[str], ...]:
-    """The files (relative to `root`) each of the last `commits` commits touched, newest first
-    (merges aside); empty outside git or before the first commit. `sweeps=False` leaves out the
-    commits that touched more than CO_CHANGE_MAX_FILES files in the whole repository (a rename,
-    a reformat: no sign that two files go together), whatever part of them is under `root`."""
+) -> tuple[Commit, ...]:
+    """The last `commits` commits (merges aside), newest first: the files (relative to `root`)
+    each touched, and its message; empty outside git or before the first commit.
+    `sweeps=False` leaves out the commits that touched more than CO_CHANGE_MAX_FILES files in the
+    whole repository (a rename, a reformat: no sign that two files go together), whatever part
+    of them is under `root`."""
     top = find_git_root(root)
     if top is None:
         return ()
@@ -153,7 +155,7 @@ def commit_history(
             f"-n{commits}",
             "--no-merges",
             "--no-show-signature",  # log.showSignature would run gpg on each commit
-            "--format=%x01",
+            "--format=%x01%B%x02",
             "--name-only",
             "-z",
             "--no-renames",
@@ -163,11 +165,12 @@ def commit_history(
     under = Path(os.path.relpath(root.resolve(), top.resolve())).as_posix()
     prefix = "" if under == "." else under + "/"
     found = []
-    for chunk in out.split(b"\x01"):
-        files = [p.strip("\n") for p in split_z(chunk) if p.strip("\n")]
+    for chunk in out.split(b"\x01")[1:]:
+        message, _, listed = chunk.partition(b"\x02")
+        files = [p.strip("\n") for p in split_z(listed) if p.strip("\n")]
         if not files or (not sweeps and len(files) > CO_CHANGE_MAX_FILES):
             continue
         here = frozenset(f[len(prefix) :] for f in files if f.startswith(prefix))
         if here:
-            found.append(here)
+            found.append(Commit(here, message.decode("utf-8", "replace").strip()))
     return tuple(found)

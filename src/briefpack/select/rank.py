@@ -9,6 +9,8 @@ Signals, each named in a file's reasons (`ls --why` shows them):
 - `text`: BM25 of the goal's terms over its content, and over its path (weighted higher);
 - `uses`/`used by`: a neighbour in the code graph of a file the goal is about (it defines a
   name that file uses, or uses a name that file defines);
+- `changed with`, `like a past change`: history (select/past.py): often committed together with
+  a file the goal is about; touched by the past commits whose messages are most like the goal;
 - `central`, `recent` (no goal): how many files use its definitions; how often it changed lately;
 - tests, fixtures, migrations, translation catalogs, generated and vendored files are weighted
   below the code they belong to.
@@ -25,6 +27,7 @@ from dataclasses import dataclass
 from briefpack.select import central
 from briefpack.select.central import owns_of
 from briefpack.select.kinds import kind, kind_weight
+from briefpack.select.past import Commit, co_changed, like_past
 from briefpack.select.profile import Profile
 from briefpack.select.terms import path_terms, term_counts
 
@@ -32,9 +35,6 @@ K1, B = 1.2, 0.75
 PATH_WEIGHT = 2.5  # a goal's word in a file's path says more than the same word in its text
 SEEDS = 12  # the top files whose code-graph neighbours get a share of their score
 NEIGHBOUR_SHARE = 0.3
-CO_CHANGE_SHARE = 0.2  # of a seed's score, times the share of its commits a file was in
-CO_CHANGE_MIN = 2  # commits two files share before one says anything of the other
-CO_CHANGE_MAX_FILES = 30  # a commit touching more is a sweep (a rename, a format), not a change
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ class Query:
     changed: frozenset[str] = frozenset()
     pinned: tuple[str, ...] = ()  # paths matching a pin, in pin order
     recent: Mapping[str, int] | None = None  # path -> commits that touched it lately
-    history: Sequence[frozenset[str]] = ()  # the files of each recent commit, for co-change
+    history: Sequence[Commit] = ()  # recent commits, newest first (select/past.py)
 
 
 def rank_files(
@@ -90,7 +90,8 @@ def rank_files(
     if goal:  # after weighting: a test or a changelog that says the goal's words is no seed
         seeds = _seeds(paths, scores)
         _spread(paths, profiles, scores, reasons, seeds)
-        _co_changed(paths, query.history, scores, reasons, seeds)
+        co_changed(paths, query.history, scores, reasons, seeds)
+        like_past(query.text, query.history, scores, reasons)
     pinned = {p: i for i, p in enumerate(query.pinned)}
     order = sorted(
         range(len(paths)),
@@ -189,36 +190,6 @@ def _seeds(paths: Sequence[str], scores: Mapping[str, float]) -> list[tuple[int,
     """The best files so far, with their scores (fixed before any share is given)."""
     best = sorted(range(len(paths)), key=lambda i: -scores[paths[i]])[:SEEDS]
     return [(i, scores[paths[i]]) for i in best if scores[paths[i]] > 0]
-
-
-def _co_changed(
-    paths: Sequence[str],
-    history: Sequence[frozenset[str]],
-    scores: dict[str, float],
-    reasons: dict[str, list[str]],
-    seeds: Sequence[tuple[int, float]],
-) -> None:
-    """Give the files often changed together with the top files a share of their score: of
-    the commits that touched a seed (bulk ones aside), the share that touched the file too."""
-    if not history or not seeds:
-        return
-    index = {p: i for i, p in enumerate(paths)}
-    bonus: dict[int, float] = defaultdict(float)
-    why: dict[int, str] = {}
-    for s, score in seeds:
-        seed = paths[s]
-        commits = [c for c in history if seed in c and len(c) <= CO_CHANGE_MAX_FILES]
-        if len(commits) < CO_CHANGE_MIN:
-            continue
-        together = Counter(p for c in commits for p in c if p != seed and p in index)
-        for path, n in together.items():
-            if n >= CO_CHANGE_MIN:
-                i = index[path]
-                bonus[i] += CO_CHANGE_SHARE * score * n / len(commits) * kind_weight(path)
-                why.setdefault(i, f"changed with {seed} ({n} of its {len(commits)} commits)")
-    for i, extra in bonus.items():
-        scores[paths[i]] += extra
-        reasons[paths[i]].append(why[i])
 
 
 def _spread(
