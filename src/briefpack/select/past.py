@@ -75,7 +75,7 @@ def like_past(
     if not alike or best <= 0:
         return
     top = alike[0][0]
-    bonus: Counter[str] = Counter()
+    bonus: dict[str, float] = defaultdict(float)
     why: dict[str, str] = {}
     for similarity, commit in alike:
         for path in commit.files & scores.keys():
