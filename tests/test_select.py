@@ -190,6 +190,8 @@ def test_python_outline_keeps_signatures_docstrings_and_constants() -> None:
         '    """A shop."""\n    def buy(self, item: str, n: int = 1) -> bool:\n'
         "async def main() -> None:\n"
     )
+    blank = 'class Case:\n    def test_two(self):\n        """\n\n        """\n        pass\n'
+    assert outline("case.py", blank).text == "class Case:\n    def test_two(self):\n"
 
 
 def test_markdown_and_other_code_outlines() -> None:

@@ -63,9 +63,9 @@ def _python_body(body: list[ast.stmt], indent: str, out: list[str], lines: list[
         elif isinstance(node, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
             out.extend(indent + line for line in _decorators(node, lines))
             out.append(indent + _signature(node, lines))
-            doc = ast.get_docstring(node, clean=True)
-            if doc:
-                out.append(f'{indent}    """{doc.strip().splitlines()[0]}"""')
+            doc = (ast.get_docstring(node, clean=True) or "").strip()
+            if doc:  # a blank docstring (only its indentation) says nothing
+                out.append(f'{indent}    """{doc.splitlines()[0]}"""')
             if isinstance(node, ast.ClassDef):
                 _python_body(node.body, indent + "    ", out, lines)
         elif isinstance(node, ast.Assign | ast.AnnAssign) and _is_constant(node):
