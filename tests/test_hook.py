@@ -563,6 +563,26 @@ def test_a_snapshot_over_budget_is_fitted_and_records_levels(repo: Path, cli: CL
     assert stale.exit_code == 5 and "stale" in stale.stderr
 
 
+def test_a_fitted_snapshot_is_stored_at_zlib_6_and_its_index_entries_are_fresh(repo: Path) -> None:
+    """git stores a fitted snapshot's files while the manifest and memo are made; the commit
+    holds the files as written, their loose objects are at zlib 6, not git's 1 (0x78 0x9c, not
+    0x78 0x01), and the index knows their stat (`git status` hashes nothing again)."""
+    many_modules(repo)
+    (repo / ".briefpack.toml").write_text("snapshot_budget = 6000\n")
+    git(repo, "add", "-A")
+    assert commit(repo, "-m", "first").returncode == 0
+    (repo / "pkg/mod_07.py").write_text("def edited():\n    return 7\n")
+    git(repo, "add", "-A")
+    assert commit(repo, "-m", "one file").returncode == 0
+    for name in (SNAP, MANIFEST):
+        assert at_head(repo, name) == (repo / name).read_text()
+        blob = git(repo, "rev-parse", f"HEAD:{name}").strip()
+        assert (repo / ".git/objects" / blob[:2] / blob[2:]).read_bytes()[:2] == b"\x78\x9c"
+    size = (repo / SNAP).stat().st_size
+    assert f"size: {size}\t" in git(repo, "ls-files", "--debug", "--", SNAP)
+    assert git(repo, "status", "--porcelain") == ""
+
+
 @pytest.mark.parametrize("config", ["", "snapshot_fit = false\nbudget = 3000\n"])
 def test_a_snapshot_under_budget_or_unfitted_is_whole(repo: Path, config: str) -> None:
     many_modules(repo, 12)

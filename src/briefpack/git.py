@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 from collections.abc import Callable, Mapping, Sequence
@@ -22,15 +23,27 @@ def run_git(
     return run_git_full(cwd, *args, input_bytes=input_bytes, env=env)[0]
 
 
-def start_git(cwd: Path, *args: str) -> subprocess.Popen[bytes]:
-    """Start `git <args>` in the background (output discarded); the caller waits for it."""
+def start_git(cwd: Path, *args: str, stdin: bytes | None = None) -> subprocess.Popen[bytes]:
+    """Start `git <args>` in the background (output discarded), given `stdin` if any (written
+    here: git reads it whole before working on it); the caller waits for it."""
     quiet = subprocess.DEVNULL
     try:
-        return subprocess.Popen(
-            ["git", *args], cwd=cwd, env=_env(), stdin=quiet, stdout=quiet, stderr=quiet
+        proc = subprocess.Popen(
+            ["git", *args],
+            cwd=cwd,
+            env=_env(),
+            stdin=quiet if stdin is None else subprocess.PIPE,
+            stdout=quiet,
+            stderr=quiet,
         )
     except FileNotFoundError:
         raise _missing() from None
+    if proc.stdin is not None:
+        with contextlib.suppress(BrokenPipeError):  # git failed: its caller finds out
+            proc.stdin.write(stdin or b"")
+        with contextlib.suppress(BrokenPipeError):
+            proc.stdin.close()
+    return proc
 
 
 def _env(extra: Mapping[str, str] | None = None) -> dict[str, str]:

@@ -64,27 +64,48 @@ def write_early(context_path: Path, data: bytes, top: Path, *, current: bytes | 
     return Early(data, changed=True, top=top, name=name, staging=staging, was=was)
 
 
+def store_blob(top: Path, data: bytes) -> subprocess.Popen[bytes]:
+    """Have git compress `data` into its object store, at LOOSE_COMPRESSION, in the background
+    (`stage_snapshot` waits for it): a fitted snapshot's bytes are final as soon as it is
+    counted, and the manifest and the memo can be made meanwhile; `git add` then finds the
+    object stored and only hashes the file (Django's 4.3 MB context: 0.15 s -> 0.02 s)."""
+    return start_git(top, *_level(fitted=True), "hash-object", "-w", "--stdin", stdin=data)
+
+
 def stage_snapshot(
     paths: Sequence[Path],
     git_root: Path,
     early: Early | None = None,
     fitted: bool = False,
     meanwhile: Callable[[], object] = lambda: None,
+    stored: Sequence[subprocess.Popen[bytes]] = (),
 ) -> None:
     """Stage both files, once git is done with the context staged early, and run `meanwhile()`
     while git compresses them (~0.1 s for a 4 MB context). `-f`: a .gitignore that keeps
     `.briefpack/` (runs, fallback brief) out still lets them in; the context staged early is
     not hashed again (its index entry matches the file). `fitted`: the snapshot fits a budget,
-    so it is small enough to compress well at LOOSE_COMPRESSION."""
+    so it is small enough to compress well at LOOSE_COMPRESSION. `stored`: git storing the
+    files' bytes already (`store_blob`): `meanwhile()` runs first, and `git add` comes after."""
     if early is not None:
         early.wait()
     names = [str(p) for p in paths]
-    # a fitted snapshot at zlib 6, not git's 1 for loose objects: 4.2 MB is stored in 0.93 MB
-    # instead of 1.18 MB, for 0.07 s (git's packs, made at the next gc, use 6 as well); a whole
-    # one of 37 MB would take 0.5 s more
-    level = ["-c", f"core.looseCompression={LOOSE_COMPRESSION}"] if fitted else []
-    run_git_meanwhile(git_root, *level, "add", "-f", "--", *names, meanwhile=meanwhile)
+    if stored:
+        try:
+            meanwhile()
+        finally:
+            for proc in stored:
+                proc.wait()  # a failure is `git add`'s to report: it stores the file itself
+        run_git(git_root, *_level(fitted), "add", "-f", "--", *names)
+    else:
+        run_git_meanwhile(git_root, *_level(fitted), "add", "-f", "--", *names, meanwhile=meanwhile)
     _mirror_to_real_index(git_root, names)
+
+
+def _level(fitted: bool) -> list[str]:
+    """A fitted snapshot at zlib 6, not git's 1 for loose objects: 4.2 MB is stored in 0.93 MB
+    instead of 1.18 MB, for 0.07 s (git's packs, made at the next gc, use 6 as well); a whole
+    one of 37 MB would take 0.5 s more."""
+    return ["-c", f"core.looseCompression={LOOSE_COMPRESSION}"] if fitted else []
 
 
 def _mirror_to_real_index(git_root: Path, names: Sequence[str]) -> None:

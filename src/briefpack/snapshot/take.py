@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from subprocess import Popen
 from typing import Any
 
 from briefpack.brief.config import Settings
@@ -26,6 +27,7 @@ from briefpack.snapshot.staging import (
     Early,
     read_or_none,
     stage_snapshot,
+    store_blob,
     write_early,
     write_if_changed,
 )
@@ -114,12 +116,18 @@ def _take(
         early = write_early(snapshot_path(settings), written.data, top, current=current)
     try:
         built = count(done, progress)
+        fitted = any(level != "full" for level in built.levels.values())
+        stored = []
         if written is None or built.segments is not done.segments:  # --fit left files out
             written = Written.of(built.segments, memo)
+            if stage and fitted:  # git compresses it while the manifest and memo are made
+                stored = _store_new(top, snapshot_path(settings), written.data, memo)
         snap = make_snapshot(built, written.data, memo)
         if check:
             check_snapshot(snap)
             return Outcome(built, snap, changed=False)
+        if stored:
+            stored += _store_new(top, snap.manifest_path, _utf8(snap.manifest), None)
         fitted_now = _fitted_now(built, snap.manifest_path)
         changed = write_snapshot(snap, early)
         sizes = written.sizes
@@ -129,9 +137,8 @@ def _take(
                 remember(memo, built, snap, sizes)
 
         if stage:  # the memo is saved while git stores the context
-            fitted = any(level != "full" for level in built.levels.values())
             paths = [*snap.paths(), *_state_ignore(snap, top)]
-            stage_snapshot(paths, root, early, fitted, keep_memo)
+            stage_snapshot(paths, root, early, fitted, keep_memo, stored)
         else:
             keep_memo()
     except BaseException:
@@ -140,6 +147,13 @@ def _take(
         raise
     reused = frozenset(memo.taken) if memo else frozenset()
     return Outcome(built, snap, changed, reused, fitted_now)
+
+
+def _store_new(top: Path, path: Path, data: bytes, memo: Memo | None) -> list[Popen[bytes]]:
+    """git storing `data` in the background (staging.store_blob), unless the file holds it
+    already (`memo`: its bytes are known)."""
+    current = memo.raw if memo is not None and memo.raw is not None else read_or_none(path)
+    return [] if current == data else [store_blob(top, data)]
 
 
 def _fitted_now(built: Built, manifest_path: Path) -> str | None:
