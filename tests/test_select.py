@@ -361,8 +361,9 @@ def test_a_file_using_its_own_names_is_not_central() -> None:
 
 
 def test_centrality_kept_from_build_to_build_is_the_same_as_made_afresh(tmp_path: Path) -> None:
-    """A random history of edits, new names, renames and removals: centrality from the
-    cache (asking only for the profiles it needs) equals centrality from every profile."""
+    """A random history of edits (some keeping every name), new names, renames and removals:
+    centrality from the cache (asking only for the profiles it needs, or taking the last
+    build's when nothing it counts changed) equals centrality from every profile."""
     rng = random.Random(11)
     words = [
         f"{w}_{i}" for w in ("parse_token", "render_row", "LoadBalancer", "cache") for i in range(6)
@@ -378,9 +379,13 @@ def test_centrality_kept_from_build_to_build_is_the_same_as_made_afresh(tmp_path
 
     files = {f"pkg/m{i}.py": text() for i in range(12)} | {"docs/guide.md": "uses ranked\n"}
     cache = CentralCache.for_root(tmp_path)
-    for _ in range(25):
+    fewer = 0  # builds that asked for fewer profiles than there are files
+    for _ in range(40):
         path = rng.choice(sorted(files))
-        files[path if rng.random() < 0.7 else f"pkg/n{rng.randint(0, 30)}.py"] = text()
+        if rng.random() < 0.3:  # an edit that defines and uses the same names
+            files[path] += f"# edited {rng.randint(0, 9)}\n"
+        else:
+            files[path if rng.random() < 0.7 else f"pkg/n{rng.randint(0, 30)}.py"] = text()
         if rng.random() < 0.2 and len(files) > 4:
             del files[rng.choice(sorted(files))]
         paths = sorted(files)
@@ -400,9 +405,38 @@ def test_centrality_kept_from_build_to_build_is_the_same_as_made_afresh(tmp_path
             [f.terms.keys() for f in found],
         )
         assert centrality(paths, keys, profiles_of, cache) == afresh
+        fewer += len(asked) < len(files)
         cache.save()
         cache = CentralCache.for_root(tmp_path)
-    assert cache.parts and len(asked) < len(files)  # the last build did not ask for them all
+    assert cache.parts and fewer > 10
+
+
+def test_centrality_after_an_edit_keeping_every_name_asks_for_that_file_only(
+    tmp_path: Path,
+) -> None:
+    files = {
+        "core.py": "class CustomerAccount:\n    pass\n",
+        **{f"v{i}.py": "from core import CustomerAccount\nX = CustomerAccount\n" for i in range(3)},
+    }
+    paths = sorted(files)
+
+    def build() -> tuple[list[int], list[int]]:
+        found = [profile(files[p], code=True) for p in paths]
+        asked: list[int] = []
+
+        def profiles_of(indexes: Sequence[int]) -> list[Profile]:
+            asked.extend(indexes)
+            return [found[i] for i in indexes]
+
+        cache = CentralCache.for_root(tmp_path)
+        used = centrality(paths, [str(hash(files[p])) for p in paths], profiles_of, cache)
+        cache.save()
+        return used, asked
+
+    first, _ = build()
+    files["v1.py"] += "# the same names, and one comment\n"
+    again, asked = build()
+    assert first == again == [3, 0, 0, 0] and asked == [paths.index("v1.py")]
 
 
 def test_a_corrupt_centrality_cache_counts_as_empty(tmp_path: Path) -> None:

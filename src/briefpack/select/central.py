@@ -85,10 +85,13 @@ def used_by(
 
 @dataclass
 class CentralCache:
-    """The last build's contributions of a repository, by path (one marshal file)."""
+    """The last build's contributions of a repository, by path in that build's order, with
+    their vocabulary and what `used_by` made of them (one marshal file)."""
 
     path: Path | None
     parts: dict[str, Part] = field(default_factory=dict)
+    words: frozenset[str] | None = None  # vocabulary() of the parts' owns
+    counts: tuple[int, ...] | None = None  # used_by() of the parts, in their order
 
     @classmethod
     def for_root(cls, root: Path) -> CentralCache:
@@ -97,10 +100,13 @@ class CentralCache:
         key = hashlib.sha1(str(root).encode("utf-8", "surrogatepass")).hexdigest()[:16]
         path = cache_dir() / "central" / f"{key}.marshal"
         try:
-            version, rows = marshal.loads(path.read_bytes())
+            version, rows, words, counts = marshal.loads(path.read_bytes())
             if version != _version():
                 return cls(path)
-            return cls(path, {p: Part(k, tuple(o), frozenset(u)) for p, (k, o, u) in rows.items()})
+            parts = {p: Part(k, tuple(o), frozenset(u)) for p, (k, o, u) in rows.items()}
+            if len(counts) != len(parts):
+                return cls(path, parts)
+            return cls(path, parts, frozenset(words), tuple(counts))
         except (OSError, ValueError, EOFError, TypeError):
             return cls(path)
 
@@ -109,9 +115,11 @@ class CentralCache:
         if self.path is None:
             return
         rows = {p: (part.key, part.owns, tuple(part.uses)) for p, part in self.parts.items()}
+        words = tuple(self.words) if self.words is not None else ()
+        counts = self.counts if self.words is not None and self.counts is not None else ()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            write_atomic(self.path, marshal.dumps((_version(), rows)))
+            write_atomic(self.path, marshal.dumps((_version(), rows, words, counts)))
         except (OSError, ValueError):
             pass  # an unwritable cache only costs time on the next run
 
@@ -124,13 +132,19 @@ def centrality(
 ) -> list[int]:
     """`used_by` for `paths`, whose profiles have `keys`: each file's contribution from the
     cache while its key is the same and the vocabulary gained no term, else from its profile
-    (`profiles(indexes)`, asked at most twice). The cache then holds this build's."""
+    (`profiles(indexes)`, asked at most twice). The cache then holds this build's. When the
+    paths are the last build's, in its order, and every changed file contributes what it did
+    (an edit that defines and uses the same names), the result is the last build's."""
     held = cache.parts
-    before = vocabulary(part.owns for part in held.values())
+    same_paths = list(held) == list(paths)
+    before = cache.words if same_paths and cache.words is not None else None
+    if before is None:
+        before = vocabulary(part.owns for part in held.values())
     changed = [i for i, (p, k) in enumerate(zip(paths, keys, strict=True)) if _key(held, p) != k]
     fresh = dict(zip(changed, profiles(changed), strict=True))
     owns = [owns_of(p, fresh[i]) if i in fresh else held[p].owns for i, p in enumerate(paths)]
-    words = vocabulary(owns)
+    same_owns = same_paths and all(owns[i] == held[paths[i]].owns for i in fresh)
+    words = before if same_owns else vocabulary(owns)
     if not words <= before:  # a new name: who uses it is in every code file's profile
         rest = [i for i, p in enumerate(paths) if is_code(p) and i not in fresh]
         fresh |= dict(zip(rest, profiles(rest), strict=True))
@@ -139,11 +153,17 @@ def centrality(
         if not is_code(p)
         else words.intersection(fresh[i].terms)
         if i in fresh
+        else held[p].uses
+        if words is before  # within the vocabulary they were made with
         else held[p].uses & words
         for i, p in enumerate(paths)
     ]
+    last = cache.counts
+    same = same_owns and last is not None and all(uses[i] == held[paths[i]].uses for i in fresh)
     cache.parts = {p: Part(k, o, u) for p, k, o, u in zip(paths, keys, owns, uses, strict=True)}
-    return used_by(paths, owns, uses)
+    cache.words = words
+    cache.counts = last if same and last is not None else tuple(used_by(paths, owns, uses))
+    return list(cache.counts)
 
 
 def _key(held: Mapping[str, Part], path: str) -> str | None:
