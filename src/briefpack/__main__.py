@@ -6,6 +6,7 @@ quietly as one during a command: `error: interrupted`, exit code 130, no traceba
 
 from __future__ import annotations
 
+import gc
 import sys
 
 
@@ -13,6 +14,10 @@ def run() -> None:
     """Entry point: run the CLI; Ctrl-C at any moment exits 130 without a traceback."""
     try:
         if sys.argv[1:] == ["snapshot", "--hook"]:  # what git runs at every commit: no CLI to load
+            # One short run that ends in os._exit: reference counting frees what it makes, and
+            # the cycle collector's ~300 passes over what the imports and the memo allocate
+            # cost ~0.05 s of CPU a commit on Django (peak memory the same, warm or cold).
+            gc.disable()
             from briefpack.snapshot.hookrun import main as hook
 
             hook()
