@@ -216,14 +216,15 @@ def _apply_own_rules(
         for p in sorted(ignore_files, key=sort_key)
         if (r := _load_rules(root, p.rpartition("/")[0], IGNORE_FILE)) is not None
     ]
-    exclude = _inline_rules(config.exclude, "exclude")
+    # no `exclude` in the config: no rule set to ask for each of thousands of paths
+    exclude = [_inline_rules(config.exclude, "exclude")] if config.exclude else []
     defaults = _default_rules(config) if default_excludes else []
     kept: list[str] = []
     skipped: list[Skip] = []
     for path in listed:
         if path == STATE_DIR or path.startswith(STATE_DIR + "/"):
             continue  # briefpack's own runs, snapshot and fallback brief never go into a brief
-        source = _ignored_by(ignore_rules, path) or _ignored_by([exclude], path)
+        source = _ignored_by(ignore_rules, path) or _ignored_by(exclude, path)
         if source is not None:
             skipped.append(Skip(path, "excluded", source))
             continue
