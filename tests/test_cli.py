@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import tomllib
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -495,3 +496,15 @@ def test_a_brief_is_written_piece_by_piece_never_joined(tmp_path: Path) -> None:
     out = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
     emit.to_stdout(pieces, out)
     assert out.buffer.getvalue() == "".join(pieces).encode()  # type: ignore[attr-defined]
+
+
+def test_a_clipboard_slow_to_take_the_text_is_asked_again() -> None:
+    """xclip serves the selection from a forked child: on a busy machine the first paste can
+    still give the clipboard's old text. The copy is checked again for a while, not failed."""
+    from briefpack.brief.emit import _pasted
+
+    answers = iter(["old", "old", "brief"])
+    assert _pasted(lambda: next(answers), "brief") == "brief"
+    started = time.perf_counter()
+    assert _pasted(lambda: "old", "brief") == "old"  # it never took it: the caller falls back
+    assert time.perf_counter() - started >= 1.0

@@ -6,7 +6,8 @@ import base64
 import contextlib
 import os
 import sys
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, TextIO
@@ -107,6 +108,19 @@ def _detached_std_streams() -> Iterator[None]:
         os.close(null)
 
 
+def _pasted(paste: Callable[[], str], text: str) -> str:
+    """What the clipboard gives back, asked again for up to ~1 s while it is not `text`: xclip
+    forks into the background to serve the selection, and on a busy machine the paste may come
+    before the fork has taken it over (the clipboard then still holds what it held before)."""
+    pasted = paste()
+    for pause in (0.05, 0.1, 0.2, 0.3, 0.4):
+        if pasted == text:
+            break
+        time.sleep(pause)
+        pasted = paste()
+    return pasted
+
+
 def _copy(text: str) -> str:
     """Copy `text`; return why it failed, or '' when the clipboard now holds it."""
     import pyperclip
@@ -114,7 +128,7 @@ def _copy(text: str) -> str:
     try:
         with _detached_std_streams():
             pyperclip.copy(text)
-            pasted = pyperclip.paste() if sys.platform.startswith("linux") else text
+            pasted = _pasted(pyperclip.paste, text) if sys.platform.startswith("linux") else text
         if pasted != text:
             return "the clipboard did not take the text"
     except pyperclip.PyperclipException as exc:
