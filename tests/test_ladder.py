@@ -242,3 +242,28 @@ def test_history_is_read_from_the_top_and_given_relative_to_the_folder(git_repo:
     assert commit_history(git_repo / "svc", sweeps=False) == (
         Commit(frozenset({"a.py", "b.py"}), "one"),
     )
+
+
+def test_a_goal_free_ranking_is_kept_while_its_inputs_are_the_same(cli: CLI, shop: Path) -> None:
+    """Without a goal, the ranking is the last build's while the paths and their centrality
+    are: an edit that keeps every name reuses it, one that adds a name ranks again, and a
+    corrupt kept ranking is made again, the same."""
+    from briefpack.tokens.store import cache_dir
+
+    def ranks() -> dict[str, int]:
+        rows = json.loads(cli(["ls", "--json", "--budget", "3000"], cwd=shop).stdout)
+        return {r["path"]: r["rank"] for r in rows}
+
+    first = ranks()
+    kept = sorted(cache_dir().glob("fits/*/ranks-*.marshal"))
+    assert len(kept) == 1
+    with (shop / "shop/cart.py").open("a") as f:
+        f.write("\n# a comment names nothing\n")
+    assert ranks() == first
+    assert sorted(cache_dir().glob("fits/*/ranks-*.marshal")) == kept
+    kept[0].write_bytes(b"not marshal")
+    assert ranks() == first
+    with (shop / "shop/cart.py").open("a") as f:
+        f.write("\ndef run_checkout_refund_cart(x):\n    return run_refund(x)\n")
+    ranks()
+    assert len(list(cache_dir().glob("fits/*/ranks-*.marshal"))) == 2

@@ -53,15 +53,16 @@ def recall(root: Path, key: str) -> Remembered | None:
         return None
 
 
-def remember(root: Path, key: str, fit: Remembered) -> None:
-    """Keep this fit (and the KEPT - 1 most recently written others)."""
+def remember(root: Path, key: str, fit: Remembered | None, entry: Any = None) -> None:
+    """Keep this fit, or this `entry` (and the KEPT - 1 most recently written others)."""
     folder = _folder(root)
-    entry = {
-        "ranks": [(r.path, r.rank, r.score, list(r.reasons)) for r in fit.ranks],
-        "levels": dict(fit.levels),
-        "detail": fit.detail,
-        "notices": list(fit.notices),
-    }
+    if fit is not None:
+        entry = {
+            "ranks": [(r.path, r.rank, r.score, list(r.reasons)) for r in fit.ranks],
+            "levels": dict(fit.levels),
+            "detail": fit.detail,
+            "notices": list(fit.notices),
+        }
     try:
         folder.mkdir(parents=True, exist_ok=True)
         write_atomic(folder / f"{key}.marshal", marshal.dumps(entry))
@@ -70,6 +71,25 @@ def remember(root: Path, key: str, fit: Remembered) -> None:
             old.unlink(missing_ok=True)
     except (OSError, ValueError):
         pass  # an unwritable cache only costs time on the next run
+
+
+def rank_key(parts: Sequence[Any]) -> str:
+    """The key of a ranking made of `parts` (marshal-able), by this code."""
+    return "ranks-" + hashlib.sha256(marshal.dumps([_code(), *parts])).hexdigest()[:32]
+
+
+def recall_ranks(root: Path, key: str) -> list[Ranked] | None:
+    """The ranking kept under `key` (rank_key), or None."""
+    rows = _read(_folder(root) / f"{key}.marshal")
+    try:
+        return [Ranked(p, r, s, tuple(w)) for p, r, s, w in rows]
+    except (TypeError, ValueError):
+        return None
+
+
+def remember_ranks(root: Path, key: str, ranks: Sequence[Ranked]) -> None:
+    """Keep a ranking under `key` (pruned with the fits: the KEPT last written are kept)."""
+    remember(root, key, None, [(r.path, r.rank, r.score, r.reasons) for r in ranks])
 
 
 def _folder(root: Path) -> Path:
@@ -99,6 +119,16 @@ _CODE = [
     "briefpack.brief.tree",
     *(
         f"briefpack.select.{m}"
-        for m in ("kinds", "ladder", "outline", "profile", "rank", "terms", "treesit")
+        for m in (
+            "central",
+            "kinds",
+            "ladder",
+            "outline",
+            "past",
+            "profile",
+            "rank",
+            "terms",
+            "treesit",
+        )
     ),
 ]

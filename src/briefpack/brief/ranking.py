@@ -11,6 +11,7 @@ from pathlib import Path
 import pathspec
 
 from briefpack.brief.config import Config, find_git_root
+from briefpack.brief.fitcache import rank_key, recall_ranks, remember_ranks
 from briefpack.brief.parts import Brief, Doc, ReadTexts, Unread
 from briefpack.errors import BriefpackError
 from briefpack.git import run_git, split_z
@@ -55,7 +56,12 @@ def rank_brief(
         found = _profiles(brief.files, cache, read, progress)
         ranked = rank_files(paths, found, query)
     else:  # without a goal, centrality kept from the last build: the changed files' profiles
-        ranked = rank_files(paths, [], query, used=_centrality(root, brief.files, cache, read))
+        used = _centrality(root, brief.files, cache, read)
+        key = rank_key([paths, used, query.pinned, sorted(query.changed), query.recent])
+        kept = recall_ranks(root, key)  # the same paths and centrality: the last ranking
+        ranked = kept if kept is not None else rank_files(paths, [], query, used=used)
+        if kept is None:
+            remember_ranks(root, key, ranked)
         progress.advance(len(paths))
     if cache is not None:
         cache.save()

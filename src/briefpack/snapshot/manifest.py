@@ -87,12 +87,16 @@ def _sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
+
+
 def _manifest_json(manifest: dict[str, Any]) -> str:
     """Sorted JSON with one file per line: readable in a diff, and written by json's C encoder
     (an indented dump of thousands of entries takes ~0.2 s in its Python one)."""
     files = manifest.pop("files")
-    head = json.dumps(manifest, ensure_ascii=False, sort_keys=True)[:-1]
-    rows = ",\n".join("  " + json.dumps(f, ensure_ascii=False, sort_keys=True) for f in files)
+    head = _ENCODER.encode(manifest)[:-1]
+    encode = _ENCODER.encode  # one encoder: json.dumps with options makes one per call (~9 µs)
+    rows = ",\n".join("  " + encode(f) for f in files)
     return f'{head}, "files": [\n{rows}\n]}}\n' if rows else f'{head}, "files": []}}\n'
 
 
