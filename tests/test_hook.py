@@ -680,3 +680,26 @@ def test_a_one_file_commit_asks_git_for_that_blob_only(
     asked = log.read_text().split() if log.exists() else []
     assert asked == [git(repo, "rev-parse", f":{edited}").strip()]
     assert cli(["snapshot", "--check"], cwd=repo).exit_code == 0
+
+
+def test_uninstall_removes_a_first_snapshot_no_commit_took(git_repo: Path, cli: CLI) -> None:
+    """`hook install` writes the first snapshot; uninstalled before any commit took it, the
+    hook leaves nothing behind. A committed snapshot, or one the hook does not stage, stays."""
+    write_tree(git_repo, {"a.py": "x = 1\n"})
+    git(git_repo, "add", "-A")
+    snap = git_repo / SNAP
+    assert cli(["hook", "install"], cwd=git_repo).exit_code == 0
+    assert snap.is_file() and snap.with_suffix(".json").is_file()
+    result = cli(["hook", "uninstall"], cwd=git_repo)
+    assert result.exit_code == 0 and "removed the snapshot never committed" in result.stderr
+    assert not snap.exists() and not snap.with_suffix(".json").exists()
+    assert cli(["hook", "install"], cwd=git_repo).exit_code == 0
+    assert commit(git_repo, "-m", "c").returncode == 0
+    assert cli(["hook", "uninstall"], cwd=git_repo).exit_code == 0
+    assert snap.is_file() and SNAP in git(git_repo, "ls-files")  # in history: kept
+    git(git_repo, "rm", "-q", "--cached", SNAP, SNAP.replace(".md", ".json"))
+    assert commit(git_repo, "-m", "untrack the snapshot").returncode == 0
+    (git_repo / ".briefpack.toml").write_text("snapshot_stage = false\n")
+    assert cli(["hook", "install"], cwd=git_repo).exit_code == 0
+    assert cli(["hook", "uninstall"], cwd=git_repo).exit_code == 0
+    assert snap.is_file()  # the hook never staged it: the user's own file

@@ -148,7 +148,8 @@ def hook_uninstall(
     or set aside."""
     from briefpack.snapshot import hook
 
-    outcome = hook.uninstall(_repo(path))
+    repo = _repo(path)
+    outcome = hook.uninstall(repo)
     notes = {
         "removed": "removed briefpack's pre-commit hook",
         "restored": "removed briefpack's pre-commit hook and put back the one it chained",
@@ -157,6 +158,21 @@ def hook_uninstall(
         "absent": "no briefpack pre-commit hook here; nothing changed",
     }
     err.print(notes[outcome], markup=False)
+    if outcome != "absent":
+        gone = hook.drop_unstaged_snapshot(repo, _snapshot_file(repo), _stages(repo))
+        if gone:
+            names = ", ".join(str(p) for p in gone)
+            err.print(f"removed the snapshot never committed: {names}", markup=False)
+
+
+def _stages(repo: Path) -> bool:
+    """Whether the hook stages the snapshot (`snapshot_stage`; by default it does)."""
+    from briefpack.brief import load_settings
+
+    try:
+        return load_settings(repo).config.snapshot_stage
+    except BriefpackError:
+        return True
 
 
 @hook_app.command("status")

@@ -109,6 +109,30 @@ def uninstall(root: Path) -> Outcome:
     return "removed"
 
 
+def drop_unstaged_snapshot(root: Path, context: Path, stages: bool) -> list[Path]:
+    """After uninstalling: remove the snapshot (`context` and its manifest) when `hook
+    install` wrote it and no commit ever took it (git knows neither file), so the hook leaves
+    nothing behind. A snapshot the hook does not stage (`stages` false) is the user's to keep."""
+    if not stages:
+        return []
+    found = [p for p in (context, context.with_suffix(".json")) if p.is_file()]
+    if not found:
+        return []
+    listed = run_git(root, "ls-files", "-z", "--", *(str(p) for p in found))
+    if listed.strip(b"\0"):
+        return []  # in the index: the user's history has it
+    try:
+        run_git(root, "rev-parse", "--verify", "-q", "HEAD")
+        head = run_git(root, "ls-tree", "-z", "--name-only", "HEAD", "--", *map(str, found))
+    except BriefpackError:
+        head = b""  # no commit yet
+    if head.strip(b"\0"):
+        return []
+    for p in found:
+        p.unlink(missing_ok=True)
+    return found
+
+
 def _aside(path: Path, force: bool) -> Path:
     return path.with_name(f"{path.name}.briefpack-{'replaced' if force else 'chained'}")
 
