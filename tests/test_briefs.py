@@ -212,36 +212,6 @@ def test_diff_leaves_out_what_the_brief_leaves_out(cli: CLI, project: Path, how:
     assert ("SERVER-EDIT" in result.stdout) == (how == ["--lockfile"])
 
 
-def test_diff_shows_deletions_and_both_sides_of_a_rename_unless_left_out(
-    cli: CLI, project: Path
-) -> None:
-    """A deleted file is in the diff when the brief would carry it, and a renamed one shows as
-    a rename; a deleted file the brief's rules leave out stays out, with its text."""
-    write_tree(
-        project,
-        {
-            "old_name.py": "def moved():\n    return 'MOVED-BODY'\n",
-            "gone.py": "GONE = 'GONE-TEXT'\n",
-            "vendor/lib.py": "LIB = 'VENDOR-TEXT'\n",
-            ".env": "SETTING=ENV-TEXT\n",
-            ".briefpackignore": "vendor/\n",
-        },
-    )
-    git(project, "add", "-Af")
-    git(project, "commit", "-qm", "first")
-    git(project, "mv", "old_name.py", "new_name.py")
-    git(project, "rm", "-q", "gone.py", "vendor/lib.py", ".env")
-    result = cli(["build", "--stdout", "--diff"], cwd=project)
-    assert result.exit_code == 0, result.stderr
-    changed = result.stdout.split("What changed recently")[1]
-    assert "rename from old_name.py" in changed and "rename to new_name.py" in changed
-    assert "-GONE = 'GONE-TEXT'" in changed and "deleted file" in changed
-    assert "VENDOR-TEXT" not in result.stdout  # .briefpackignore leaves vendor/ out
-    assert "ENV-TEXT" not in result.stdout  # so does the default rule for .env files
-    only = cli(["build", "--stdout", "--diff", "-x", "gone.py"], cwd=project).stdout
-    assert "GONE-TEXT" not in only and "rename from old_name.py" in only
-
-
 def test_diff_secrets_are_redacted_too(cli: CLI, project: Path) -> None:
     git(project, "commit", "-qm", "first")
     token = checksummed(Rand(216), "ghp_")  # a valid checksum: the scan checks it

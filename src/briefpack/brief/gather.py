@@ -12,7 +12,7 @@ from pathlib import Path
 import pathspec
 
 from briefpack.brief.config import Config, Settings
-from briefpack.brief.discover import IGNORE_FILE, Skip, discover
+from briefpack.brief.discover import Skip
 from briefpack.brief.gitcontext import git_changes
 from briefpack.brief.guard import guard_brief
 from briefpack.brief.memo import Memo, Read, StaleMemo
@@ -158,12 +158,7 @@ def gather(
     notices += _unmatched(config, [as_config(p) for p in paths], notes)
     within = {f.path for f in files} | ({about_path} if about_path else set())
     changes = git_changes(
-        root,
-        diff=config.diff,
-        log=config.log,
-        within=within,
-        admit=lambda gone: _admitted(root, settings, paths, gone),
-        staged=reader.entries is not None,
+        root, diff=config.diff, log=config.log, within=within, staged=reader.entries is not None
     )
     if config.schema_commands:
         progress.start("running schema commands")
@@ -227,22 +222,6 @@ def _chosen_note(path: str, names: Sequence[str]) -> bool:
     """With `--note NAME`, only notes named so (by path, file name or file stem) go in."""
     name = path.rsplit("/", 1)[-1]
     return not names or any(n in (path, name, name.rsplit(".", 1)[0]) for n in names)
-
-
-def _admitted(
-    root: Path, settings: Settings, paths: Sequence[str], gone: Sequence[str]
-) -> list[str]:
-    """Of the deleted paths `gone`, those the brief would carry if they were there: past the
-    ignore files among `paths`, the excludes and the defaults, and within `include`."""
-    config = settings.config
-    ignore_files = [p for p in paths if p.rsplit("/", 1)[-1] == IGNORE_FILE]
-    found = discover(
-        root, config, default_excludes=config.default_excludes, candidates=[*ignore_files, *gone]
-    )
-    kept = set(found.paths) & set(gone)
-    if config.include:
-        kept = {p for p in kept if _spec(config.include).match_file(p)}
-    return sorted(kept)
 
 
 def _ordered(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,14 +26,11 @@ def git_changes(
     diff: bool,
     log: int,
     within: Collection[str] = (),
-    admit: Callable[[Sequence[str]], Collection[str]] = lambda gone: (),
     staged: bool = False,
 ) -> Changes:
     """The diff against HEAD of the files `within` the brief (paths relative to `root`; what
     the brief leaves out stays out of its diff too), and the last `log` commit messages.
 
-    `admit`: of the deleted paths, those the brief would have carried (its rules applied to
-    them): their removal is in the diff, and a renamed file's old side with its new one.
     `staged`: the index against HEAD only (a snapshot is what is staged, nothing else).
     """
     if not diff and not log:
@@ -47,25 +44,11 @@ def git_changes(
         # no commit yet: the staged changes, then the unstaged ones (a snapshot: staged only)
         bases = [["--cached"]] if staged else [["HEAD"]] if has_head else [["--cached"], []]
         names: set[str] = set()
-        gone: set[str] = set()
         for base in bases:
-            listed = split_z(
-                run_git(
-                    root,
-                    "diff",
-                    "--name-status",
-                    "--no-renames",
-                    "-z",
-                    "--relative",
-                    *base,
-                    "--",
-                    ".",
-                )
+            names.update(
+                split_z(run_git(root, "diff", "--name-only", "-z", "--relative", *base, "--", "."))
             )
-            for status, name in zip(listed[::2], listed[1::2], strict=True):
-                (gone if status == "D" else names).add(name)
-        gone -= names  # deleted, then staged anew: not gone
-        paths = frozenset(names & set(within)) | frozenset(admit(sorted(gone)))
+        paths = frozenset(names & set(within))
         text = "".join(_diff_text(root, base, sorted(paths)) for base in bases)
         if text.strip():
             docs.append(Doc("git diff" + (" HEAD" if has_head else ""), text))
