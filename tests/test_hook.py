@@ -581,6 +581,34 @@ def test_a_fitted_snapshot_is_stored_at_zlib_6_and_its_index_entries_are_fresh(r
     size = (repo / SNAP).stat().st_size
     assert f"size: {size}\t" in git(repo, "ls-files", "--debug", "--", SNAP)
     assert git(repo, "status", "--porcelain") == ""
+    trace = repo.parent / "trace.txt"  # git's own log of what it ran, in order
+    (repo / "pkg/mod_08.py").write_text("def edited():\n    return 8\n")
+    git(repo, "add", "-A")
+    env = {**os.environ, "GIT_TRACE": str(trace)}
+    done = subprocess.run(["git", "commit", "-qm", "two"], cwd=repo, env=env, check=False)
+    assert done.returncode == 0
+    ran = [line.split("git ", 1)[1] for line in trace.read_text().splitlines() if "git " in line]
+    stored = next(i for i, c in enumerate(ran) if c.startswith("hash-object -w --stdin"))
+    added = next(i for i, c in enumerate(ran) if c.startswith("add -f"))
+    assert stored < added and f"--path={SNAP}" in ran[stored]  # stored before it is added
+
+
+def test_a_snapshot_stored_early_is_the_blob_git_add_makes_under_a_filter(repo: Path) -> None:
+    """The early store applies the snapshot's attributes as `git add` does (`--path`): under a
+    clean filter the stored blob is the filtered one, and no other copy is left unreachable."""
+    many_modules(repo)
+    (repo / ".briefpack.toml").write_text("snapshot_budget = 6000\n")
+    git(repo, "config", "filter.upper.clean", "tr a-z A-Z")
+    git(repo, "config", "filter.upper.smudge", "cat")
+    (repo / ".gitattributes").write_text(".briefpack/*.md filter=upper\n")
+    git(repo, "add", "-A")
+    assert commit(repo, "-m", "first").returncode == 0
+    (repo / "pkg/mod_07.py").write_text("def edited():\n    return 7\n")
+    git(repo, "add", "-A")
+    assert commit(repo, "-m", "one file").returncode == 0
+    assert at_head(repo, SNAP) == (repo / SNAP).read_text().upper()
+    unreachable = git(repo, "fsck", "--unreachable", "--no-reflogs")
+    assert "unreachable blob" not in unreachable, unreachable
 
 
 @pytest.mark.parametrize("config", ["", "snapshot_fit = false\nbudget = 3000\n"])

@@ -257,12 +257,17 @@ def test_a_goal_free_ranking_is_kept_while_its_inputs_are_the_same(cli: CLI, sho
     first = ranks()
     kept = sorted(cache_dir().glob("fits/*/ranks-*.marshal"))
     assert len(kept) == 1
+    made = kept[0].stat().st_ino  # a ranking made again is written again (a new file)
     with (shop / "shop/cart.py").open("a") as f:
         f.write("\n# a comment names nothing\n")
     assert ranks() == first
     assert sorted(cache_dir().glob("fits/*/ranks-*.marshal")) == kept
+    assert kept[0].stat().st_ino == made  # taken as kept, not made again
     kept[0].write_bytes(b"not marshal")
+    with (shop / "shop/cart.py").open("a") as f:  # (the same texts again: the fit is kept)
+        f.write("# another comment\n")
     assert ranks() == first
+    assert kept[0].read_bytes() != b"not marshal"  # made again, and kept again
     with (shop / "shop/cart.py").open("a") as f:
         f.write("\ndef run_checkout_refund_cart(x):\n    return run_refund(x)\n")
     ranks()

@@ -150,6 +150,14 @@ def test_files_that_past_changes_like_the_goal_touched_rank_higher() -> None:
     assert 'like a past change: "Round the basket total to a cent"' in why
     unlike = next(r for r in found if r.path == "pkg/other3.py")  # "Speed up the importer"
     assert not any("past change" in reason for reason in unlike.reasons)
+    changed = Query(goal, history=history, changed=frozenset({"pkg/other5.py"}))
+    shared = rank_files(paths, [profile(files[p]) for p in paths], changed)
+    score = {r.path: r.score for r in shared}  # a share of the best match's score, not the
+    assert score["pay/ledger.py"] < score["pay/checkout.py"]  # diff's bonus of 1,000
+    odd = (Commit(frozenset({"pay/ledger.py"}), "Round the basket \x1b[2Jtotal"),)
+    found = rank_files(paths, [profile(files[p]) for p in paths], Query(goal, history=odd))
+    said = next(r for r in found if r.path == "pay/ledger.py").reasons
+    assert 'like a past change: "Round the basket ?[2Jtotal"' in said  # no escape reaches a tty
     untold = Query(goal, history=tuple(Commit(c.files) for c in history))  # no messages
     assert [r.path for r in rank_files(paths, [profile(files[p]) for p in paths], untold)] == before
 

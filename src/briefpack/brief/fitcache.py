@@ -53,16 +53,20 @@ def recall(root: Path, key: str) -> Remembered | None:
         return None
 
 
-def remember(root: Path, key: str, fit: Remembered | None, entry: Any = None) -> None:
-    """Keep this fit, or this `entry` (and the KEPT - 1 most recently written others)."""
+def remember(root: Path, key: str, fit: Remembered) -> None:
+    """Keep this fit (and the KEPT - 1 most recently written others)."""
+    entry = {
+        "ranks": [(r.path, r.rank, r.score, list(r.reasons)) for r in fit.ranks],
+        "levels": dict(fit.levels),
+        "detail": fit.detail,
+        "notices": list(fit.notices),
+    }
+    _keep(root, key, entry)
+
+
+def _keep(root: Path, key: str, entry: Any) -> None:
+    """Write `entry` under `key`, and prune the folder to the KEPT most recently written."""
     folder = _folder(root)
-    if fit is not None:
-        entry = {
-            "ranks": [(r.path, r.rank, r.score, list(r.reasons)) for r in fit.ranks],
-            "levels": dict(fit.levels),
-            "detail": fit.detail,
-            "notices": list(fit.notices),
-        }
     try:
         folder.mkdir(parents=True, exist_ok=True)
         write_atomic(folder / f"{key}.marshal", marshal.dumps(entry))
@@ -89,7 +93,7 @@ def recall_ranks(root: Path, key: str) -> list[Ranked] | None:
 
 def remember_ranks(root: Path, key: str, ranks: Sequence[Ranked]) -> None:
     """Keep a ranking under `key` (pruned with the fits: the KEPT last written are kept)."""
-    remember(root, key, None, [(r.path, r.rank, r.score, r.reasons) for r in ranks])
+    _keep(root, key, [(r.path, r.rank, r.score, r.reasons) for r in ranks])
 
 
 def _folder(root: Path) -> Path:

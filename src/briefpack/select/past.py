@@ -66,12 +66,12 @@ def like_past(
     history: Sequence[Commit],
     scores: dict[str, float],
     reasons: dict[str, list[str]],
+    best: float,
 ) -> None:
-    """Give the files that the past changes most like the goal touched a share of the best
-    file's score: BM25 of the goal's terms over the commits' messages, the LIKE_COMMITS best
-    each speaking for its files (less, the more files it touched)."""
+    """Give the files that the past changes most like the goal touched a share of `best` (the
+    best file's score, the diff's bonus aside): BM25 of the goal's terms over the commits'
+    messages, the LIKE_COMMITS best each speaking for its files (less, the more it touched)."""
     alike = _alike(term_counts(query), history)
-    best = max(scores.values(), default=0.0)
     if not alike or best <= 0:
         return
     top = alike[0][0]
@@ -111,5 +111,8 @@ def _alike(query: Mapping[str, int], history: Sequence[Commit]) -> list[tuple[fl
 
 
 def _subject(message: str) -> str:
+    """The message's first line, quoted, cut at 60 characters, control characters shown as `?`
+    (a clone's commit message is not the terminal's to steer)."""
     line = message.strip().splitlines()[0] if message.strip() else ""
+    line = "".join(c if c.isprintable() else "?" for c in line)
     return f'"{line[:60]}…"' if len(line) > 60 else f'"{line}"'

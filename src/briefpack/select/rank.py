@@ -91,7 +91,8 @@ def rank_files(
         seeds = _seeds(paths, scores)
         _spread(paths, profiles, scores, reasons, seeds)
         co_changed(paths, query.history, scores, reasons, seeds)
-        like_past(query.text, query.history, scores, reasons)
+        best = max((v for p, v in scores.items() if p not in query.changed), default=0.0)
+        like_past(query.text, query.history, scores, reasons, best)
     pinned = {p: i for i, p in enumerate(query.pinned)}
     order = sorted(
         range(len(paths)),

@@ -64,12 +64,15 @@ def write_early(context_path: Path, data: bytes, top: Path, *, current: bytes | 
     return Early(data, changed=True, top=top, name=name, staging=staging, was=was)
 
 
-def store_blob(top: Path, data: bytes) -> subprocess.Popen[bytes]:
-    """Have git compress `data` into its object store, at LOOSE_COMPRESSION, in the background
-    (`stage_snapshot` waits for it): a fitted snapshot's bytes are final as soon as it is
-    counted, and the manifest and the memo can be made meanwhile; `git add` then finds the
-    object stored and only hashes the file (Django's 4.3 MB context: 0.15 s -> 0.02 s)."""
-    return start_git(top, *_level(fitted=True), "hash-object", "-w", "--stdin", stdin=data)
+def store_blob(top: Path, name: str, data: bytes) -> subprocess.Popen[bytes]:
+    """Have git compress `data`, the text of `name` (relative to `top`), into its object store
+    at LOOSE_COMPRESSION, in the background (`stage_snapshot` waits for it): a fitted
+    snapshot's bytes are final as soon as it is counted, and the manifest and the memo can be
+    made meanwhile; `git add` then finds the object stored and only hashes the file (Django's
+    4.3 MB context: 0.15 s -> 0.02 s). `--path`: the attributes that `git add` applies to the
+    file (a filter, an end-of-line rule) apply here too, so the blob is the one it stores."""
+    level = _level(fitted=True)
+    return start_git(top, *level, "hash-object", "-w", "--stdin", f"--path={name}", stdin=data)
 
 
 def stage_snapshot(

@@ -114,10 +114,10 @@ def _take(
     if written is not None:
         current = memo.raw if memo is not None else None
         early = write_early(snapshot_path(settings), written.data, top, current=current)
+    stored: list[Popen[bytes]] = []
     try:
         built = count(done, progress)
         fitted = any(level != "full" for level in built.levels.values())
-        stored = []
         if written is None or built.segments is not done.segments:  # --fit left files out
             written = Written.of(built.segments, memo)
             if stage and fitted:  # git compresses it while the manifest and memo are made
@@ -142,6 +142,8 @@ def _take(
         else:
             keep_memo()
     except BaseException:
+        for proc in stored:
+            proc.wait()  # git storing a text no one will stage: done in a moment
         if early is not None:
             early.undo()
         raise
@@ -153,7 +155,11 @@ def _store_new(top: Path, path: Path, data: bytes, memo: Memo | None) -> list[Po
     """git storing `data` in the background (staging.store_blob), unless the file holds it
     already (`memo`: its bytes are known)."""
     current = memo.raw if memo is not None and memo.raw is not None else read_or_none(path)
-    return [] if current == data else [store_blob(top, data)]
+    try:
+        name = path.resolve().relative_to(top.resolve()).as_posix()
+    except ValueError:
+        return []  # outside the repository: `git add` says so
+    return [] if current == data else [store_blob(top, name, data)]
 
 
 def _fitted_now(built: Built, manifest_path: Path) -> str | None:
