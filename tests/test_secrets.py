@@ -545,3 +545,11 @@ def test_one_summary_line_a_listing_and_escaped_paths(
     assert c["github-token"] not in listed.stdout + loud.stderr + quiet.stderr
     over = cli(["build", "--stdout", "--budget", "10", "--no-fit"], cwd=git_repo)
     assert "a:100:b.py" in over.stderr and "💯" not in over.stderr
+
+
+def test_a_slack_webhook_template_is_no_webhook() -> None:
+    """Code that builds a webhook's URL (`T{team}/B{channel}`) holds no secret; a webhook does."""
+    template = 'url = f"https://hooks.slack.com/services/T{team}/B{channel}/{secret}"\n'
+    assert scan_text(template, "notify.py") == []
+    real = "url = 'https://hooks.slack.com/services/T0A1B2C3D4/B5E6F7G8H9/" + "aZ3" * 8 + "'\n"
+    assert [f.kind for f in scan_text(real, "notify.py")] == ["slack-webhook"]

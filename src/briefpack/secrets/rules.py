@@ -97,7 +97,10 @@ RULES: tuple[Detector, ...] = (
     ),
     Detector(
         "slack-webhook",
-        re.compile(r"https://hooks\.slack\.com/(?:services|workflows)/[A-Za-z0-9_/]+"),
+        # team, channel and secret: 40 characters at least (a template's `T{…}` is no webhook)
+        re.compile(
+            r"https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9_/+]{40,}"
+        ),
         ("hooks.slack.com",),
     ),
     Detector("npm-token", re.compile(r"npm_[A-Za-z0-9]{36}(?![A-Za-z0-9])"), ("npm_",)),
