@@ -212,6 +212,50 @@ def test_diff_leaves_out_what_the_brief_leaves_out(cli: CLI, project: Path, how:
     assert ("SERVER-EDIT" in result.stdout) == (how == ["--lockfile"])
 
 
+def test_diff_names_deleted_and_renamed_files_the_brief_would_carry(
+    cli: CLI, project: Path
+) -> None:
+    """Files deleted or renamed away are named in "What changed", never shown: and only those
+    the brief would carry (not ignored by git, by a .briefpackignore, even one that leaves
+    itself out or went with its folder, by an exclude or a default rule)."""
+    write_tree(
+        project,
+        {
+            "old_name.py": "def moved():\n    return 'MOVED-BODY'\n",
+            "gone.py": "GONE = 'GONE-TEXT'\n",
+            "vendor/lib.py": "LIB = 'VENDOR-TEXT'\n",
+            ".briefpackignore": "vendor/\nhidden.py\n.briefpackignore\n",
+            "hidden.py": "H = 'HIDDEN-TEXT'\n",
+            "priv/.briefpackignore": "*\n",
+            "priv/plan.py": "PLAN = 'PLAN-TEXT'\n",
+            "config/settings.yml": "db: SETTINGS-TEXT\n",
+            ".env": "SETTING=ENV-TEXT\n",
+        },
+    )
+    git(project, "add", "-Af")
+    git(project, "commit", "-qm", "first")
+    git(project, "mv", "old_name.py", "new_name.py")
+    git(project, "rm", "-rq", "gone.py", "vendor", "hidden.py", "priv", ".env")
+    git(project, "rm", "-q", "--cached", "config/settings.yml")  # untracked, then ignored
+    (project / ".gitignore").write_text("config/settings.yml\n")
+    result = cli(["build", "--stdout", "--diff"], cwd=project)
+    assert result.exit_code == 0, result.stderr
+    changed = result.stdout.split("What changed recently")[1]
+    assert "renamed: old_name.py -> new_name.py" in changed
+    assert "deleted: gone.py" in changed
+    assert "GONE-TEXT" not in result.stdout  # named, never shown
+    named = [line for line in changed.splitlines() if line.startswith(("deleted:", "renamed:"))]
+    assert sorted(named) == ["deleted: gone.py", "renamed: old_name.py -> new_name.py"], named
+    for text in ("VENDOR-TEXT", "HIDDEN-TEXT", "PLAN-TEXT", "SETTINGS-TEXT", "ENV-TEXT"):
+        assert text not in result.stdout, text
+    only = cli(["build", "--stdout", "--diff", "-x", "gone.py"], cwd=project).stdout
+    assert "deleted: gone.py" not in only and "renamed: old_name.py" in only
+    assert (
+        "deleted:"
+        not in cli(["build", "--stdout", "--diff", "-i", "new_name.py"], cwd=project).stdout
+    )
+
+
 def test_diff_secrets_are_redacted_too(cli: CLI, project: Path) -> None:
     git(project, "commit", "-qm", "first")
     token = checksummed(Rand(216), "ghp_")  # a valid checksum: the scan checks it

@@ -57,9 +57,14 @@ def _missing() -> GitError:
 
 
 def run_git_full(
-    cwd: Path, *args: str, input_bytes: bytes | None = None, env: Mapping[str, str] | None = None
+    cwd: Path,
+    *args: str,
+    input_bytes: bytes | None = None,
+    env: Mapping[str, str] | None = None,
+    ok: tuple[int, ...] = (0,),
 ) -> tuple[bytes, bytes]:
-    """`run_git`, also returning what git said on stderr (its warnings) when it succeeded."""
+    """`run_git`, also returning what git said on stderr (its warnings) when it succeeded;
+    `ok`: the exit codes that mean success (`check-ignore` exits 1 when nothing is ignored)."""
     try:
         proc = subprocess.run(
             ["git", *args],
@@ -71,7 +76,7 @@ def run_git_full(
         )
     except FileNotFoundError:
         raise _missing() from None
-    if proc.returncode != 0:
+    if proc.returncode not in ok:
         detail = proc.stderr.decode("utf-8", "replace").strip().splitlines()
         first = detail[0] if detail else f"exit {proc.returncode}"
         raise GitError(f"git {_verb(args)} failed: {first}")

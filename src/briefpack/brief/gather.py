@@ -13,7 +13,7 @@ import pathspec
 
 from briefpack.brief.config import Config, Settings
 from briefpack.brief.discover import Skip
-from briefpack.brief.gitcontext import git_changes
+from briefpack.brief.gitcontext import admitted, git_changes
 from briefpack.brief.guard import guard_brief
 from briefpack.brief.memo import Memo, Read, StaleMemo
 from briefpack.brief.parts import Brief, Doc, ReadTexts, Unread
@@ -158,7 +158,12 @@ def gather(
     notices += _unmatched(config, [as_config(p) for p in paths], notes)
     within = {f.path for f in files} | ({about_path} if about_path else set())
     changes = git_changes(
-        root, diff=config.diff, log=config.log, within=within, staged=reader.entries is not None
+        root,
+        diff=config.diff,
+        log=config.log,
+        within=within,
+        admit=lambda gone: admitted(root, config, gone),
+        staged=reader.entries is not None,
     )
     if config.schema_commands:
         progress.start("running schema commands")

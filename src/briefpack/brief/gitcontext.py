@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import os
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from briefpack.brief.config import find_git_root
+import pathspec
+
+from briefpack.brief.config import Config, find_git_root
+from briefpack.brief.discover import IGNORE_FILE, discover
 from briefpack.brief.parts import Doc
+from briefpack.brief.render import display_path
 from briefpack.errors import BriefpackError
-from briefpack.git import run_git, split_z
+from briefpack.git import run_git, run_git_full, split_z
 
 
 @dataclass(frozen=True)
@@ -26,11 +31,14 @@ def git_changes(
     diff: bool,
     log: int,
     within: Collection[str] = (),
+    admit: Callable[[Sequence[str]], Collection[str]] = lambda gone: (),
     staged: bool = False,
 ) -> Changes:
     """The diff against HEAD of the files `within` the brief (paths relative to `root`; what
     the brief leaves out stays out of its diff too), and the last `log` commit messages.
 
+    Files deleted or renamed away are named, never shown (their old text is not checked as
+    the brief's files are): those of them `admit` passes (the paths the brief would carry).
     `staged`: the index against HEAD only (a snapshot is what is staged, nothing else).
     """
     if not diff and not log:
@@ -52,12 +60,79 @@ def git_changes(
         text = "".join(_diff_text(root, base, sorted(paths)) for base in bases)
         if text.strip():
             docs.append(Doc("git diff" + (" HEAD" if has_head else ""), text))
+        gone = _gone(root, bases[0], within, admit) if has_head else ""
+        if gone:
+            docs.append(Doc("git diff --name-status HEAD (deleted, renamed)", gone))
     if log and has_head:
         out = run_git(
             root, "log", f"-n{log}", "--no-color", "--date=short", "--format=%h %ad %an%n%n%B", "--"
         )
         docs.append(Doc(f"git log -n {log}", _text(out)))
     return Changes(tuple(docs), paths)
+
+
+def admitted(root: Path, config: Config, gone: Sequence[str]) -> list[str]:
+    """Of the paths deleted or renamed away (relative to `root`), those the brief would carry
+    if they were there: not ignored by git; past every `.briefpackignore` on disk (those a rule
+    of ours leaves out too) and under none deleted since HEAD; past the excludes and defaults;
+    within `include`."""
+    if not gone:
+        return []
+    ask = b"".join(os.fsencode(p) + b"\0" for p in gone)
+    out, _ = run_git_full(
+        root, "check-ignore", "--no-index", "-z", "--stdin", input_bytes=ask, ok=(0, 1)
+    )
+    ignored = set(split_z(out))
+    rules = [f"*{IGNORE_FILE}", IGNORE_FILE]
+    here = split_z(run_git(root, "ls-files", "-z", "-co", "--exclude-standard", "--", *rules))
+    at_head = split_z(run_git(root, "ls-tree", "-r", "-z", "--name-only", "HEAD", "--", "."))
+    was = [p for p in at_head if p.rpartition("/")[2] == IGNORE_FILE]  # (ls-tree has no globs)
+    lost = [p.rpartition("/")[0] for p in set(was) - set(here)]  # their rules: unknown now
+    rest = [p for p in gone if p not in ignored and not any(_under(p, d) for d in lost)]
+    found = discover(
+        root, config, default_excludes=config.default_excludes, candidates=[*here, *rest]
+    )
+    include = pathspec.GitIgnoreSpec.from_lines(config.include)
+    return [
+        p
+        for p in sorted(set(found.paths) & set(rest))
+        if not config.include or include.match_file(p)
+    ]
+
+
+def _under(path: str, folder: str) -> bool:
+    return not folder or path.startswith(folder + "/")
+
+
+def _gone(
+    root: Path,
+    base: list[str],
+    within: Collection[str],
+    admit: Callable[[Sequence[str]], Collection[str]],
+) -> str:
+    """`deleted: PATH` and `renamed: OLD -> NEW` lines for the paths the brief would carry
+    (`admit`), a rename only when its new path is in the brief."""
+    listed = split_z(run_git(root, "diff", "--name-status", "-M", "-z", "--relative", *base))
+    moves: list[tuple[str, str]] = []  # (old path, new path or "")
+    at = 0
+    while at < len(listed):
+        status = listed[at]
+        if status[:1] in ("R", "C"):
+            if status[:1] == "R":
+                moves.append((listed[at + 1], listed[at + 2]))
+            at += 3
+        else:
+            if status == "D":
+                moves.append((listed[at + 1], ""))
+            at += 2
+    kept = set(admit([old for old, new in moves if not new or new in within]))
+    shown = display_path  # a path is one line, whatever it holds
+    lines = [
+        f"renamed: {shown(old)} -> {shown(new)}" if new else f"deleted: {shown(old)}"
+        for old, new in moves
+        if old in kept
+    ]
+    return "".join(line + "\n" for line in lines)
 
 
 def _diff_text(root: Path, base: list[str], paths: list[str]) -> str:
