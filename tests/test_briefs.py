@@ -6,6 +6,7 @@ import json
 import os
 import pty
 import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -254,6 +255,41 @@ def test_diff_names_deleted_and_renamed_files_the_brief_would_carry(
         "deleted:"
         not in cli(["build", "--stdout", "--diff", "-i", "new_name.py"], cwd=project).stdout
     )
+
+
+def test_diff_names_no_file_the_brief_would_not_show(cli: CLI, project: Path) -> None:
+    """Deleted without git (`rm`), the ignore file of a folder still hides it; a folder that is
+    now a link names nothing (and fails nothing); an oversized or binary file, a note not
+    chosen, and a file untracked but still carried are not named; a file renamed out of the
+    brief is named deleted."""
+    write_tree(
+        project,
+        {
+            "priv/.briefpackignore": "*\n",
+            "priv/layoffs.py": "L = 1\n",
+            "a/file.py": "A = 1\n",
+            "other/z.py": "Z = 1\n",
+            "big_dump.sql": "a" * 2_000_000,
+            "notes/hr-complaint.md": "n\n",
+            "notes/ok.md": "m\n",
+            "keep.py": "K = 1\n",
+            "src/app.py": "APP = 1\n",
+        },
+    )
+    (project / "blob.bin").write_bytes(b"\x00\x01bin")
+    git(project, "add", "-A")
+    git(project, "commit", "-qm", "first")
+    shutil.rmtree(project / "priv")  # not `git rm`: the index still lists its ignore file
+    shutil.rmtree(project / "a")
+    (project / "a").symlink_to("other")
+    git(project, "rm", "-q", "big_dump.sql", "blob.bin", "notes/hr-complaint.md")
+    git(project, "rm", "-q", "--cached", "keep.py")  # untracked: still on disk, still carried
+    (project / "vendor").mkdir()
+    git(project, "mv", "src/app.py", "vendor/app.py")
+    result = cli(["build", "--stdout", "--diff", "--note", "ok", "-x", "vendor/"], cwd=project)
+    assert result.exit_code == 0, result.stderr
+    named = [line for line in result.stdout.splitlines() if line.startswith(("deleted:", "ren"))]
+    assert named == ["deleted: src/app.py"], named
 
 
 def test_diff_secrets_are_redacted_too(cli: CLI, project: Path) -> None:

@@ -157,12 +157,21 @@ def gather(
     notes = [p for p, role in roles.items() if role == "notes"]
     notices += _unmatched(config, [as_config(p) for p in paths], notes)
     within = {f.path for f in files} | ({about_path} if about_path else set())
+
+    def carried(path: str) -> bool:
+        """Whether `path` would have a part in this brief (a note chosen, schema, a file)."""
+        if notes_spec.match_file(as_config(path)):
+            return _chosen_note(path, config.use_notes)
+        if config.schema and schema_spec.match_file(as_config(path)):
+            return True
+        return not config.include or include_spec.match_file(path)
+
     changes = git_changes(
         root,
         diff=config.diff,
         log=config.log,
         within=within,
-        admit=lambda gone: admitted(root, config, gone),
+        admit=lambda gone: admitted(root, config, gone, carried, max_size),
         staged=reader.entries is not None,
     )
     if config.schema_commands:

@@ -7,11 +7,10 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import pathspec
-
 from briefpack.brief.config import Config, find_git_root
 from briefpack.brief.discover import IGNORE_FILE, discover
 from briefpack.brief.parts import Doc
+from briefpack.brief.read import HARD_LIMIT, SourceFile, from_bytes
 from briefpack.brief.render import display_path
 from briefpack.errors import BriefpackError
 from briefpack.git import run_git, run_git_full, split_z
@@ -71,33 +70,76 @@ def git_changes(
     return Changes(tuple(docs), paths)
 
 
-def admitted(root: Path, config: Config, gone: Sequence[str]) -> list[str]:
+def admitted(
+    root: Path,
+    config: Config,
+    gone: Sequence[str],
+    carried: Callable[[str], bool],
+    max_size: int | None,
+) -> list[str]:
     """Of the paths deleted or renamed away (relative to `root`), those the brief would carry
     if they were there: not ignored by git; past every `.briefpackignore` on disk (those a rule
-    of ours leaves out too) and under none deleted since HEAD; past the excludes and defaults;
-    within `include`."""
+    of ours leaves out too), and under none that is gone since HEAD; past the excludes and
+    defaults; `carried` (include, a note chosen); their text at HEAD neither binary nor too
+    large. When in doubt, none."""
+    gone = [p for p in gone if "\n" not in p and not _through_link(root, p)]
     if not gone:
         return []
     ask = b"".join(os.fsencode(p) + b"\0" for p in gone)
-    out, _ = run_git_full(
-        root, "check-ignore", "--no-index", "-z", "--stdin", input_bytes=ask, ok=(0, 1)
-    )
+    try:
+        out, _ = run_git_full(
+            root, "check-ignore", "--no-index", "-z", "--stdin", input_bytes=ask, ok=(0, 1)
+        )
+    except BriefpackError:
+        return []
     ignored = set(split_z(out))
     rules = [f"*{IGNORE_FILE}", IGNORE_FILE]
-    here = split_z(run_git(root, "ls-files", "-z", "-co", "--exclude-standard", "--", *rules))
+    listed = split_z(run_git(root, "ls-files", "-z", "-co", "--exclude-standard", "--", *rules))
+    here = [p for p in listed if (root / p).is_file()]
     at_head = split_z(run_git(root, "ls-tree", "-r", "-z", "--name-only", "HEAD", "--", "."))
-    was = [p for p in at_head if p.rpartition("/")[2] == IGNORE_FILE]  # (ls-tree has no globs)
-    lost = [p.rpartition("/")[0] for p in set(was) - set(here)]  # their rules: unknown now
-    rest = [p for p in gone if p not in ignored and not any(_under(p, d) for d in lost)]
+    was = {p for p in at_head if p.rpartition("/")[2] == IGNORE_FILE} | set(listed)
+    lost = {p.rpartition("/")[0] for p in was - set(here)}  # their rules: unknown now
+    rest = [
+        p for p in gone if p not in ignored and not any(_under(p, d) for d in lost) and carried(p)
+    ]
     found = discover(
         root, config, default_excludes=config.default_excludes, candidates=[*here, *rest]
     )
-    include = pathspec.GitIgnoreSpec.from_lines(config.include)
+    kept = sorted(set(found.paths) & set(rest))
+    texts = _at_head(root, kept, max_size)
     return [
         p
-        for p in sorted(set(found.paths) & set(rest))
-        if not config.include or include.match_file(p)
+        for p in kept
+        if isinstance(from_bytes(p, texts.get(p, b"\0"), max_size=max_size), SourceFile)
     ]
+
+
+def _through_link(root: Path, path: str) -> bool:
+    """Whether a folder on the way to `path` is now a symbolic link (git lists nothing there)."""
+    parts = path.split("/")[:-1]
+    return any((root / "/".join(parts[: i + 1])).is_symlink() for i in range(len(parts)))
+
+
+def _at_head(root: Path, paths: Sequence[str], max_size: int | None) -> dict[str, bytes]:
+    """The text at HEAD of each of `paths` that is a blob within `max_size` (and HARD_LIMIT)."""
+    limit = min(max_size, HARD_LIMIT) if max_size is not None else HARD_LIMIT
+    names = "".join(f"HEAD:./{p}\n" for p in paths).encode("utf-8", "surrogateescape")
+    sizes = run_git(root, "cat-file", "--batch-check", input_bytes=names).decode().splitlines()
+    small = [
+        p
+        for p, line in zip(paths, sizes, strict=True)
+        if line.split()[1:2] == ["blob"] and int(line.split()[2]) <= limit
+    ]
+    wanted = "".join(f"HEAD:./{p}\n" for p in small).encode("utf-8", "surrogateescape")
+    out = run_git(root, "cat-file", "--batch", input_bytes=wanted) if small else b""
+    texts: dict[str, bytes] = {}
+    at = 0
+    for p in small:
+        header_end = out.index(b"\n", at)
+        size = int(out[at:header_end].split()[2])
+        texts[p] = out[header_end + 1 : header_end + 1 + size]
+        at = header_end + 1 + size + 1  # content, then a newline
+    return texts
 
 
 def _under(path: str, folder: str) -> bool:
@@ -111,7 +153,7 @@ def _gone(
     admit: Callable[[Sequence[str]], Collection[str]],
 ) -> str:
     """`deleted: PATH` and `renamed: OLD -> NEW` lines for the paths the brief would carry
-    (`admit`), a rename only when its new path is in the brief."""
+    (`admit`); a file renamed to a path the brief leaves out is deleted, as far as it goes."""
     listed = split_z(run_git(root, "diff", "--name-status", "-M", "-z", "--relative", *base))
     moves: list[tuple[str, str]] = []  # (old path, new path or "")
     at = 0
@@ -125,7 +167,9 @@ def _gone(
             if status == "D":
                 moves.append((listed[at + 1], ""))
             at += 2
-    kept = set(admit([old for old, new in moves if not new or new in within]))
+    # a file still carried (untracked since) is not gone; one renamed out of the brief is
+    moves = [(old, new if new in within else "") for old, new in moves if old not in within]
+    kept = set(admit([old for old, _ in moves]))
     shown = display_path  # a path is one line, whatever it holds
     lines = [
         f"renamed: {shown(old)} -> {shown(new)}" if new else f"deleted: {shown(old)}"
