@@ -124,7 +124,8 @@ def _at_head(root: Path, paths: Sequence[str], max_size: int | None) -> dict[str
     """The text at HEAD of each of `paths` that is a blob within `max_size` (and HARD_LIMIT)."""
     limit = min(max_size, HARD_LIMIT) if max_size is not None else HARD_LIMIT
     names = "".join(f"HEAD:./{p}\n" for p in paths).encode("utf-8", "surrogateescape")
-    sizes = run_git(root, "cat-file", "--batch-check", input_bytes=names).decode().splitlines()
+    checked = run_git(root, "cat-file", "--batch-check", input_bytes=names)
+    sizes = [line.decode("ascii", "replace") for line in checked.split(b"\n")[: len(paths)]]
     small = [
         p
         for p, line in zip(paths, sizes, strict=True)
