@@ -292,6 +292,20 @@ def test_diff_names_no_file_the_brief_would_not_show(cli: CLI, project: Path) ->
     assert named == ["deleted: src/app.py"], named
 
 
+def test_diff_names_a_deleted_path_holding_control_characters_on_one_line(
+    cli: CLI, project: Path
+) -> None:
+    odd = "form\x0cfeed.py"  # a line break to str.splitlines, not to git
+    write_tree(project, {odd: "X = 1\n", "plain.py": "Y = 1\n"})
+    git(project, "add", "-A")
+    git(project, "commit", "-qm", "first")
+    (project / odd).unlink()
+    (project / "plain.py").unlink()
+    result = cli(["build", "--stdout", "--diff"], cwd=project)
+    assert result.exit_code == 0, result.stderr
+    assert "deleted: form\\x0cfeed.py\ndeleted: plain.py\n" in result.stdout
+
+
 def test_diff_secrets_are_redacted_too(cli: CLI, project: Path) -> None:
     git(project, "commit", "-qm", "first")
     token = checksummed(Rand(216), "ghp_")  # a valid checksum: the scan checks it
