@@ -13,6 +13,7 @@ import json
 import marshal
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -108,8 +109,10 @@ def _read(path: Path) -> Any:
         return None
 
 
+@cache
 def _code() -> str:
-    """The code that ranks and fits: a change to it is a miss."""
+    """The code that ranks and fits: a change to it is a miss (read once a process: a build
+    keys its fit and its ranking by it)."""
     h = hashlib.sha256()
     for name in _CODE:
         h.update(Path(importlib.import_module(name).__file__ or "").read_bytes())

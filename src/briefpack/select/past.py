@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
 from briefpack.select.kinds import kind_weight
-from briefpack.select.terms import term_counts
+from briefpack.select.terms import bm25, term_counts
 
 CO_CHANGE_SHARE = 0.2  # of a seed's score, times the share of its commits a file was in
 CO_CHANGE_MIN = 2  # commits two files share before one says anything of the other
@@ -20,7 +20,6 @@ LIKE_COMMITS = 10  # the past changes most like the goal that speak for their fi
 LIKE_SHARE = 0.32  # of the best file's score, for a file the most alike change touched alone
 # (tuned on the relevance benchmark's tuning repositories: +0.04 recall at 128 k tokens,
 # +0.05 at 32 k)
-K1, B = 1.2, 0.75
 
 
 class Commit(NamedTuple):
@@ -93,19 +92,8 @@ def _alike(query: Mapping[str, int], history: Sequence[Commit]) -> list[tuple[fl
     if not query or not commits:
         return []
     terms = [term_counts(c.message) for c in commits]
-    lengths = [sum(t.values()) for t in terms]
-    avg = sum(lengths) / len(commits) or 1.0
-    df: Counter[str] = Counter()
-    for t in terms:
-        df.update(query.keys() & t.keys())
-    n = len(commits)
-    idf = {w: math.log(1 + (n - df[w] + 0.5) / (df[w] + 0.5)) for w in query}
-    found = []
-    for commit, t, length in zip(commits, terms, lengths, strict=True):
-        norm = K1 * (1 - B + B * length / avg)
-        score = sum(idf[w] * t[w] * (K1 + 1) / (t[w] + norm) for w in query.keys() & t.keys())
-        if score > 0:
-            found.append((score, commit))
+    scores, _ = bm25(query, terms, [sum(t.values()) for t in terms])
+    found = [(score, commit) for score, commit in zip(scores, commits, strict=True) if score > 0]
     found.sort(key=lambda f: -f[0])  # stable: the newer of two alike commits first
     return found[:LIKE_COMMITS]
 

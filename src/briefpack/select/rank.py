@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -29,9 +29,8 @@ from briefpack.select.central import owns_of
 from briefpack.select.kinds import kind, kind_weight
 from briefpack.select.past import Commit, co_changed, like_past
 from briefpack.select.profile import Profile
-from briefpack.select.terms import path_terms, term_counts
+from briefpack.select.terms import bm25, path_terms, term_counts
 
-K1, B = 1.2, 0.75
 PATH_WEIGHT = 2.5  # a goal's word in a file's path says more than the same word in its text
 SEEDS = 12  # the top files whose code-graph neighbours get a share of their score
 NEIGHBOUR_SHARE = 0.3
@@ -114,20 +113,10 @@ def _goal_scores(
     reasons: dict[str, list[str]],
 ) -> None:
     query = term_counts(text)
-    n = len(paths)
-    avg = sum(p.length for p in profiles) / n if n else 1.0
-    df: Counter[str] = Counter()
-    for p in profiles:
-        df.update(query.keys() & p.terms.keys())
-    idf = {t: math.log(1 + (n - df[t] + 0.5) / (df[t] + 0.5)) for t in query}
+    found, idf = bm25(query, [p.terms for p in profiles], [p.length for p in profiles])
     named = _named(text)
     lowered = text.lower()
-    for path, prof in zip(paths, profiles, strict=True):
-        norm = K1 * (1 - B + B * prof.length / avg) if avg else K1
-        content = 0.0
-        for term in query.keys() & prof.terms.keys():
-            tf = prof.terms[term]
-            content += idf[term] * tf * (K1 + 1) / (tf + norm)
+    for path, prof, content in zip(paths, profiles, found, strict=True):
         in_path = set(path_terms(path))
         on_path = PATH_WEIGHT * sum(idf[t] for t in in_path & query.keys())
         score = content + on_path

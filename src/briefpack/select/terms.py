@@ -8,8 +8,10 @@ that holds `get_user` above the files that merely say "get" and "user".
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -27,6 +29,7 @@ _STOP_WORDS = """
 """
 STOP = frozenset(_STOP_WORDS.split())
 _MAX_WORD = 40  # longer "words" are hashes, base64 or minified noise
+K1, B = 1.2, 0.75  # BM25's saturation and length normalisation
 
 
 @lru_cache(maxsize=200_000)
@@ -72,3 +75,25 @@ def stemmed(term: str) -> str:
             break
     # a final e goes too, so `theme` meets `theming` and `table` meets `tables`
     return term[:-1] if term.endswith("e") and len(term) > 4 else term
+
+
+def bm25(
+    query: Mapping[str, int], docs: Sequence[Mapping[str, int]], lengths: Sequence[int]
+) -> tuple[list[float], dict[str, float]]:
+    """BM25 of `query`'s terms over each of `docs` (term counts, of `lengths` terms), and each
+    query term's idf."""
+    n = len(docs)
+    avg = sum(lengths) / n if n else 1.0
+    df: Counter[str] = Counter()
+    for doc in docs:
+        df.update(query.keys() & doc.keys())
+    idf = {t: math.log(1 + (n - df[t] + 0.5) / (df[t] + 0.5)) for t in query}
+    scores = []
+    for doc, length in zip(docs, lengths, strict=True):
+        norm = K1 * (1 - B + B * length / avg) if avg else K1
+        score = 0.0
+        for term in query.keys() & doc.keys():
+            tf = doc[term]
+            score += idf[term] * tf * (K1 + 1) / (tf + norm)
+        scores.append(score)
+    return scores, idf
