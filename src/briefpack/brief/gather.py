@@ -1,12 +1,11 @@
 """Gathering: which file plays which part in the brief (about, notes, schema, code), read from
-the work tree or from what is staged (taking what the snapshot memo holds), in brief order."""
+the work tree or from what is staged (brief/reader.py), in brief order."""
 
 from __future__ import annotations
 
 import os
 from collections import defaultdict
-from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pathspec
@@ -14,104 +13,12 @@ import pathspec
 from briefpack.brief.config import Config, Settings
 from briefpack.brief.discover import Skip
 from briefpack.brief.gitcontext import admitted, git_changes
-from briefpack.brief.guard import guard_brief
-from briefpack.brief.memo import Memo, Read, StaleMemo
-from briefpack.brief.parts import Brief, Doc, ReadTexts, Unread
+from briefpack.brief.parts import Brief, Doc, Unread
 from briefpack.brief.read import SourceFile, read_files
+from briefpack.brief.reader import Reader
 from briefpack.brief.schema import run_schema_commands
-from briefpack.brief.staged import Entry, read_staged
 from briefpack.errors import BriefpackError
-from briefpack.secrets.guard import ScanCache
-from briefpack.tokens.count import digest
 from briefpack.tokens.progress import SILENT, Progress
-
-
-@dataclass
-class Reader:
-    """Reads from the work tree, or (with `entries`) from git's index, taking what the memo
-    holds; for a staged build it logs each path's blob and read (for the next memo)."""
-
-    root: Path
-    entries: dict[str, Entry] | None
-    memo: Memo | None = None
-    reads: dict[str, tuple[str, Read]] = field(default_factory=dict)
-
-    def candidates(self) -> list[str] | None:
-        return None if self.entries is None else list(self.entries)
-
-    def read(
-        self,
-        paths: Sequence[str],
-        max_size: int | None,
-        progress: Progress = SILENT,
-        *,
-        unread: Collection[str] = (),
-    ) -> tuple[list[SourceFile | Unread], list[Skip]]:
-        """Each path's text or why it is skipped, in `paths`' order; the paths in `unread`
-        may come back as Unread, when the memo knows them without their text. `progress`
-        advances by each path, taken from the memo or read."""
-        if self.entries is None:
-            files, skips = read_files(self.root, paths, max_size=max_size, progress=progress)
-            return list(files), skips
-        results: dict[str, Read] = {}
-        for path in paths:
-            ident = self.entries[path].ident
-            held = self.memo.take(path, ident, unread=path in unread) if self.memo else None
-            if held is not None:
-                results[path] = held.read
-        progress.advance(len(results))
-        rest = [p for p in paths if p not in results]
-        files, skipped = read_staged(
-            self.root, self.entries, rest, max_size=max_size, progress=progress
-        )
-        results |= {f.path: f for f in files} | {k.path: k for k in skipped}
-        self.reads |= {p: (self.entries[p].ident, r) for p, r in results.items()}
-        ordered = [results[p] for p in paths if p in results]  # paths' order, as read_files
-        return (
-            [r for r in ordered if not isinstance(r, Skip)],
-            [r for r in ordered if isinstance(r, Skip)],
-        )
-
-    def texts(self, paths: Sequence[str], max_size: int | None) -> list[SourceFile]:
-        """The staged texts of files the memo left unread, read from git after all (the fit
-        puts them in full); StaleMemo if one is no longer a text."""
-        assert self.entries is not None
-        files, skipped = read_staged(self.root, self.entries, paths, max_size=max_size)
-        if skipped:
-            raise StaleMemo(f"{skipped[0].path}: {skipped[0].reason}, not a text as remembered")
-        self.reads |= {f.path: (self.entries[f.path].ident, f) for f in files}
-        return files
-
-
-def unread_texts(
-    reader: Reader,
-    brief: Brief,
-    settings: Settings,
-    scans: ScanCache | None,
-    max_size: int | None,
-) -> ReadTexts | None:
-    """How `choose` reads unread files: from git, scanned and redacted as any other, and
-    checked against the digest the memo knew (StaleMemo if it differs)."""
-    known = {d.path: d.digest for d in brief.files if isinstance(d, Unread)}
-    if not known:
-        return None
-    config = settings.config
-
-    def read(paths: Sequence[str]) -> dict[str, Doc]:
-        files = tuple(Doc(f.path, f.text) for f in reader.texts(paths, max_size))
-        guarded, _ = guard_brief(
-            Brief(files=files),
-            mode=config.secrets,
-            allow_files=config.secrets_allow_files,
-            cache=scans,
-        )
-        docs = {d.path: d for d in guarded.files if isinstance(d, Doc)}
-        for path, doc in docs.items():
-            if digest(doc.text) != known[path]:
-                raise StaleMemo(f"{path}: its text is not the one the snapshot memo knew")
-        return docs
-
-    return read
 
 
 def gather(

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from briefpack.brief.config import Config
 from briefpack.brief.discover import Skip
 from briefpack.brief.parts import Prior, Segment, Unread
 from briefpack.brief.read import SourceFile
@@ -91,11 +92,11 @@ class Memo:
         """What the last snapshot had for `path`, if it was this very blob; a blob it knew
         without its text only when the caller takes it `unread` (parts.Unread)."""
         row = self.rows.get(path)
-        if row is None or row[0] != blob or (row[1] == "known" and not unread):
-            return None
         try:
+            if row is None or row[0] != blob or (row[1] == "known" and not unread):
+                return None
             held = _held(path, row, self.raw or b"")
-        except (ValueError, TypeError, IndexError):
+        except (ValueError, TypeError, IndexError, KeyError):
             return None  # a damaged row: read the blob again
         self.taken[path] = held
         return held
@@ -147,6 +148,21 @@ def code_id() -> str:
     for module in modules:
         h.update(Path(module).read_bytes())
     return h.hexdigest()[:16]
+
+
+def settings_key(config: Config) -> str:
+    """The memo key for builds with this config: the reading, scanning and rendering code, and
+    the settings that change what a file reads, renders or counts as."""
+    return memo_key(
+        code_id(),
+        {
+            "max_size": config.max_file_size if config.default_excludes else None,
+            "secrets": config.secrets,
+            "allow": list(config.secrets_allow_files),
+            "style": config.style,
+            "model": [config.model, config.models],
+        },
+    )
 
 
 def memo_key(code_id: str, settings: Mapping[str, Any]) -> str:

@@ -13,13 +13,15 @@ from typing import Any
 from briefpack.brief.choose import Counting, choose
 from briefpack.brief.config import Settings, load_settings
 from briefpack.brief.discover import Skip, discover
-from briefpack.brief.gather import Reader, gather, unread_texts
+from briefpack.brief.gather import gather
 from briefpack.brief.guard import guard_brief
-from briefpack.brief.memo import Memo, Read
+from briefpack.brief.memo import Memo, Read, StaleMemo
 from briefpack.brief.parts import Brief, Doc, ReadTexts, Segment, Unread
 from briefpack.brief.presets import resolve_format
+from briefpack.brief.reader import Reader, unread_texts
 from briefpack.brief.render import render, text_of
 from briefpack.brief.staged import index_entries
+from briefpack.brief.worktree import load_worktree, save_worktree
 from briefpack.errors import BriefpackError
 from briefpack.secrets.guard import ScanCache
 from briefpack.secrets.scan import Finding
@@ -46,6 +48,7 @@ class Assembled:
     staged: bool  # from git's index: a snapshot
     # reads the texts of unread files (parts.Unread), for `choose`
     texts: ReadTexts | None = field(default=None, kw_only=True, repr=False, compare=False)
+    memo: Memo | None = field(default=None, kw_only=True, repr=False, compare=False)
 
     @functools.cached_property
     def text(self) -> str:
@@ -121,15 +124,28 @@ def build(
     `memo`: the last snapshot's blobs, taken instead of read again when unchanged;
     `progress`: told each stage and how far it got (for a display; the default says nothing).
     """
-    done = assemble(
-        start,
-        overrides,
-        unknown_model_ok=unknown_model_ok,
-        staged=staged,
-        memo=memo,
-        progress=progress,
-    )
-    return count(done, progress)
+
+    def attempt(worktree: bool) -> tuple[Assembled, Built]:
+        done = assemble(
+            start,
+            overrides,
+            unknown_model_ok=unknown_model_ok,
+            staged=staged,
+            memo=memo,
+            progress=progress,
+            worktree=worktree,
+        )
+        return done, count(done, progress)
+
+    try:
+        done, built = attempt(worktree=not staged)
+    except StaleMemo:
+        if staged:
+            raise  # the snapshot builds again without its memo
+        done, built = attempt(worktree=False)  # a file changed under its old stat
+    if done.memo is not None and not staged:
+        save_worktree(done.memo, done.reads, done.brief, built.full, built.findings)
+    return built
 
 
 def assemble(
@@ -140,8 +156,10 @@ def assemble(
     staged: bool = False,
     memo: Memo | None = None,
     progress: Progress = SILENT,
+    worktree: bool = False,
 ) -> Assembled:
-    """Config, discover, read, scan and render: everything but counting (see `build`)."""
+    """Config, discover, read, scan and render: everything but counting (see `build`).
+    `worktree`: take unchanged files as the last build knew them (brief/worktree.py)."""
     root = resolve_root(start)
     settings = load_settings(root, overrides)
     if settings.config.format.startswith("@"):
@@ -149,6 +167,9 @@ def assemble(
         settings = replace(settings, config=replace(settings.config, format=preset))
     config = settings.config
     model = resolve_model(config.model, config.models, unknown_ok=unknown_model_ok)
+    if worktree and memo is None and not staged and config.cache:
+        room = budget_for(model, config.effort, reserve=config.reserve, budget=config.budget)
+        memo = load_worktree(root, config, room if config.fit else None)
     progress.start("discovering")
     reader = Reader(root, index_entries(root) if staged else None, memo)
     found = discover(
@@ -185,6 +206,7 @@ def assemble(
         reads=reader.reads,
         staged=staged,
         texts=unread_texts(reader, brief, settings, scans, max_size),
+        memo=memo,
     )
 
 

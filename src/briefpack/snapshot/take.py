@@ -16,7 +16,7 @@ from subprocess import Popen
 from typing import Any
 
 from briefpack.brief.config import Settings
-from briefpack.brief.memo import Memo, StaleMemo, code_id, memo_key
+from briefpack.brief.memo import Memo, StaleMemo, settings_key
 from briefpack.brief.parts import Segment, Unread
 from briefpack.brief.pipeline import Assembled, Built
 from briefpack.errors import BriefpackError, ExitCode
@@ -226,18 +226,7 @@ class Written:
 
 def load_memo(settings: Settings) -> Memo:
     """The memo of the last snapshot, usable only with the same reading and scanning settings."""
-    config = settings.config
-    key = memo_key(
-        code_id(),
-        {
-            "max_size": config.max_file_size if config.default_excludes else None,
-            "secrets": config.secrets,
-            "allow": list(config.secrets_allow_files),
-            "style": config.style,
-            "model": [config.model, config.models],
-        },
-    )
-    return Memo.load(snapshot_path(settings), key)
+    return Memo.load(snapshot_path(settings), settings_key(settings.config))
 
 
 def remember(memo: Memo, built: Built, snap: Snapshot, sizes: Sequence[int]) -> None:

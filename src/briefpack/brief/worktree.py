@@ -1,0 +1,149 @@
+"""The work tree's memo: what the last build learned of each file it read, keyed by the file's
+stat (size, modification and change times, inode), as git's index trusts a file whose stat has
+not changed.
+
+A build takes a code file whose stat is unchanged as parts.Unread: it is ranked by its profile
+and placed by its outline (both cached by digest) without being read, scanned, rendered and
+counted again, and it is read only if it goes in in full, then checked against the digest the
+memo knew (memo.StaleMemo if it differs: the build starts again without the memo). A file
+changed within RACY_NS of the build is always read: another change in the same clock tick
+would leave its stat as it was. The rows share the snapshot memo's format (memo.py), with the
+stat in place of the blob id, and live in the cache folder, one file per work tree.
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+import stat
+import time
+from collections.abc import Collection, Mapping, Sequence
+from pathlib import Path
+from typing import Any, TypeGuard
+
+from briefpack.brief.choose import SLACK
+from briefpack.brief.config import Config
+from briefpack.brief.discover import Skip
+from briefpack.brief.memo import MEMO_VERSION, Memo, Read, _name, settings_key
+from briefpack.brief.parts import Brief, Unread
+from briefpack.brief.read import SourceFile, read_file
+from briefpack.secrets.scan import Finding
+from briefpack.tokens.count import digest
+from briefpack.tokens.progress import SILENT, Progress, in_runs
+from briefpack.tokens.store import cache_dir, write_atomic
+
+RACY_NS = 2_000_000_000  # coarser than any file system's time stamps
+
+
+def load_worktree(root: Path, config: Config, room: int | None) -> Memo | None:
+    """The memo of the last build of `root` with these settings (empty when missing, made with
+    other settings or code, or corrupt); None when the files it knows fit `room` (the budget
+    the files are fitted to; None: not fitted), so that every file goes in in full and is read
+    once, not taken unread and read again."""
+    path = cache_dir() / "worktree" / f"{_name(root)}.marshal"
+    memo = Memo(path=path, key=settings_key(config))
+    try:
+        data = marshal.loads(path.read_bytes())
+        if data["briefpack_memo"] != MEMO_VERSION or data["key"] != memo.key:
+            return memo
+        if room is None or data["tokens"] - SLACK <= room:
+            return None
+        memo.rows = dict(marshal.loads(data["files"]))
+    except (OSError, ValueError, TypeError, KeyError, IndexError, EOFError):
+        memo.rows = {}
+    return memo if room is not None else None
+
+
+def read_worktree(
+    root: Path,
+    paths: Sequence[str],
+    memo: Memo,
+    *,
+    max_size: int | None,
+    unread: Collection[str],
+    progress: Progress = SILENT,
+) -> dict[str, tuple[str, Read]]:
+    """Each path's stat (its memo key, or "" when it must not be kept: a link, not a file, or
+    changed just now) and what it read as: taken from the memo when the stat is the one it
+    knew (as parts.Unread for the paths in `unread`), else read. A path gone is left out."""
+    now = time.time_ns()
+    real_root = root.resolve()
+    done: dict[str, tuple[str, Read]] = {}
+    for path in in_runs(paths, progress):
+        ident = _ident(f"{root}/{path}", now)
+        held = memo.take(path, ident, unread=path in unread) if ident else None
+        if held is not None:
+            done[path] = (ident, held.read)
+            continue
+        result = read_file(root, real_root, path, max_size=max_size)
+        if result is not None:
+            kept = ident if result_is_kept(result) else ""
+            done[path] = (kept, result)
+    return done
+
+
+def result_is_kept(result: SourceFile | Skip) -> bool:
+    """Whether a read result holds while the stat does: not a passing failure to read."""
+    return isinstance(result, SourceFile) or not result.reason.startswith("unreadable")
+
+
+def _ident(full: str, now: int) -> str:
+    try:
+        info = os.lstat(full)
+    except OSError:
+        return ""
+    if not stat.S_ISREG(info.st_mode) or max(info.st_mtime_ns, info.st_ctime_ns) > now - RACY_NS:
+        return ""
+    return f"{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}:{info.st_ino}"
+
+
+def save_worktree(
+    memo: Memo,
+    reads: Mapping[str, tuple[str, Read]],
+    brief: Brief,
+    full: Mapping[str, int],
+    findings: Sequence[Finding],
+) -> None:
+    """Remember what this build read of each path with a stat to key it by: a skip's reason,
+    or a code file's (`brief`'s, as scanned) digest, its tokens in full (`full`), read note
+    and secrets found. Written only when it learned something; rows of paths this build did
+    not read are kept while they are fewer than the ones it did (another build's files)."""
+    if memo.path is None:
+        return
+    found: dict[str, list[tuple[int, str, int, int]]] = {}
+    for f in findings:
+        found.setdefault(f.path, []).append((f.line, f.kind, f.start, f.end))
+    rows: dict[str, list[Any]] = {}
+    for doc in brief.files:
+        ident, result = reads.get(doc.path, ("", None))
+        known = memo.rows.get(doc.path)
+        if ident and _known(known) and known[0] == ident:
+            rows[doc.path] = known  # read in full, or taken unread: as it was
+        elif (
+            ident
+            and isinstance(result, SourceFile)
+            and doc.path in full
+            and not isinstance(doc, Unread)
+        ):
+            sums = [digest(doc.text), full[doc.path]]
+            rows[doc.path] = [ident, "known", result.note, found.get(doc.path, []), *sums]
+    for path, (ident, result) in reads.items():
+        if ident and isinstance(result, Skip):
+            rows[path] = [ident, "skip", result.reason, result.source]
+    if all(memo.rows.get(p) == row for p, row in rows.items()):
+        return
+    others = {p: r for p, r in memo.rows.items() if p not in rows}
+    kept = others | rows if len(others) <= len(rows) else rows
+    tokens = sum(r[5] for r in kept.values() if _known(r))
+    files = marshal.dumps(kept)  # loaded only when the files may not fit whole
+    data = {"briefpack_memo": MEMO_VERSION, "key": memo.key, "tokens": tokens, "files": files}
+    try:
+        memo.path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(memo.path, marshal.dumps(data))
+    except OSError:
+        pass  # a cache: the next build reads the files again
+
+
+def _known(row: Any) -> TypeGuard[list[Any]]:
+    """Whether `row` is a well-formed row of a file known by its digest."""
+    return isinstance(row, list) and len(row) == 6 and row[1] == "known" and type(row[5]) is int

@@ -1,0 +1,165 @@
+"""The work tree's memo: a fitted build takes the code files whose stat is unchanged as the last
+build knew them, reads only what goes in in full, and gives exactly what a build without it
+gives; a memo it cannot trust is never used."""
+
+from __future__ import annotations
+
+import marshal
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from typer.testing import Result
+
+from briefpack.brief import worktree
+from briefpack.brief.parts import Unread
+from briefpack.brief.pipeline import Built, build
+from briefpack.tokens.store import cache_dir
+from tests.conftest import write_tree
+from tests.secretset.values import Rand, checksummed
+
+CLI = Callable[..., Result]
+CANARY = checksummed(Rand(31), "ghp_")  # built at run time: no scanner flags this file
+GOAL = "Fix the invoice total rounding in billing"
+OLD = 1_600_000_000_000_000_000  # a modification time long past (ns)
+
+
+@pytest.fixture
+def repo(git_repo: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A repository whose files changed long enough ago to be trusted by their stat: their
+    change time is now, so the racy window is closed for the test."""
+    monkeypatch.setattr(worktree, "RACY_NS", 0)
+    files = {
+        f"lib/mod{i}.py": f'def helper{i}(x):\n    """Step {i}."""\n    return x\n' * 30
+        for i in range(12)
+    }
+    files["billing/invoice.py"] = "def invoice_total(lines):\n    return round(sum(lines), 2)\n"
+    files["lib/keys.py"] = f'TOKEN = "{CANARY}"\n\ndef keys():\n    return TOKEN\n' * 3
+    write_tree(git_repo, files)
+    return git_repo
+
+
+def fitted(repo: Path, **more: object) -> Built:
+    """A goal build at a budget that holds the invoice code in full and the rest in outline."""
+    return build(repo, {"goal": GOAL, "budget": 1600, **more})
+
+
+def unread(built: Built) -> set[str]:
+    return {p for p, (_, result) in built.reads.items() if isinstance(result, Unread)}
+
+
+def same_as_without_memo(repo: Path, built: Built) -> None:
+    cold = build(repo, {"goal": GOAL, "budget": 1600, "cache": False})
+    assert built.text == cold.text
+    assert built.total == cold.total
+    assert built.levels == cold.levels
+    assert built.findings == cold.findings
+
+
+def test_a_second_build_leaves_unchanged_files_unread_and_gives_the_same_brief(repo: Path) -> None:
+    first = fitted(repo)
+    assert not unread(first)
+    assert set(first.levels.values()) >= {"full", "outline"}
+    second = fitted(repo)
+    outlined = {p for p, level in second.levels.items() if level != "full"}
+    assert outlined and outlined <= unread(second)  # what is not in full was not read
+    assert second.findings == first.findings and second.findings
+    same_as_without_memo(repo, second)
+
+
+def test_a_changed_file_is_read_again(repo: Path) -> None:
+    fitted(repo)
+    target = repo / "lib/mod3.py"
+    target.write_text("def renamed_helper(x):\n    return x * 2\n")
+    os.utime(target, ns=(OLD, OLD))  # even with an old modification time: size and ctime
+    second = fitted(repo)
+    assert "lib/mod3.py" not in unread(second)
+    assert "renamed_helper" in second.reads["lib/mod3.py"][1].text  # type: ignore[union-attr]
+    same_as_without_memo(repo, second)
+
+
+def test_a_file_changed_just_now_is_not_kept(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(worktree, "RACY_NS", 3600 * 10**9)  # everything counts as just changed
+    fitted(repo)
+    assert not unread(fitted(repo))
+
+
+def test_a_file_changed_under_its_old_stat_is_caught(repo: Path) -> None:
+    """A memo whose digest for a file is wrong (its text changed and its stat did not): the
+    file is read to go in in full, found different, and the build starts again without it."""
+    fitted(repo)
+    path = memo_file()
+    data = marshal.loads(path.read_bytes())
+    rows = marshal.loads(data["files"])
+    rows["billing/invoice.py"][4] = "0" * 32  # the digest of some other text
+    data["files"] = marshal.dumps(rows)
+    path.write_bytes(marshal.dumps(data))
+    again = fitted(repo)
+    assert again.levels["billing/invoice.py"] == "full"
+    same_as_without_memo(repo, again)
+
+
+@pytest.mark.parametrize("damage", [b"", b"not marshal", marshal.dumps({"briefpack_memo": 3})])
+def test_a_corrupt_memo_is_not_used(repo: Path, damage: bytes) -> None:
+    fitted(repo)
+    memo_file().write_bytes(damage)
+    again = fitted(repo)
+    assert not unread(again)
+    same_as_without_memo(repo, again)
+    assert unread(fitted(repo))  # and the next build has a memo again
+
+
+def test_damaged_rows_are_read_again(repo: Path) -> None:
+    fitted(repo)
+    path = memo_file()
+    data = marshal.loads(path.read_bytes())
+    rows = marshal.loads(data["files"])
+    rows["lib/mod1.py"] = 7
+    rows["lib/mod2.py"] = [rows["lib/mod2.py"][0], "known"]
+    data["files"] = marshal.dumps(rows)
+    path.write_bytes(marshal.dumps(data))
+    again = fitted(repo)
+    assert not {"lib/mod1.py", "lib/mod2.py"} & unread(again)
+    same_as_without_memo(repo, again)
+
+
+def test_other_settings_do_not_share_the_memo(repo: Path) -> None:
+    fitted(repo)
+    assert not unread(fitted(repo, secrets="allow"))
+
+
+def test_a_brief_that_fits_whole_reads_every_file_once(repo: Path) -> None:
+    fitted(repo)
+    whole = build(repo, {"goal": GOAL, "budget": 10**9})
+    assert not unread(whole)
+    assert set(whole.levels.values()) == {"full"}
+
+
+def test_a_symlink_is_never_taken_by_its_stat(repo: Path) -> None:
+    (repo / "lib/link.py").symlink_to("mod4.py")
+    fitted(repo)
+    assert "lib/link.py" not in unread(fitted(repo))
+
+
+def test_the_cli_build_is_the_same_warm_and_cold(cli: CLI, repo: Path) -> None:
+    args = ["build", "--stdout", "-g", GOAL, "--budget", "1600"]
+    cold = cli([*args, "--no-cache"], cwd=repo)
+    cli(args, cwd=repo)
+    warm = cli(args, cwd=repo)
+    assert warm.exit_code == 0, warm.stderr
+    assert warm.stdout == cold.stdout
+    assert warm.stderr == cold.stderr
+
+
+def memo_file() -> Path:
+    (found,) = (cache_dir() / "worktree").iterdir()
+    return found
+
+
+def test_rows_of_a_file_left_out_are_kept_for_another_build(repo: Path) -> None:
+    write_tree(repo, {"tools/gen.py": "def generate():\n    return 1\n" * 40})
+    fitted(repo)
+    fitted(repo, exclude=["tools/**"])
+    rows = marshal.loads(marshal.loads(memo_file().read_bytes())["files"])
+    assert "tools/gen.py" in rows
