@@ -409,3 +409,24 @@ def test_a_number_out_of_range_is_a_usage_error(
     errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
     assert len(errors) == 1 and says in errors[0], result.stderr
     assert "Traceback" not in result.stderr and result.stdout == ""
+
+
+def test_a_file_that_grew_since_its_size_was_taken_is_read_whole() -> None:
+    """Reading asks for one byte more than fstat's size, and reads on when it gets it all: a
+    file written to meanwhile is not cut at its old size (a pipe stands in for it here)."""
+    from briefpack.brief.read import _read_up_to
+
+    read_end, write_end = os.pipe()
+    os.write(write_end, b"0123456789")
+    os.close(write_end)
+    try:
+        assert _read_up_to(read_end, 100, expect=3) == b"0123456789"
+    finally:
+        os.close(read_end)
+    read_end, write_end = os.pipe()
+    os.write(write_end, b"0123456789")
+    os.close(write_end)
+    try:
+        assert _read_up_to(read_end, 6, expect=3) == b"012345"  # never more than asked
+    finally:
+        os.close(read_end)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import errno
 import os
 import re
 import stat
@@ -26,6 +27,7 @@ _WIDE_BOMS = (
     (codecs.BOM_UTF16_LE, "UTF-16"),
     (codecs.BOM_UTF16_BE, "UTF-16"),
 )
+_WIDE_STARTS = tuple({bom[:2] for bom, _ in _WIDE_BOMS})  # one test for the usual case
 
 
 @dataclass(frozen=True)
@@ -59,17 +61,11 @@ def read_file(
 ) -> SourceFile | Skip | None:
     """One file, or why it is skipped; None when it no longer exists (a worktree deletion)."""
     full = f"{root}/{path}"  # plain strings: this runs once per file
-    try:
-        info = os.lstat(full)
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        return Skip(path, f"unreadable: {exc.strerror}")
-    if stat.S_ISLNK(info.st_mode):
-        problem = _link_problem(Path(full), real_root)
-        if problem:
-            return Skip(path, problem)
-    return _read_regular(full, path, max_size=max_size)
+    result = _read_regular(full, path, max_size=max_size, follow=False)
+    if result is not _LINK:
+        return result
+    problem = _link_problem(Path(full), real_root)  # a link: read where it leads, if inside
+    return Skip(path, problem) if problem else _read_regular(full, path, max_size=max_size)
 
 
 def _link_problem(full: Path, real_root: Path) -> str:
@@ -86,13 +82,24 @@ def _link_problem(full: Path, real_root: Path) -> str:
     return ""
 
 
-def _read_regular(full: str, path: str, *, max_size: int | None) -> SourceFile | Skip | None:
+_LINK = Skip("", "a symbolic link")  # what opening a link without following it gives
+_NO_FOLLOW = getattr(os, "O_NOFOLLOW", 0)
+
+
+def _read_regular(
+    full: str, path: str, *, max_size: int | None, follow: bool = True
+) -> SourceFile | Skip | None:
+    """The file at `full`; without `follow`, _LINK when it is a symbolic link (opened with
+    O_NOFOLLOW: one call where lstat and open were two)."""
     limit = min(max_size, HARD_LIMIT) if max_size is not None else HARD_LIMIT
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | (0 if follow else _NO_FOLLOW)
     try:
-        fd = os.open(full, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        fd = os.open(full, flags)
     except FileNotFoundError:
         return None
     except OSError as exc:
+        if not follow and exc.errno == errno.ELOOP and Path(full).is_symlink():
+            return _LINK
         return Skip(path, f"unreadable: {exc.strerror}")
     try:
         info = os.fstat(fd)
@@ -104,7 +111,7 @@ def _read_regular(full: str, path: str, *, max_size: int | None) -> SourceFile |
                 f"size {human_size(info.st_size)} > {human_size(limit)}",
                 "default:size" if limit == max_size else "hard limit",
             )
-        data = _read_up_to(fd, limit + 1)
+        data = _read_up_to(fd, limit + 1, info.st_size)
     except OSError as exc:
         return Skip(path, f"unreadable: {exc.strerror}")
     finally:
@@ -114,15 +121,20 @@ def _read_regular(full: str, path: str, *, max_size: int | None) -> SourceFile |
     return from_bytes(path, data, max_size=max_size)
 
 
-def _read_up_to(fd: int, size: int) -> bytes:
+def _read_up_to(fd: int, size: int, expect: int) -> bytes:
+    """At most `size` bytes of a file fstat said holds `expect`: asked for in one read of one
+    byte more (a regular file's read returns less only at its end, and a larger buffer than
+    the file costs an allocation as large), read on only if the file grew."""
     chunks: list[bytes] = []
     left = size
+    ask = min(expect + 1, size)
     while left > 0:
-        chunk = os.read(fd, min(left, 1 << 24))
-        if not chunk:
-            break
+        chunk = os.read(fd, ask)
         chunks.append(chunk)
         left -= len(chunk)
+        if len(chunk) < ask:
+            break
+        ask = min(left, 1 << 24)
     return b"".join(chunks)
 
 
@@ -133,9 +145,9 @@ def from_bytes(path: str, data: bytes, *, max_size: int | None) -> SourceFile | 
         source = "default:size" if limit == max_size else "hard limit"
         return Skip(path, f"size {human_size(len(data))} > {human_size(limit)}", source)
     wide = _decode_wide(data)  # UTF-16 and UTF-32 text is full of NUL bytes
-    if wide is None and b"\0" in data[:BINARY_SNIFF]:
+    if wide is None and data.find(b"\0", 0, BINARY_SNIFF) >= 0:
         return Skip(path, "binary")
-    text, note = wide or decode(data)
+    text, note = wide or _decode_narrow(data)
     return SourceFile(path=path, text=text, size=len(data), note=note)
 
 
@@ -148,8 +160,11 @@ def decode(data: bytes) -> tuple[str, str]:
     with the bad bytes marked.
     """
     wide = _decode_wide(data)
-    if wide is not None:
-        return wide
+    return wide if wide is not None else _decode_narrow(data)
+
+
+def _decode_narrow(data: bytes) -> tuple[str, str]:
+    """`decode` of bytes with no wide byte order mark."""
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8) :]
     try:
@@ -168,6 +183,8 @@ def decode(data: bytes) -> tuple[str, str]:
 def _decode_wide(data: bytes) -> tuple[str, str] | None:
     """UTF-16 or UTF-32 text, as its byte order mark says; None without one, or when the bytes
     after it do not decode."""
+    if not data.startswith(_WIDE_STARTS):
+        return None
     for bom, codec in _WIDE_BOMS:
         if data.startswith(bom):
             try:
