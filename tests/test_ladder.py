@@ -272,3 +272,38 @@ def test_a_goal_free_ranking_is_kept_while_its_inputs_are_the_same(cli: CLI, sho
         f.write("\ndef run_checkout_refund_cart(x):\n    return run_refund(x)\n")
     ranks()
     assert len(list(cache_dir().glob("fits/*/ranks-*.marshal"))) == 2
+
+
+class Stages:
+    """A progress display that only notes which stages started (the pipeline's Progress)."""
+
+    def __init__(self) -> None:
+        self.started: list[str] = []
+
+    def start(self, stage: str, total: int | None = None) -> None:
+        self.started.append(stage)
+
+    def advance(self, done: int = 0, tokens: int = 0) -> None:
+        pass
+
+
+def test_a_brief_that_fits_whole_is_ranked_only_when_its_ranks_are_asked_for(
+    shop: Path,
+) -> None:
+    """Nothing is stepped down, so no ranking is needed to build it; `ls` and `stats` (which
+    show ranks) still get the same ranks a fitted build would use."""
+    from briefpack.brief.pipeline import build
+
+    stages = Stages()
+    whole = build(shop, {"budget": 10**9, "goal": "Fix checkout totals"}, progress=stages)
+    assert set(whole.levels.values()) == {"full"}
+    assert "ranking" not in stages.started
+    assert whole.ranks["shop/checkout.py"].rank == 1
+    assert stages.started[-1] == "ranking"
+    again = build(shop, {"budget": 10**9, "goal": "Fix checkout totals", "cache": False})
+    assert {p: r.rank for p, r in again.ranks.items()} == {
+        p: r.rank for p, r in whole.ranks.items()
+    }
+    tight = build(shop, {"budget": 3000, "goal": "Fix checkout totals"}, progress=stages)
+    assert "outline" in tight.levels.values() or "path" in tight.levels.values()
+    assert tight.ranks["shop/checkout.py"].rank == 1

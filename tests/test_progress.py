@@ -29,8 +29,8 @@ STAGES: tuple[Stage, ...] = (
     "reading",
     "scanning for secrets",
     "rendering",
-    "ranking",
     "counting tokens",
+    "ranking",  # once counted, and only if the brief does not fit whole (a snapshot: before)
     "outlining",
     "fitting",
 )
@@ -109,14 +109,19 @@ def test_a_build_reports_each_stage_and_every_file(
         monkeypatch.setattr(guard, "PARALLEL_SCAN_CHARS", 0)
         monkeypatch.setattr(guard, "cores", lambda: 2)
     repo = generated(tmp_path / "repo")
-    for _ in ("cold", "warm"):
+    for run in ("cold", "warm"):
         recorder = Recorder()
         built = build(repo, {"goal": GOAL}, progress=recorder)
-        assert recorder.stages() == list(STAGES[:6])  # it fits: no outlining, no fitting
+        assert recorder.stages() == list(STAGES[:5])  # it fits: no ranking, no fitting
         assert all(t.done == t.total for t in recorder.told if t.total is not None)
         assert recorder.of("reading").total == FILES + 1  # the modules and the README
-        assert recorder.of("ranking").total == FILES + 1
         assert recorder.of("counting tokens").tokens == built.total
+        assert built.ranks  # ranked when asked (`ls`, `stats`): told so, or kept from cold
+        if run == "cold":
+            assert recorder.stages()[-1] == "ranking"
+            assert recorder.of("ranking").total == FILES + 1
+        else:
+            assert "ranking" not in recorder.stages()
 
 
 def test_a_fitted_build_reports_outlining_and_fitting(tmp_path: Path) -> None:

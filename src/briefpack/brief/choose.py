@@ -5,6 +5,7 @@ and read only to go in in full (or, if the brief might fit whole after all, ever
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -22,6 +23,7 @@ from briefpack.brief.ranking import (
 )
 from briefpack.brief.render import render
 from briefpack.select.ladder import Level
+from briefpack.select.past import Commit
 from briefpack.select.profile import OutlineCache
 from briefpack.select.rank import Ranked
 from briefpack.tokens.progress import SILENT, Progress
@@ -34,7 +36,7 @@ class Chosen:
     brief: Brief
     segments: tuple[Segment, ...]
     counts: list[int]
-    ranks: list[Ranked]
+    ranks: Callable[[], list[Ranked]]  # made when first asked for
     levels: dict[str, Level] = field(default_factory=dict)
     notices: tuple[str, ...] = ()
     full: dict[str, int] = field(default_factory=dict)  # each code file's tokens in full text
@@ -71,34 +73,10 @@ def choose(
     full. Ranking comes first: it needs no counts, and a hook's tokenizer child is meanwhile
     still loading."""
     unread = [d for d in brief.files if isinstance(d, Unread)]
-    progress.start("ranking", len(brief.files))
-    goal_free = not query_text(brief).strip()
-    recent = recent_changes(root) if goal_free and not staged else None
-    history = commit_history(root, sweeps=False) if not goal_free and not staged else ()
-    key = fit_key(
-        [
-            query_text(brief),
-            budget,
-            config.fit,
-            config.style,
-            config.full,
-            config.priority,
-            recent,
-            [[sorted(c.files), c.message] for c in history],
-            encoding,
-            sorted(brief.changed),
-        ],
-        [counting.digest(s.text) for s in segments]
-        + [f"{d.path}\0{d.digest}\0{d.tokens}" for d in unread],
-    )
-    seen = recall(root, key) if config.cache else None
-    if seen is None:
-        ranked = rank_brief(
-            root, brief, config, recent=recent, history=history, progress=progress, read=read
-        )
-    else:
-        ranked = seen.ranks
-        progress.advance(len(brief.files))
+    lazy = _Ranking(root, brief, segments, unread, config, budget, counting, encoding, staged)
+    lazy.progress, lazy.read = progress, read
+    if staged:
+        lazy.ranks()  # now, while the hook's tokenizer child is still loading
     counts = counting.told(segments, progress)
     full = _full_tokens(brief, segments, counts, counting, config.style)
     if unread and not (config.fit and sum(full.values()) - SLACK > budget):
@@ -113,9 +91,10 @@ def choose(
         unread = []
     over = config.fit and (sum(full.values()) - SLACK > budget if unread else sum(counts) > budget)
     if not over:
-        if config.cache and seen is None:
-            remember(root, key, Remembered(ranked, {}, 2))
-        return Chosen(brief, segments, counts, ranked, full=full)
+        lazy.brief, lazy.keep = brief, True
+        return Chosen(brief, segments, counts, lazy.ranks, full=full)
+    ranked = lazy.ranks()
+    seen = lazy.seen
     outlines = OutlineCache.for_root(root) if config.cache else None
     order = [r.path for r in ranked if r.path in full]
     fitted = None
@@ -149,14 +128,16 @@ def choose(
             read=read,
         )
         if config.cache and not fitted.context_down:
-            remember(root, key, Remembered(ranked, fitted.levels, fitted.detail, fitted.notices))
+            remember(
+                root, lazy.key, Remembered(ranked, fitted.levels, fitted.detail, fitted.notices)
+            )
     if outlines is not None:
         outlines.save()
     return Chosen(
         fitted.brief,
         fitted.segments,
         fitted.counts,
-        ranked,
+        lazy.ranks,
         fitted.levels,
         fitted.notices,
         full,
@@ -182,3 +163,78 @@ def _full_tokens(
     if style == "markdown" and last is not None and last.path in counted:
         counted[last.path] = counting.count([Segment("files", last.text + "\n", last.path)])[0]
     return {d.path: d.tokens if isinstance(d, Unread) else counted[d.path] for d in brief.files}
+
+
+@dataclass
+class _Ranking:
+    """The ranking of a brief's files, with its inputs from git and its entry in the fit cache,
+    each made once and only when first needed: a brief that fits whole needs none of them,
+    unless `ls`, `stats` or a snapshot's manifest shows the ranks."""
+
+    root: Path
+    brief: Brief  # as ranked: its unread files may be read meanwhile (same digests)
+    segments: Sequence[Segment]  # as first rendered: with `unread`, the fit cache's key
+    unread: Sequence[Unread]
+    config: Config
+    budget: int
+    counting: Counting
+    encoding: str
+    staged: bool
+    progress: Progress = SILENT
+    read: ReadTexts | None = None
+    keep: bool = False  # keep a ranking made from now on in the fit cache, with no levels
+    made: list[Ranked] | None = None
+
+    @functools.cached_property
+    def history(self) -> tuple[dict[str, int] | None, Sequence[Commit]]:
+        """Recent changes (goal-free) or past commits (with a goal): from git, not staged."""
+        if self.staged:
+            return None, ()
+        if not query_text(self.brief).strip():
+            return recent_changes(self.root), ()
+        return None, commit_history(self.root, sweeps=False)
+
+    @functools.cached_property
+    def key(self) -> str:
+        recent, history = self.history
+        return fit_key(
+            [
+                query_text(self.brief),
+                self.budget,
+                self.config.fit,
+                self.config.style,
+                self.config.full,
+                self.config.priority,
+                recent,
+                [[sorted(c.files), c.message] for c in history],
+                self.encoding,
+                sorted(self.brief.changed),
+            ],
+            [self.counting.digest(s.text) for s in self.segments]
+            + [f"{d.path}\0{d.digest}\0{d.tokens}" for d in self.unread],
+        )
+
+    @functools.cached_property
+    def seen(self) -> Remembered | None:
+        return recall(self.root, self.key) if self.config.cache else None
+
+    def ranks(self) -> list[Ranked]:
+        if self.made is not None:
+            return self.made
+        if self.seen is not None:
+            self.made = self.seen.ranks
+            return self.made
+        self.progress.start("ranking", len(self.brief.files))
+        recent, history = self.history
+        self.made = rank_brief(
+            self.root,
+            self.brief,
+            self.config,
+            recent=recent,
+            history=history,
+            progress=self.progress,
+            read=self.read,
+        )
+        if self.keep and self.config.cache:
+            remember(self.root, self.key, Remembered(self.made, {}, 2))
+        return self.made

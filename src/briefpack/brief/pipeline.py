@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import os
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -65,11 +65,17 @@ class Built(Assembled):
     counts: tuple[int, ...]
     budget: int
     encoded_files: int
-    ranks: Mapping[str, Ranked] = field(default_factory=dict)  # code files, by path
+    ranking: Callable[[], Sequence[Ranked]] = field(default=tuple, repr=False, compare=False)
     levels: Mapping[str, Level] = field(default_factory=dict)  # code files: full/outline/path
     full: Mapping[str, int] = field(default_factory=dict)  # code files' tokens in full text
     # a snapshot's code files not in full: their texts' digests (what the memo keeps of them)
     digests: Mapping[str, str] = field(default_factory=dict)
+
+    @functools.cached_property
+    def ranks(self) -> Mapping[str, Ranked]:
+        """Each code file's rank, by path; made when first asked for (a brief that fits
+        whole needs none to be built)."""
+        return {r.path: r for r in self.ranking()}
 
     @property
     def total(self) -> int:
@@ -143,7 +149,8 @@ def build(
         if staged:
             raise  # the snapshot builds again without its memo
         done, built = attempt(worktree=False)  # a file changed under its old stat
-    if done.memo is not None and not staged:
+    fitted = any(level != "full" for level in built.levels.values())
+    if done.memo is not None and not staged and fitted:  # else the next build needs none
         save_worktree(done.memo, done.reads, done.brief, built.full, built.findings)
     return built
 
@@ -259,7 +266,7 @@ def count(done: Assembled, progress: Progress = SILENT) -> Built:
         root=done.root,
         reads=done.reads,
         staged=done.staged,
-        ranks={r.path: r for r in ranked},
+        ranking=ranked,
         levels=final,
         full=chosen.full,
         digests=_digests(done.brief, final) if done.staged else {},

@@ -57,11 +57,17 @@ def read_files(
 
 
 def read_file(
-    root: Path, real_root: Path, path: str, *, max_size: int | None
+    root: Path,
+    real_root: Path,
+    path: str,
+    *,
+    max_size: int | None,
+    stats: dict[str, os.stat_result] | None = None,
 ) -> SourceFile | Skip | None:
-    """One file, or why it is skipped; None when it no longer exists (a worktree deletion)."""
+    """One file, or why it is skipped; None when it no longer exists (a worktree deletion).
+    `stats`: given, takes the file's stat as it was opened (not a link's)."""
     full = f"{root}/{path}"  # plain strings: this runs once per file
-    result = _read_regular(full, path, max_size=max_size, follow=False)
+    result = _read_regular(full, path, max_size=max_size, follow=False, stats=stats)
     if result is not _LINK:
         return result
     problem = _link_problem(Path(full), real_root)  # a link: read where it leads, if inside
@@ -87,7 +93,12 @@ _NO_FOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
 
 def _read_regular(
-    full: str, path: str, *, max_size: int | None, follow: bool = True
+    full: str,
+    path: str,
+    *,
+    max_size: int | None,
+    follow: bool = True,
+    stats: dict[str, os.stat_result] | None = None,
 ) -> SourceFile | Skip | None:
     """The file at `full`; without `follow`, _LINK when it is a symbolic link (opened with
     O_NOFOLLOW: one call where lstat and open were two)."""
@@ -103,6 +114,8 @@ def _read_regular(
         return Skip(path, f"unreadable: {exc.strerror}")
     try:
         info = os.fstat(fd)
+        if stats is not None:
+            stats[path] = info
         if not stat.S_ISREG(info.st_mode):
             return Skip(path, "not a regular file")
         if info.st_size > limit:

@@ -69,16 +69,20 @@ def read_worktree(
     now = time.time_ns()
     real_root = root.resolve()
     done: dict[str, tuple[str, Read]] = {}
+    stats: dict[str, os.stat_result] = {}
     for path in in_runs(paths, progress):
-        ident = _ident(f"{root}/{path}", now)
-        held = memo.take(path, ident, unread=path in unread) if ident else None
-        if held is not None:
-            done[path] = (ident, held.read)
-            continue
-        result = read_file(root, real_root, path, max_size=max_size)
+        if path in memo.rows:  # else the stat is taken as the file is read
+            info = _lstat(f"{root}/{path}")
+            ident = _ident(info, now) if info is not None else ""
+            held = memo.take(path, ident, unread=path in unread) if ident else None
+            if held is not None:
+                done[path] = (ident, held.read)
+                continue
+        result = read_file(root, real_root, path, max_size=max_size, stats=stats)
         if result is not None:
-            kept = ident if result_is_kept(result) else ""
-            done[path] = (kept, result)
+            opened = stats.pop(path, None)
+            kept = opened is not None and result_is_kept(result)
+            done[path] = (_ident(opened, now) if kept and opened else "", result)
     return done
 
 
@@ -87,11 +91,16 @@ def result_is_kept(result: SourceFile | Skip) -> bool:
     return isinstance(result, SourceFile) or not result.reason.startswith("unreadable")
 
 
-def _ident(full: str, now: int) -> str:
+def _lstat(full: str) -> os.stat_result | None:
     try:
-        info = os.lstat(full)
+        return os.lstat(full)
     except OSError:
-        return ""
+        return None
+
+
+def _ident(info: os.stat_result, now: int) -> str:
+    """The memo key of a file with this stat: "" for what is not a regular file, or changed
+    too recently to be trusted by its stat."""
     if not stat.S_ISREG(info.st_mode) or max(info.st_mtime_ns, info.st_ctime_ns) > now - RACY_NS:
         return ""
     return f"{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}:{info.st_ino}"

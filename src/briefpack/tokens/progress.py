@@ -16,8 +16,8 @@ Stage = Literal[
     "running schema commands",
     "scanning for secrets",
     "rendering",
-    "ranking",
     "counting tokens",
+    "ranking",
     "outlining",
     "fitting",
 ]
