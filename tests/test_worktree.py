@@ -98,6 +98,9 @@ def test_a_file_changed_under_its_old_stat_is_caught(repo: Path) -> None:
     again = fitted(repo)
     assert again.levels["billing/invoice.py"] == "full"
     same_as_without_memo(repo, again)
+    rows = marshal.loads(marshal.loads(memo_file().read_bytes())["files"])
+    assert rows["billing/invoice.py"][4] != "0" * 32  # the memo was made anew
+    assert unread(fitted(repo))  # and serves the next build
 
 
 @pytest.mark.parametrize("damage", [b"", b"not marshal", marshal.dumps({"briefpack_memo": 3})])
@@ -117,10 +120,11 @@ def test_damaged_rows_are_read_again(repo: Path) -> None:
     rows = marshal.loads(data["files"])
     rows["lib/mod1.py"] = 7
     rows["lib/mod2.py"] = [rows["lib/mod2.py"][0], "known"]
+    rows["lib/mod5.py"][3] = [("a", "k", 0, 1)]  # a finding of the wrong shape
     data["files"] = marshal.dumps(rows)
     path.write_bytes(marshal.dumps(data))
     again = fitted(repo)
-    assert not {"lib/mod1.py", "lib/mod2.py"} & unread(again)
+    assert not {"lib/mod1.py", "lib/mod2.py", "lib/mod5.py"} & unread(again)
     same_as_without_memo(repo, again)
 
 
@@ -163,3 +167,44 @@ def test_rows_of_a_file_left_out_are_kept_for_another_build(repo: Path) -> None:
     fitted(repo, exclude=["tools/**"])
     rows = marshal.loads(marshal.loads(memo_file().read_bytes())["files"])
     assert "tools/gen.py" in rows
+
+
+def test_a_file_named_like_the_goal_keeps_only_its_own_secrets(repo: Path) -> None:
+    """The goal's findings are named `goal`, as a file at the top may be: the memo keeps the
+    file's own, so a warm build counts what a cold one does."""
+    write_tree(repo, {"goal": "plain text, nothing secret\n" * 40})
+    goal = f"{GOAL}; the key {checksummed(Rand(32), 'ghp_')} leaked"
+    cold = build(repo, {"goal": goal, "budget": 1600, "cache": False})
+    build(repo, {"goal": goal, "budget": 1600})
+    warm = build(repo, {"goal": goal, "budget": 1600})
+    assert unread(warm)
+    assert warm.findings == cold.findings
+    later = build(repo, {"goal": GOAL, "budget": 1600})
+    assert later.findings == build(repo, {"goal": GOAL, "budget": 1600, "cache": False}).findings
+
+
+def test_a_file_name_that_is_not_utf8_is_kept(repo: Path) -> None:
+    name = os.fsdecode(b"lib/caf\xe9.py")
+    (repo / name).write_text("def cafe():\n    return 1\n" * 40)
+    fitted(repo)
+    again = fitted(repo)
+    assert name in unread(again)
+    same_as_without_memo(repo, again)
+
+
+def test_a_first_build_that_fits_whole_does_not_keep_the_memo_off(repo: Path) -> None:
+    """A memo written when few files fit whole says so; once the brief must be fitted, it is
+    made again and used."""
+    few = build(
+        repo, {"goal": GOAL, "budget": 900, "include": [f"lib/mod{i}.py" for i in (0, 1, 2)]}
+    )
+    assert "outline" in few.levels.values()  # fitted: a memo of 3 files, below 1,600 tokens
+    assert sum(few.full.values()) < 1600
+    fitted(repo)  # the memo's files fit 1,600 whole; these do not
+    assert unread(fitted(repo))
+
+
+def test_a_build_that_is_not_fitted_writes_no_memo(repo: Path) -> None:
+    build(repo, {"goal": GOAL, "budget": 10**9})
+    build(repo, {"goal": GOAL, "budget": 1600, "fit": False})
+    assert not (cache_dir() / "worktree").exists()

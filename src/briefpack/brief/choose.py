@@ -1,7 +1,8 @@
 """Choosing what goes into a brief: rank its code files, and over budget fit them by the ladder;
 a ranking and fit seen before (same texts, query, budget and settings) are taken as they were.
-A snapshot's unread files (parts.Unread) are ranked and placed by what the memo knew of them,
-and read only to go in in full (or, if the brief might fit whole after all, every one)."""
+Unread files (parts.Unread: a memo's, for a snapshot or a fitted build) are ranked and placed by
+what the memo knew of them, and read only to go in in full (or, if the brief might fit whole
+after all, every one). A brief that fits whole is ranked only when its ranks are asked for."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from pathlib import Path
 from briefpack.brief.config import Config
 from briefpack.brief.fit import fit, refit
 from briefpack.brief.fitcache import Remembered, fit_key, recall, remember
-from briefpack.brief.parts import Brief, ReadTexts, Segment, Unread
+from briefpack.brief.parts import SLACK, Brief, ReadTexts, Segment, Unread
 from briefpack.brief.ranking import (
     commit_history,
     pinned_paths,
@@ -50,9 +51,6 @@ class Counting:
     count: Callable[[Sequence[Segment]], list[int]]
     digest: Callable[[str], str]
     told: Callable[[Sequence[Segment], Progress], list[int]]  # `count`, telling `progress`
-
-
-SLACK = 16  # tokens: what counting one segment with or without its blank line may differ by
 
 
 def choose(

@@ -39,7 +39,7 @@ def fit_key(parts: Sequence[object], digests: Sequence[str]) -> str:
     """The key of a fit: what decides it (`parts`, JSON-able) and the segments' digests."""
     h = hashlib.sha256(json.dumps([VERSION, _code(), *parts], sort_keys=True, default=str).encode())
     for d in digests:
-        h.update(d.encode())
+        h.update(d.encode("utf-8", "surrogatepass"))  # a path may not be UTF-8
     return h.hexdigest()[:32]
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pathspec
 
 from briefpack.brief.config import Config, Settings
-from briefpack.brief.discover import Skip
+from briefpack.brief.discover import Skip, discover
 from briefpack.brief.gitcontext import admitted, git_changes
 from briefpack.brief.parts import Brief, Doc, Unread
 from briefpack.brief.read import SourceFile, read_files
@@ -208,3 +208,28 @@ def _tried(settings: Settings, reader: Reader) -> str:
     if config.tried_file:
         parts.append(_read_named(settings, "tried_file", config.tried_file, reader).text.strip())
     return "\n\n".join(parts)
+
+
+def config_folder_files(settings: Settings, root: Path, *, staged: bool) -> list[str]:
+    """Briefing a subfolder, the files of the config's folder outside it (as `../notes/a.md`):
+    the config's notes and schema are the repository's, wherever the command runs (gather
+    takes only those). A snapshot is always of its config's folder."""
+    config = settings.config
+    top = settings.root
+    if staged or settings.path is None or top == root or not root.is_relative_to(top):
+        return []
+    inside = root.relative_to(top).as_posix() + "/"
+    found = discover(top, config, default_excludes=config.default_excludes)
+    return [os.path.relpath(top / p, root) for p in found.paths if not p.startswith(inside)]
+
+
+def snapshot_files(settings: Settings, root: Path) -> set[str]:
+    """The snapshot and its manifest, relative to `root`: never part of a brief."""
+    snapshot = (settings.root / settings.config.snapshot_path).resolve()
+    found = set()
+    for path in (snapshot, snapshot.with_suffix(".json")):
+        if path.is_relative_to(root):
+            found.add(path.relative_to(root).as_posix())
+        else:  # a subfolder's brief: the config folder's files are named from it as ../
+            found.add(os.path.relpath(path, root))
+    return found

@@ -28,12 +28,14 @@ def guard_brief(
     cache: ScanCache | None = None,
     known: Mapping[str, tuple[str, tuple[Finding, ...]]] | None = None,
     progress: Progress = SILENT,
+    per_file: dict[str, tuple[Finding, ...]] | None = None,
 ) -> tuple[Brief, tuple[Finding, ...]]:
     """Scan every part of `brief`; return it redacted (mode `redact`) or as is, with the findings.
 
     `known`: path -> (text, findings) of docs already scanned and redacted by an earlier build
     with the same settings (the snapshot memo); a doc with that very text is taken as it is.
-    Raises SecretsError in mode `block` when anything is found.
+    `per_file`: given, filled with each code file's own findings (by path: a file may be
+    named like the goal). Raises SecretsError in mode `block` when anything is found.
     """
     scanner = cache or ScanCache(path=None)
     known = known or {}
@@ -59,9 +61,13 @@ def guard_brief(
         return Doc(doc.path, clean(doc.text, doc.path))
 
     def clean_file(doc: Doc | Unread) -> Doc | Unread:
+        before = len(findings)
         if isinstance(doc, Doc):
-            return clean_doc(doc)
-        findings.extend(doc.findings)  # scanned and redacted when it was read
+            doc = clean_doc(doc)
+        else:
+            findings.extend(doc.findings)  # scanned and redacted when it was read
+        if per_file is not None:
+            per_file[doc.path] = tuple(findings[before:])
         return doc
 
     read = (*([brief.about] if brief.about else []), *brief.notes, *brief.schema, *brief.files)

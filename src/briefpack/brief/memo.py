@@ -60,7 +60,8 @@ class Held:
 
 @dataclass
 class Memo:
-    """The blobs of the last snapshot, for a snapshot of the same repository with the same key.
+    """The blobs of the last snapshot, for a snapshot of the same repository with the same key;
+    or the files of the last fitted build of a work tree (worktree.py: keyed by stat, not blob).
 
     Rows are turned into `Held` values only when taken: a commit touches few of thousands."""
 
@@ -73,7 +74,7 @@ class Memo:
     @classmethod
     def load(cls, context_path: Path, key: str) -> Memo:
         """The memo for the snapshot at `context_path`; empty when missing, stale or corrupt."""
-        path = cache_dir() / "snapshots" / f"{_name(context_path)}.marshal"
+        path = cache_dir() / "snapshots" / f"{cache_name(context_path)}.marshal"
         memo = cls(path=path, key=key)
         try:
             data = marshal.loads(path.read_bytes())
@@ -89,8 +90,9 @@ class Memo:
         return memo
 
     def take(self, path: str, blob: str, *, unread: bool = False) -> Held | None:
-        """What the last snapshot had for `path`, if it was this very blob; a blob it knew
-        without its text only when the caller takes it `unread` (parts.Unread)."""
+        """What the last snapshot (or build) had for `path`, if it was this very blob (or
+        stat); one it knew without its text only when the caller takes it `unread`
+        (parts.Unread)."""
         row = self.rows.get(path)
         try:
             if row is None or row[0] != blob or (row[1] == "known" and not unread):
@@ -129,7 +131,8 @@ class Memo:
 
 
 def code_id() -> str:
-    """Changes whenever the code that reads, scans or renders a blob changes."""
+    """Changes whenever the code that reads, scans or renders a file changes, or the model
+    table (which gives each model its encoding, and so its counts)."""
     from briefpack.brief import guard, langs, parts, read, staged
     from briefpack.brief import render as brief
     from briefpack.secrets import guard as scan_cache
@@ -137,6 +140,7 @@ def code_id() -> str:
     h = hashlib.sha256(scanner_id().encode())
     modules = (
         __file__,
+        str(Path(scan_cache.__file__).parents[1] / "tokens" / "models.toml"),  # encodings
         read.__file__,
         staged.__file__,
         guard.__file__,
@@ -195,8 +199,14 @@ def _held(path: str, row: list[Any], raw: bytes) -> Held:
 
 
 def _findings(path: str, rows: list[Any]) -> tuple[Finding, ...]:
-    return tuple(Finding(path, *f) for f in rows)
+    """A row's findings, checked: a damaged one makes the row unusable (ValueError)."""
+    found = tuple(Finding(path, *f) for f in rows)
+    for f in found:
+        if not (type(f.line) is type(f.start) is type(f.end) is int and type(f.kind) is str):
+            raise ValueError("a damaged finding")
+    return found
 
 
-def _name(context_path: Path) -> str:
+def cache_name(context_path: Path) -> str:
+    """A file name for what the cache keeps of `context_path` (a snapshot, a work tree)."""
     return hashlib.sha1(str(context_path).encode("utf-8", "surrogatepass")).hexdigest()[:16]

@@ -11,6 +11,9 @@ if TYPE_CHECKING:  # `--help` loads the parts, and need not load the scanner
     from briefpack.secrets.scan import Finding
 
 
+SLACK = 16  # tokens: what counting one segment with or without its blank line may differ by
+
+
 @dataclass(frozen=True)
 class Doc:
     """A named text carried into the context (a file, a note, a schema dump)."""
@@ -21,10 +24,10 @@ class Doc:
 
 @dataclass(frozen=True)
 class Unread:
-    """A code file a snapshot takes unchanged from the last one without reading it (memo.py):
-    what that snapshot learned of its text, enough to rank it (its profile, by digest) and to
-    place it by outline (by digest) or by path. Only `choose` reads its text, if it goes in in
-    full; `render` cannot render one."""
+    """A code file a snapshot (or a fitted build) takes unchanged from the last one without
+    reading it (memo.py, worktree.py): what that one learned of its text, enough to rank it
+    (its profile, by digest) and to place it by outline (by digest) or by path. Only `choose`
+    reads its text, if it goes in in full; `render` cannot render one."""
 
     path: str
     digest: str  # of its text as scanned and redacted (tokens.count.digest)
@@ -47,7 +50,7 @@ class Brief:
     tried: str = ""
     notes: tuple[Doc, ...] = ()
     schema: tuple[Doc, ...] = ()
-    files: tuple[Doc | Unread, ...] = ()  # code files (Unread: a snapshot's, until chosen)
+    files: tuple[Doc | Unread, ...] = ()  # code files (Unread: a memo's, until chosen)
     outlines: tuple[Doc, ...] = ()  # files stepped down to their outline, for space
     path_only: Mapping[str, int] | None = None  # files in the tree only: path -> full tokens
     tree_detail: int = 2  # how much of what is path-only the tree lists (tree.DETAIL)

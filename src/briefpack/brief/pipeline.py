@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import os
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -13,7 +12,7 @@ from typing import Any
 from briefpack.brief.choose import Counting, choose
 from briefpack.brief.config import Settings, load_settings
 from briefpack.brief.discover import Skip, discover
-from briefpack.brief.gather import gather
+from briefpack.brief.gather import config_folder_files, gather, snapshot_files
 from briefpack.brief.guard import guard_brief
 from briefpack.brief.memo import Memo, Read, StaleMemo
 from briefpack.brief.parts import Brief, Doc, ReadTexts, Segment, Unread
@@ -21,7 +20,7 @@ from briefpack.brief.presets import resolve_format
 from briefpack.brief.reader import Reader, unread_texts
 from briefpack.brief.render import render, text_of
 from briefpack.brief.staged import index_entries
-from briefpack.brief.worktree import load_worktree, save_worktree
+from briefpack.brief.worktree import forget_worktree, load_worktree, save_worktree
 from briefpack.errors import BriefpackError
 from briefpack.secrets.guard import ScanCache
 from briefpack.secrets.scan import Finding
@@ -49,6 +48,7 @@ class Assembled:
     # reads the texts of unread files (parts.Unread), for `choose`
     texts: ReadTexts | None = field(default=None, kw_only=True, repr=False, compare=False)
     memo: Memo | None = field(default=None, kw_only=True, repr=False, compare=False)
+    own: Mapping[str, tuple[Finding, ...]] = field(default_factory=dict, kw_only=True, repr=False)
 
     @functools.cached_property
     def text(self) -> str:
@@ -145,13 +145,17 @@ def build(
 
     try:
         done, built = attempt(worktree=not staged)
-    except StaleMemo:
+    except StaleMemo:  # a file changed under its old stat: the memo is dropped, made anew
         if staged:
             raise  # the snapshot builds again without its memo
-        done, built = attempt(worktree=False)  # a file changed under its old stat
+        forget_worktree(resolve_root(start))
+        try:
+            done, built = attempt(worktree=True)
+        except StaleMemo:  # another build wrote one meanwhile
+            done, built = attempt(worktree=False)
     fitted = any(level != "full" for level in built.levels.values())
     if done.memo is not None and not staged and fitted:  # else the next build needs none
-        save_worktree(done.memo, done.reads, done.brief, built.full, built.findings)
+        save_worktree(done.memo, done.reads, done.brief, built.full, done.own)
     return built
 
 
@@ -183,11 +187,12 @@ def assemble(
         root, config, default_excludes=config.default_excludes, candidates=reader.candidates()
     )
     max_size = config.max_file_size if config.default_excludes else None
-    never = _snapshot_files(settings, root)
+    never = snapshot_files(settings, root)
     paths = [p for p in found.paths if p not in never]
-    paths += [p for p in _config_folder_files(settings, root, staged=staged) if p not in never]
+    paths += [p for p in config_folder_files(settings, root, staged=staged) if p not in never]
     brief, skipped, notices = gather(root, settings, paths, max_size, reader, progress)
     scans = ScanCache.for_root(root) if config.cache else None
+    own: dict[str, tuple[Finding, ...]] = {}  # each code file's findings, for the memo
     brief, findings = guard_brief(
         brief,
         mode=config.secrets,
@@ -195,6 +200,7 @@ def assemble(
         cache=scans,
         known=memo.known() if memo is not None else None,
         progress=progress,
+        per_file=own,
     )
     progress.start("rendering")
     docs = tuple(d for d in brief.files if isinstance(d, Doc))  # unread files are chosen first
@@ -214,6 +220,7 @@ def assemble(
         staged=staged,
         texts=unread_texts(reader, brief, settings, scans, max_size),
         memo=memo,
+        own=own,
     )
 
 
@@ -292,28 +299,3 @@ def _count(
     progress.advance(len(known), sum(known))
     counted = iter(counter.count(todo, progress))
     return [s.tokens if s.tokens is not None else next(counted) for s in segments]
-
-
-def _config_folder_files(settings: Settings, root: Path, *, staged: bool) -> list[str]:
-    """Briefing a subfolder, the files of the config's folder outside it (as `../notes/a.md`):
-    the config's notes and schema are the repository's, wherever the command runs (gather
-    takes only those). A snapshot is always of its config's folder."""
-    config = settings.config
-    top = settings.root
-    if staged or settings.path is None or top == root or not root.is_relative_to(top):
-        return []
-    inside = root.relative_to(top).as_posix() + "/"
-    found = discover(top, config, default_excludes=config.default_excludes)
-    return [os.path.relpath(top / p, root) for p in found.paths if not p.startswith(inside)]
-
-
-def _snapshot_files(settings: Settings, root: Path) -> set[str]:
-    """The snapshot and its manifest, relative to `root`: never part of a brief."""
-    snapshot = (settings.root / settings.config.snapshot_path).resolve()
-    found = set()
-    for path in (snapshot, snapshot.with_suffix(".json")):
-        if path.is_relative_to(root):
-            found.add(path.relative_to(root).as_posix())
-        else:  # a subfolder's brief: the config folder's files are named from it as ../
-            found.add(os.path.relpath(path, root))
-    return found

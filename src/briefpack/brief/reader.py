@@ -81,11 +81,12 @@ class Reader:
             files, skipped = read_files(self.root, paths, max_size=max_size)
         else:
             files, skipped = read_staged(self.root, self.entries, paths, max_size=max_size)
-        if skipped or len(files) < len(paths):
-            gone = skipped[0].reason if skipped else "gone"
-            raise StaleMemo(
-                f"{skipped[0].path if skipped else paths[0]}: {gone}, not a text as remembered"
-            )
+        if skipped:
+            raise StaleMemo(f"{skipped[0].path}: {skipped[0].reason}, not a text as remembered")
+        if len(files) < len(paths):
+            read = {f.path for f in files}
+            gone = next(p for p in paths if p not in read)
+            raise StaleMemo(f"{gone}: gone, not a text as remembered")
         if self.entries is not None:
             self.reads |= {f.path: (self.entries[f.path].ident, f) for f in files}
         return files
@@ -105,8 +106,9 @@ def unread_texts(
     scans: ScanCache | None,
     max_size: int | None,
 ) -> ReadTexts | None:
-    """How `choose` reads unread files: from git, scanned and redacted as any other, and
-    checked against the digest the memo knew (StaleMemo if it differs)."""
+    """How `choose` reads unread files: from git's index or the work tree, as the build reads,
+    scanned and redacted as any other, and checked against the digest the memo knew
+    (StaleMemo if it differs)."""
     known = {d.path: d.digest for d in brief.files if isinstance(d, Unread)}
     if not known:
         return None
@@ -123,7 +125,7 @@ def unread_texts(
         docs = {d.path: d for d in guarded.files if isinstance(d, Doc)}
         for path, doc in docs.items():
             if digest(doc.text) != known[path]:
-                raise StaleMemo(f"{path}: its text is not the one the snapshot memo knew")
+                raise StaleMemo(f"{path}: its text is not the one the memo knew")
         return docs
 
     return read

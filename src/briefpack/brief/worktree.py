@@ -8,7 +8,8 @@ counted again, and it is read only if it goes in in full, then checked against t
 memo knew (memo.StaleMemo if it differs: the build starts again without the memo). A file
 changed within RACY_NS of the build is always read: another change in the same clock tick
 would leave its stat as it was. The rows share the snapshot memo's format (memo.py), with the
-stat in place of the blob id, and live in the cache folder, one file per work tree.
+stat in place of the blob id, and live in the cache folder, one file per work tree and settings
+(the last KEPT). Only a fitted build writes one: a brief that fits whole takes nothing unread.
 """
 
 from __future__ import annotations
@@ -21,11 +22,10 @@ from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeGuard
 
-from briefpack.brief.choose import SLACK
 from briefpack.brief.config import Config
 from briefpack.brief.discover import Skip
-from briefpack.brief.memo import MEMO_VERSION, Memo, Read, _name, settings_key
-from briefpack.brief.parts import Brief, Unread
+from briefpack.brief.memo import MEMO_VERSION, Memo, Read, cache_name, settings_key
+from briefpack.brief.parts import SLACK, Brief, Unread
 from briefpack.brief.read import SourceFile, read_file
 from briefpack.secrets.scan import Finding
 from briefpack.tokens.count import digest
@@ -33,25 +33,28 @@ from briefpack.tokens.progress import SILENT, Progress, in_runs
 from briefpack.tokens.store import cache_dir, write_atomic
 
 RACY_NS = 2_000_000_000  # coarser than any file system's time stamps
+KEPT = 2  # memos per work tree (its builds with other settings: style, model, secrets)
 
 
 def load_worktree(root: Path, config: Config, room: int | None) -> Memo | None:
-    """The memo of the last build of `root` with these settings (empty when missing, made with
-    other settings or code, or corrupt); None when the files it knows fit `room` (the budget
-    the files are fitted to; None: not fitted), so that every file goes in in full and is read
-    once, not taken unread and read again."""
-    path = cache_dir() / "worktree" / f"{_name(root)}.marshal"
-    memo = Memo(path=path, key=settings_key(config))
+    """The memo of the last fitted build of `root` with these settings (empty when missing or
+    corrupt); None when the build is not fitted (`room`, the budget the files are fitted to, is
+    None). When the files it knows fit `room` whole, none is taken unread (every file goes in in
+    full, and is read once rather than twice): the memo is empty, and is written again only if
+    this build is fitted after all."""
+    if room is None:
+        return None
+    key = settings_key(config)
+    path = cache_dir() / "worktree" / f"{cache_name(root)}-{key[:12]}.marshal"
+    memo = Memo(path=path, key=key)
     try:
         data = marshal.loads(path.read_bytes())
-        if data["briefpack_memo"] != MEMO_VERSION or data["key"] != memo.key:
-            return memo
-        if room is None or data["tokens"] - SLACK <= room:
-            return None
-        memo.rows = dict(marshal.loads(data["files"]))
+        same = data["briefpack_memo"] == MEMO_VERSION and data["key"] == key
+        if same and data["tokens"] - SLACK > room:
+            memo.rows = dict(marshal.loads(data["files"]))
     except (OSError, ValueError, TypeError, KeyError, IndexError, EOFError):
         memo.rows = {}
-    return memo if room is not None else None
+    return memo
 
 
 def read_worktree(
@@ -81,12 +84,12 @@ def read_worktree(
         result = read_file(root, real_root, path, max_size=max_size, stats=stats)
         if result is not None:
             opened = stats.pop(path, None)
-            kept = opened is not None and result_is_kept(result)
+            kept = opened is not None and _kept(result)
             done[path] = (_ident(opened, now) if kept and opened else "", result)
     return done
 
 
-def result_is_kept(result: SourceFile | Skip) -> bool:
+def _kept(result: SourceFile | Skip) -> bool:
     """Whether a read result holds while the stat does: not a passing failure to read."""
     return isinstance(result, SourceFile) or not result.reason.startswith("unreadable")
 
@@ -111,17 +114,16 @@ def save_worktree(
     reads: Mapping[str, tuple[str, Read]],
     brief: Brief,
     full: Mapping[str, int],
-    findings: Sequence[Finding],
+    findings: Mapping[str, Sequence[Finding]],
 ) -> None:
     """Remember what this build read of each path with a stat to key it by: a skip's reason,
     or a code file's (`brief`'s, as scanned) digest, its tokens in full (`full`), read note
-    and secrets found. Written only when it learned something; rows of paths this build did
-    not read are kept while they are fewer than the ones it did (another build's files)."""
+    and secrets found in it (`findings`, by path). Written only when it learned something;
+    rows of paths this build did not read are kept while they are fewer than the ones it did
+    (another build's files)."""
     if memo.path is None:
         return
-    found: dict[str, list[tuple[int, str, int, int]]] = {}
-    for f in findings:
-        found.setdefault(f.path, []).append((f.line, f.kind, f.start, f.end))
+    found = {p: [(f.line, f.kind, f.start, f.end) for f in fs] for p, fs in findings.items()}
     rows: dict[str, list[Any]] = {}
     for doc in brief.files:
         ident, result = reads.get(doc.path, ("", None))
@@ -149,8 +151,23 @@ def save_worktree(
     try:
         memo.path.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(memo.path, marshal.dumps(data))
+        _prune(memo.path)
     except OSError:
         pass  # a cache: the next build reads the files again
+
+
+def forget_worktree(root: Path) -> None:
+    """Drop every memo of `root`: one of them knew a file wrong (memo.StaleMemo)."""
+    for path in (cache_dir() / "worktree").glob(f"{cache_name(root)}-*.marshal"):
+        path.unlink(missing_ok=True)
+
+
+def _prune(path: Path) -> None:
+    """Keep the KEPT memos of this work tree (settings) most recently written."""
+    root_name = path.name.split("-", 1)[0]
+    mine = sorted(path.parent.glob(f"{root_name}-*.marshal"), key=lambda p: p.stat().st_mtime_ns)
+    for old in mine[:-KEPT]:
+        old.unlink(missing_ok=True)
 
 
 def _known(row: Any) -> TypeGuard[list[Any]]:
