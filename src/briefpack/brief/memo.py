@@ -200,6 +200,8 @@ def _held(path: str, row: list[Any], raw: bytes) -> Held:
 
 def _findings(path: str, rows: list[Any]) -> tuple[Finding, ...]:
     """A row's findings, checked: a damaged one makes the row unusable (ValueError)."""
+    if not rows:
+        return ()
     found = tuple(Finding(path, *f) for f in rows)
     for f in found:
         if not (type(f.line) is type(f.start) is type(f.end) is int and type(f.kind) is str):

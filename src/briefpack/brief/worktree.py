@@ -123,7 +123,7 @@ def save_worktree(
     (another build's files)."""
     if memo.path is None:
         return
-    found = {p: [(f.line, f.kind, f.start, f.end) for f in fs] for p, fs in findings.items()}
+    found = {p: [(f.line, f.kind, f.start, f.end) for f in fs] for p, fs in findings.items() if fs}
     rows: dict[str, list[Any]] = {}
     for doc in brief.files:
         ident, result = reads.get(doc.path, ("", None))

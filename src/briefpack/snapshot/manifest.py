@@ -11,7 +11,7 @@ from typing import Any
 
 from briefpack.brief.config import Settings
 from briefpack.brief.memo import Memo
-from briefpack.brief.parts import Doc
+from briefpack.brief.memorows import carried_docs
 from briefpack.brief.pipeline import Built
 
 MANIFEST_VERSION = 3  # 2: each file's level and rank, and the files by path only; 3: digest
@@ -42,7 +42,7 @@ def snapshot_path(settings: Settings) -> Path:
 def make_snapshot(built: Built, data: bytes, memo: Memo | None = None) -> Snapshot:
     """The snapshot of a built brief (built without goal/format/warnings unless configured)."""
     context_path = snapshot_path(built.settings)
-    docs = {d.path: d for d in snapshot_docs(built)}
+    docs = {d.path: d for d in carried_docs(built.brief)}
     shas: dict[str, str] = {}
     files = []
     for section, path, tokens in built.file_tokens():
@@ -98,11 +98,3 @@ def _manifest_json(manifest: dict[str, Any]) -> str:
     encode = _ENCODER.encode  # one encoder: json.dumps with options makes one per call (~9 µs)
     rows = ",\n".join("  " + encode(f) for f in files)
     return f'{head}, "files": [\n{rows}\n]}}\n' if rows else f'{head}, "files": []}}\n'
-
-
-def snapshot_docs(built: Built) -> list[Doc]:
-    """The docs a snapshot carries, in brief order (code files in full, then outlined)."""
-    brief = built.brief
-    about = [brief.about] if brief.about is not None else []
-    files = [d for d in brief.files if isinstance(d, Doc)]  # none is unread once chosen
-    return [*about, *brief.notes, *brief.schema, *brief.outlines, *files]

@@ -17,11 +17,12 @@ from typing import Any
 
 from briefpack.brief.config import Settings
 from briefpack.brief.memo import Memo, StaleMemo, settings_key
-from briefpack.brief.parts import Segment, Unread
+from briefpack.brief.memorows import Written, carried_docs, utf8
+from briefpack.brief.parts import Unread
 from briefpack.brief.pipeline import Assembled, Built
 from briefpack.errors import BriefpackError, ExitCode
 from briefpack.git import run_git
-from briefpack.snapshot.manifest import Snapshot, make_snapshot, snapshot_docs, snapshot_path
+from briefpack.snapshot.manifest import Snapshot, make_snapshot, snapshot_path
 from briefpack.snapshot.memo import save_memo
 from briefpack.snapshot.staging import (
     Early,
@@ -127,7 +128,7 @@ def _take(
             check_snapshot(snap)
             return Outcome(built, snap, changed=False)
         if stored:
-            stored += _store_new(top, snap.manifest_path, _utf8(snap.manifest), None)
+            stored += _store_new(top, snap.manifest_path, utf8(snap.manifest), None)
         fitted_now = _fitted_now(built, snap.manifest_path)
         changed = write_snapshot(snap, early)
         sizes = written.sizes
@@ -206,24 +207,6 @@ def _fitted(manifest: bytes) -> bool:
     return any(f'"level": "{level}"'.encode() in manifest for level in ("outline", "path"))
 
 
-@dataclass(frozen=True)
-class Written:
-    """A snapshot's bytes: each segment's UTF-8, joined (cheaper than joining the text first,
-    which is four bytes a character as soon as one file holds an emoji)."""
-
-    data: bytes
-    sizes: tuple[int, ...]  # each segment's length in bytes, for the memo
-
-    @classmethod
-    def of(cls, segments: Sequence[Segment], memo: Memo | None) -> Written:
-        """A segment taken from the last snapshot brings its bytes along."""
-        pieces = []
-        for segment in segments:
-            held = memo.reused(segment) if memo is not None else None
-            pieces.append(held.data if held is not None else _utf8(segment.text))
-        return cls(b"".join(pieces), tuple(len(p) for p in pieces))
-
-
 def load_memo(settings: Settings) -> Memo:
     """The memo of the last snapshot, usable only with the same reading and scanning settings."""
     return Memo.load(snapshot_path(settings), settings_key(settings.config))
@@ -239,7 +222,7 @@ def remember(memo: Memo, built: Built, snap: Snapshot, sizes: Sequence[int]) -> 
         counts=built.counts,
         sizes=sizes,
         separated=built.settings.config.style == "markdown",
-        docs={d.path: d for d in snapshot_docs(built) if d.path not in outlined},
+        docs={d.path: d for d in carried_docs(built.brief) if d.path not in outlined},
         reads=built.reads,
         findings=built.findings,
         shas=snap.shas,
@@ -252,16 +235,12 @@ def write_snapshot(snap: Snapshot, early: Early | None = None) -> bool:
     changed = early is not None and early.changed
     if early is None or early.data is not snap.data:  # else written already
         changed = write_if_changed(snap.context_path, snap.data) or changed
-    return write_if_changed(snap.manifest_path, _utf8(snap.manifest)) or changed
-
-
-def _utf8(text: str) -> bytes:
-    return text.encode("utf-8", "surrogateescape")
+    return write_if_changed(snap.manifest_path, utf8(snap.manifest)) or changed
 
 
 def check_snapshot(snap: Snapshot) -> None:
     """Raise StaleSnapshot when a file on disk differs from what it should hold."""
-    for path, data in ((snap.context_path, snap.data), (snap.manifest_path, _utf8(snap.manifest))):
+    for path, data in ((snap.context_path, snap.data), (snap.manifest_path, utf8(snap.manifest))):
         if read_or_none(path) != data:
             state = "missing" if not path.exists() else "stale"
             raise StaleSnapshot(
