@@ -4,6 +4,7 @@ gives; a memo it cannot trust is never used."""
 
 from __future__ import annotations
 
+import hashlib
 import marshal
 import os
 from collections.abc import Callable
@@ -157,7 +158,7 @@ def test_the_cli_build_is_the_same_warm_and_cold(cli: CLI, repo: Path) -> None:
 
 
 def memo_file() -> Path:
-    (found,) = (cache_dir() / "worktree").iterdir()
+    (found,) = (cache_dir() / "worktree").glob("*.marshal")
     return found
 
 
@@ -188,7 +189,7 @@ def test_a_file_name_that_is_not_utf8_is_kept(repo: Path) -> None:
     (repo / name).write_text("def cafe():\n    return 1\n" * 40)
     fitted(repo)
     again = fitted(repo)
-    assert name in unread(again)
+    assert name in memo_rows()
     same_as_without_memo(repo, again)
 
 
@@ -204,7 +205,48 @@ def test_a_first_build_that_fits_whole_does_not_keep_the_memo_off(repo: Path) ->
     assert unread(fitted(repo))
 
 
-def test_a_build_that_is_not_fitted_writes_no_memo(repo: Path) -> None:
+def test_a_whole_build_takes_unchanged_files_from_the_last_one(repo: Path) -> None:
+    """A brief that fits whole is remembered too: an unchanged file's segment comes from the
+    last brief's text (the pack), not from the file. Shown by changing the pack behind the
+    memo's back (and its checksum with it): the next build says what the pack says."""
+    whole = {"goal": GOAL, "budget": 10**9}
+    first = build(repo, whole)
+    assert set(first.levels.values()) == {"full"}
+    assert build(repo, whole).text == first.text
+    path = memo_file()
+    pack = path.with_suffix(".pack")
+    data = marshal.loads(path.read_bytes())
+    changed = pack.read_bytes().replace(b"invoice_total", b"INVOICE_TOTAL")
+    pack.write_bytes(changed)
+    data["context_sha256"] = hashlib.sha256(changed).hexdigest()
+    path.write_bytes(marshal.dumps(data))
+    assert "def INVOICE_TOTAL(lines)" in build(repo, whole).text
+    pack.write_bytes(b"another build's pack")  # its checksum no longer holds: not used
+    again = build(repo, whole)
+    assert "def invoice_total(lines)" in again.text
+    assert again.text == build(repo, {**whole, "cache": False}).text
+
+
+def test_a_build_that_is_not_fitted_reads_every_file(repo: Path) -> None:
+    fitted(repo)
+    assert not unread(build(repo, {"goal": GOAL, "budget": 1600, "fit": False}))
+
+
+def memo_rows() -> dict[str, list[object]]:
+    rows: dict[str, list[object]] = marshal.loads(marshal.loads(memo_file().read_bytes())["files"])
+    return rows
+
+
+def test_the_pack_is_for_its_user_only_and_never_holds_a_secret_left_in(repo: Path) -> None:
     build(repo, {"goal": GOAL, "budget": 10**9})
-    build(repo, {"goal": GOAL, "budget": 1600, "fit": False})
-    assert not (cache_dir() / "worktree").exists()
+    folder = cache_dir() / "worktree"
+    assert folder.stat().st_mode & 0o777 == 0o700
+    for path in folder.iterdir():
+        path.unlink()
+    allowed = build(repo, {"goal": GOAL, "budget": 10**9, "secrets": "allow"})
+    assert CANARY in allowed.text
+    assert not any(CANARY.encode() in p.read_bytes() for p in folder.iterdir())
+    assert not list(folder.iterdir())
+    redacted = build(repo, {"goal": GOAL, "budget": 10**9})
+    assert CANARY not in redacted.text
+    assert not any(CANARY.encode() in p.read_bytes() for p in folder.iterdir())

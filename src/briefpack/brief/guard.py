@@ -34,8 +34,8 @@ def guard_brief(
 
     `known`: path -> (text, findings) of docs already scanned and redacted by an earlier build
     with the same settings (the snapshot memo); a doc with that very text is taken as it is.
-    `per_file`: given, filled with each code file's own findings (by path: a file may be
-    named like the goal). Raises SecretsError in mode `block` when anything is found.
+    `per_file`: given, filled with each file's own findings (by path: a file may be named
+    like the goal). Raises SecretsError in mode `block` when anything is found.
     """
     scanner = cache or ScanCache(path=None)
     known = known or {}
@@ -54,20 +54,22 @@ def guard_brief(
         return redact(text, found) if found and mode == "redact" else text
 
     def clean_doc(doc: Doc) -> Doc:
+        before = len(findings)
         done = known.get(doc.path)
         if done is not None and (done[0] is doc.text or done[0] == doc.text):
             findings.extend(done[1])
-            return doc
-        return Doc(doc.path, clean(doc.text, doc.path))
-
-    def clean_file(doc: Doc | Unread) -> Doc | Unread:
-        before = len(findings)
-        if isinstance(doc, Doc):
-            doc = clean_doc(doc)
         else:
-            findings.extend(doc.findings)  # scanned and redacted when it was read
+            doc = Doc(doc.path, clean(doc.text, doc.path))
         if per_file is not None:
             per_file[doc.path] = tuple(findings[before:])
+        return doc
+
+    def clean_file(doc: Doc | Unread) -> Doc | Unread:
+        if isinstance(doc, Doc):
+            return clean_doc(doc)
+        findings.extend(doc.findings)  # scanned and redacted when it was read
+        if per_file is not None:
+            per_file[doc.path] = doc.findings
         return doc
 
     read = (*([brief.about] if brief.about else []), *brief.notes, *brief.schema, *brief.files)

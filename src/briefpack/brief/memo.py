@@ -70,6 +70,7 @@ class Memo:
     rows: dict[str, list[Any]] = field(default_factory=dict)
     raw: bytes | None = None  # the snapshot file the rows point into, as read and checked
     taken: dict[str, Held] = field(default_factory=dict)
+    tokens: int = 0  # a work tree's (worktree.py): its code files' tokens in full, last time
 
     @classmethod
     def load(cls, context_path: Path, key: str) -> Memo:

@@ -20,7 +20,7 @@ from briefpack.brief.presets import resolve_format
 from briefpack.brief.reader import Reader, unread_texts
 from briefpack.brief.render import render, text_of
 from briefpack.brief.staged import index_entries
-from briefpack.brief.worktree import forget_worktree, load_worktree, save_worktree
+from briefpack.brief.worktree import fits_whole, forget_worktree, load_worktree, save_worktree
 from briefpack.errors import BriefpackError
 from briefpack.secrets.guard import ScanCache
 from briefpack.secrets.scan import Finding
@@ -153,9 +153,8 @@ def build(
             done, built = attempt(worktree=True)
         except StaleMemo:  # another build wrote one meanwhile
             done, built = attempt(worktree=False)
-    fitted = any(level != "full" for level in built.levels.values())
-    if done.memo is not None and not staged and fitted:  # else the next build needs none
-        save_worktree(done.memo, done.reads, done.brief, built.full, done.own)
+    if done.memo is not None and not staged:
+        save_worktree(done.memo, built, done.reads, built.digests, done.own)
     return built
 
 
@@ -178,11 +177,13 @@ def assemble(
         settings = replace(settings, config=replace(settings.config, format=preset))
     config = settings.config
     model = resolve_model(config.model, config.models, unknown_ok=unknown_model_ok)
+    whole = False
     if worktree and memo is None and not staged and config.cache:
         room = budget_for(model, config.effort, reserve=config.reserve, budget=config.budget)
-        memo = load_worktree(root, config, room if config.fit else None)
+        memo = load_worktree(root, config)
+        whole = fits_whole(memo, room if config.fit else None)
     progress.start("discovering")
-    reader = Reader(root, index_entries(root) if staged else None, memo)
+    reader = Reader(root, index_entries(root) if staged else None, memo, whole=whole)
     found = discover(
         root, config, default_excludes=config.default_excludes, candidates=reader.candidates()
     )
@@ -276,7 +277,7 @@ def count(done: Assembled, progress: Progress = SILENT) -> Built:
         ranking=ranked,
         levels=final,
         full=chosen.full,
-        digests=_digests(done.brief, final) if done.staged else {},
+        digests=_digests(done.brief, final) if done.staged or done.memo is not None else {},
     )
 
 

@@ -30,6 +30,7 @@ class Reader:
     entries: dict[str, Entry] | None
     memo: Memo | None = None
     reads: dict[str, tuple[str, Read]] = field(default_factory=dict)
+    whole: bool = False  # the files fit whole: none is taken unread (worktree.fits_whole)
 
     def candidates(self) -> list[str] | None:
         return None if self.entries is None else list(self.entries)
@@ -55,7 +56,7 @@ class Reader:
                 paths,
                 self.memo,
                 max_size=max_size,
-                unread=unread,
+                unread=() if self.whole else unread,
                 progress=progress,
             )
             return _split([self.reads[p][1] for p in paths if p in self.reads])

@@ -1,60 +1,72 @@
 """The work tree's memo: what the last build learned of each file it read, keyed by the file's
 stat (size, modification and change times, inode), as git's index trusts a file whose stat has
-not changed.
+not changed; with that build's text (the pack) in the cache folder.
 
-A build takes a code file whose stat is unchanged as parts.Unread: it is ranked by its profile
-and placed by its outline (both cached by digest) without being read, scanned, rendered and
-counted again, and it is read only if it goes in in full, then checked against the digest the
-memo knew (memo.StaleMemo if it differs: the build starts again without the memo). A file
-changed within RACY_NS of the build is always read: another change in the same clock tick
-would leave its stat as it was. The rows share the snapshot memo's format (memo.py), with the
-stat in place of the blob id, and live in the cache folder, one file per work tree and settings
-(the last KEPT). Only a fitted build writes one: a brief that fits whole takes nothing unread.
+A file the last brief carried verbatim, whose stat is unchanged, is taken from the pack: already
+scanned and redacted, its segment rendered and counted (as a snapshot takes a blob, memo.py). A
+code file it did not carry (an outline, a path) is taken as parts.Unread: ranked by its profile
+and placed by its outline (both cached by digest) without being read, and read only if it goes in
+in full, then checked against the digest the memo knew (memo.StaleMemo if it differs: the memo
+is dropped and the build starts again). When the files it knows fit the budget whole, none is
+taken unread: every one goes in in full, and is read once rather than twice. A file changed
+within RACY_NS of the build is always read: another change in the same clock tick would leave
+its stat as it was. One memo per work tree and settings (the last KEPT), in a folder only its
+user may read; none when secrets found are left in (`--secrets allow`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import marshal
 import os
 import stat
 import time
 from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
-from typing import Any, TypeGuard
+from typing import TYPE_CHECKING
 
 from briefpack.brief.config import Config
 from briefpack.brief.discover import Skip
 from briefpack.brief.memo import MEMO_VERSION, Memo, Read, cache_name, settings_key
-from briefpack.brief.parts import SLACK, Brief, Unread
+from briefpack.brief.memorows import Written, carried_docs, memo_rows
+from briefpack.brief.parts import SLACK
 from briefpack.brief.read import SourceFile, read_file
 from briefpack.secrets.scan import Finding
-from briefpack.tokens.count import digest
 from briefpack.tokens.progress import SILENT, Progress, in_runs
 from briefpack.tokens.store import cache_dir, write_atomic
+
+if TYPE_CHECKING:  # the pipeline, which saves the memo, imports this module
+    from briefpack.brief.pipeline import Built
 
 RACY_NS = 2_000_000_000  # coarser than any file system's time stamps
 KEPT = 2  # memos per work tree (its builds with other settings: style, model, secrets)
 
 
-def load_worktree(root: Path, config: Config, room: int | None) -> Memo | None:
-    """The memo of the last fitted build of `root` with these settings (empty when missing or
-    corrupt); None when the build is not fitted (`room`, the budget the files are fitted to, is
-    None). When the files it knows fit `room` whole, none is taken unread (every file goes in in
-    full, and is read once rather than twice): the memo is empty, and is written again only if
-    this build is fitted after all."""
-    if room is None:
-        return None
+def load_worktree(root: Path, config: Config) -> Memo:
+    """The memo of the last build of `root` with these settings, its pack read and checked;
+    empty when missing, stale or corrupt."""
     key = settings_key(config)
     path = cache_dir() / "worktree" / f"{cache_name(root)}-{key[:12]}.marshal"
     memo = Memo(path=path, key=key)
     try:
         data = marshal.loads(path.read_bytes())
-        same = data["briefpack_memo"] == MEMO_VERSION and data["key"] == key
-        if same and data["tokens"] - SLACK > room:
-            memo.rows = dict(marshal.loads(data["files"]))
+        if data["briefpack_memo"] != MEMO_VERSION or data["key"] != key:
+            return memo
+        raw = path.with_suffix(".pack").read_bytes()
+        if hashlib.sha256(raw).hexdigest() != data["context_sha256"]:
+            return memo  # another build's pack, written since
+        memo.rows = dict(marshal.loads(data["files"]))
+        memo.raw = raw
+        memo.tokens = int(data["tokens"])
     except (OSError, ValueError, TypeError, KeyError, IndexError, EOFError):
-        memo.rows = {}
+        memo.rows, memo.raw = {}, None
     return memo
+
+
+def fits_whole(memo: Memo, room: int | None) -> bool:
+    """Whether the code files the memo knows fit `room` whole (None: not fitted), so that none
+    should be taken unread."""
+    return room is None or memo.tokens - SLACK <= room
 
 
 def read_worktree(
@@ -111,45 +123,47 @@ def _ident(info: os.stat_result, now: int) -> str:
 
 def save_worktree(
     memo: Memo,
+    built: Built,
     reads: Mapping[str, tuple[str, Read]],
-    brief: Brief,
-    full: Mapping[str, int],
+    digests: Mapping[str, str],
     findings: Mapping[str, Sequence[Finding]],
 ) -> None:
-    """Remember what this build read of each path with a stat to key it by: a skip's reason,
-    or a code file's (`brief`'s, as scanned) digest, its tokens in full (`full`), read note
-    and secrets found in it (`findings`, by path). Written only when it learned something;
-    rows of paths this build did not read are kept while they are fewer than the ones it did
-    (another build's files)."""
-    if memo.path is None:
-        return
-    found = {p: [(f.line, f.kind, f.start, f.end) for f in fs] for p, fs in findings.items() if fs}
-    rows: dict[str, list[Any]] = {}
-    for doc in brief.files:
-        ident, result = reads.get(doc.path, ("", None))
-        known = memo.rows.get(doc.path)
-        if ident and _known(known) and known[0] == ident:
-            rows[doc.path] = known  # read in full, or taken unread: as it was
-        elif (
-            ident
-            and isinstance(result, SourceFile)
-            and doc.path in full
-            and not isinstance(doc, Unread)
-        ):
-            sums = [digest(doc.text), full[doc.path]]
-            rows[doc.path] = [ident, "known", result.note, found.get(doc.path, []), *sums]
-    for path, (ident, result) in reads.items():
-        if ident and isinstance(result, Skip):
-            rows[path] = [ident, "skip", result.reason, result.source]
-    if all(memo.rows.get(p) == row for p, row in rows.items()):
-        return
-    others = {p: r for p, r in memo.rows.items() if p not in rows}
+    """Remember this build: its text (the pack), and a row for each path read with a stat to
+    key it by (memorows.memo_rows; `digests`: the code files not in full; `findings`: each
+    file's own). Written only when something changed; rows of paths this build did not read
+    are kept while they are fewer than the ones it did (another build's files)."""
+    if memo.path is None or (built.findings and built.settings.config.secrets == "allow"):
+        return  # the pack would keep secrets left in (--secrets allow) on disk
+    written = Written.of(built.segments, memo)
+    if written.data == memo.raw and reads.keys() <= memo.taken.keys():
+        return  # every file as the memo had it, in the very same text
+    outlined = {d.path for d in built.brief.outlines}
+    docs = {d.path: d for d in carried_docs(built.brief) if d.path not in outlined}
+    rows = memo_rows(
+        memo,
+        segments=built.segments,
+        counts=built.counts,
+        sizes=written.sizes,
+        separated=built.settings.config.style == "markdown",
+        docs=docs,
+        reads=reads,
+        findings=[f for found in findings.values() for f in found],
+        shas=dict.fromkeys(docs, ""),
+        known={p: (d, built.full[p]) for p, d in digests.items() if p in built.full},
+    )
+    others = {p: r for p, r in memo.rows.items() if p not in rows and p not in reads}
     kept = others | rows if len(others) <= len(rows) else rows
-    tokens = sum(r[5] for r in kept.values() if _known(r))
-    files = marshal.dumps(kept)  # loaded only when the files may not fit whole
-    data = {"briefpack_memo": MEMO_VERSION, "key": memo.key, "tokens": tokens, "files": files}
+    data = {
+        "briefpack_memo": MEMO_VERSION,
+        "key": memo.key,
+        "context_sha256": hashlib.sha256(written.data).hexdigest(),
+        "tokens": sum(built.full.values()),
+        "files": marshal.dumps(kept),  # loaded only when the files may not fit whole
+    }
     try:
         memo.path.parent.mkdir(parents=True, exist_ok=True)
+        memo.path.parent.chmod(0o700)  # the packs are the briefs' text: for this user only
+        write_atomic(memo.path.with_suffix(".pack"), written.data)
         write_atomic(memo.path, marshal.dumps(data))
         _prune(memo.path)
     except OSError:
@@ -158,18 +172,14 @@ def save_worktree(
 
 def forget_worktree(root: Path) -> None:
     """Drop every memo of `root`: one of them knew a file wrong (memo.StaleMemo)."""
-    for path in (cache_dir() / "worktree").glob(f"{cache_name(root)}-*.marshal"):
+    for path in (cache_dir() / "worktree").glob(f"{cache_name(root)}-*.*"):
         path.unlink(missing_ok=True)
 
 
 def _prune(path: Path) -> None:
-    """Keep the KEPT memos of this work tree (settings) most recently written."""
+    """Keep the KEPT memos of this work tree (settings) most recently written, with packs."""
     root_name = path.name.split("-", 1)[0]
     mine = sorted(path.parent.glob(f"{root_name}-*.marshal"), key=lambda p: p.stat().st_mtime_ns)
     for old in mine[:-KEPT]:
         old.unlink(missing_ok=True)
-
-
-def _known(row: Any) -> TypeGuard[list[Any]]:
-    """Whether `row` is a well-formed row of a file known by its digest."""
-    return isinstance(row, list) and len(row) == 6 and row[1] == "known" and type(row[5]) is int
+        old.with_suffix(".pack").unlink(missing_ok=True)
