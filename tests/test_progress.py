@@ -377,3 +377,21 @@ def test_an_error_clears_the_display_before_it_is_told(repo: Path) -> None:
     assert screen.code == 3, screen.text
     assert screen.shows("counting tokens") and screen.cleared()
     assert screen.raw.rindex(SHOW) < screen.raw.index(b"error: the brief is")
+
+
+def test_a_warm_fitted_build_reports_every_stage_to_its_total(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the work tree's memo, most files are taken without reading (from the last brief,
+    or unread): reading, scanning, ranking and counting still reach their totals."""
+    from briefpack.brief import worktree
+    from briefpack.brief.parts import Unread
+
+    monkeypatch.setattr(worktree, "RACY_NS", 0)  # the files were just written: trust them
+    repo = generated(tmp_path / "repo")
+    build(repo, {"goal": GOAL, "budget": 20_000})
+    recorder = Recorder()
+    built = build(repo, {"goal": GOAL, "budget": 20_000}, progress=recorder)
+    assert any(isinstance(r, Unread) for _, r in built.reads.values())
+    assert recorder.of("reading").done == recorder.of("reading").total == FILES + 1
+    assert all(t.done == t.total for t in recorder.told if t.total is not None)
