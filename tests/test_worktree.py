@@ -16,6 +16,7 @@ from typer.testing import Result
 from briefpack.brief import worktree
 from briefpack.brief.parts import Unread
 from briefpack.brief.pipeline import Built, build
+from briefpack.brief.read import SourceFile
 from briefpack.tokens.store import cache_dir
 from tests.conftest import write_tree
 from tests.secretset.values import Rand, checksummed
@@ -250,3 +251,35 @@ def test_the_pack_is_for_its_user_only_and_never_holds_a_secret_left_in(repo: Pa
     redacted = build(repo, {"goal": GOAL, "budget": 10**9})
     assert CANARY not in redacted.text
     assert not any(CANARY.encode() in p.read_bytes() for p in folder.iterdir())
+
+
+def test_files_one_build_leaves_out_come_back_as_they_are(repo: Path) -> None:
+    """A build that leaves files out (-x, --note, include) keeps their rows for the next, but
+    not where their text sat: that pack is replaced (it gave another file's bytes)."""
+    whole = {"goal": GOAL, "budget": 10**9}
+    build(repo, whole)
+    build(repo, {**whole, "exclude": ["lib/mod1*.py", "lib/keys.py"]})
+    again = build(repo, whole)
+    assert again.text == build(repo, {**whole, "cache": False}).text
+    assert again.findings
+
+
+def test_a_file_read_in_full_after_all_is_kept_with_its_text(repo: Path) -> None:
+    fitted(repo)
+    assert memo_rows()["lib/mod7.py"][1] == "known"  # outlined: known by its digest
+    other = {"goal": "Fix helper7: step 7 of mod7 returns the wrong x", "budget": 1600}
+    now = build(repo, other)  # fitted again: mod7 is taken unread, then read to go in full
+    assert now.levels["lib/mod7.py"] == "full"
+    assert isinstance(now.reads["lib/mod7.py"][1], SourceFile)
+    assert memo_rows()["lib/mod7.py"][1] == "text"
+
+
+def test_nothing_the_scan_let_through_is_kept_in_the_cache(repo: Path) -> None:
+    """`--secrets allow` leaves secrets in the brief: no cache keeps a text's terms, outline
+    or the brief; files allowed by name are never scanned, so no pack keeps them either."""
+    build(repo, {"goal": GOAL, "budget": 1600, "secrets": "allow"})
+    build(repo, {"goal": GOAL, "budget": 10**9, "secrets": "allow"})
+    kept = [p for p in cache_dir().rglob("*") if p.is_file()]
+    assert kept and not [p for p in kept if CANARY.encode() in p.read_bytes()]
+    build(repo, {"goal": GOAL, "budget": 10**9, "secrets_allow_files": ["lib/keys.py"]})
+    assert not (cache_dir() / "worktree").exists()

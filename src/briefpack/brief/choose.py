@@ -14,6 +14,7 @@ from pathlib import Path
 from briefpack.brief.config import Config
 from briefpack.brief.fit import fit, refit
 from briefpack.brief.fitcache import Remembered, fit_key, recall, remember
+from briefpack.brief.guard import keeps_texts
 from briefpack.brief.parts import SLACK, Brief, ReadTexts, Segment, Unread
 from briefpack.brief.ranking import (
     commit_history,
@@ -93,7 +94,7 @@ def choose(
         return Chosen(brief, segments, counts, lazy.ranks, full=full)
     ranked = lazy.ranks()
     seen = lazy.seen
-    outlines = OutlineCache.for_root(root) if config.cache else None
+    outlines = OutlineCache.for_root(root) if keeps_texts(config) else None
     order = [r.path for r in ranked if r.path in full]
     fitted = None
     if seen is not None and seen.levels:

@@ -13,6 +13,7 @@ from dataclasses import replace
 
 import pathspec
 
+from briefpack.brief.config import Config
 from briefpack.brief.parts import Brief, Doc, Unread
 from briefpack.secrets import SecretsMode
 from briefpack.secrets.guard import ScanCache, SecretsError
@@ -90,6 +91,12 @@ def guard_brief(
             "on its line, or use --secrets redact",
         )
     return guarded, tuple(findings)
+
+
+def keeps_texts(config: Config) -> bool:
+    """Whether caches may keep what texts hold (their terms, outlines, the last brief's text):
+    not without the cache, nor when secrets are left in (`--secrets allow`)."""
+    return config.cache and config.secrets != "allow"
 
 
 def guard_text(text: str, name: str, *, mode: SecretsMode) -> tuple[str, tuple[Finding, ...]]:

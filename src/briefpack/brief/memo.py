@@ -61,7 +61,7 @@ class Held:
 @dataclass
 class Memo:
     """The blobs of the last snapshot, for a snapshot of the same repository with the same key;
-    or the files of the last fitted build of a work tree (worktree.py: keyed by stat, not blob).
+    or the files of the last build of a work tree (worktree.py: keyed by stat, not blob).
 
     Rows are turned into `Held` values only when taken: a commit touches few of thousands."""
 
@@ -184,9 +184,13 @@ def _held(path: str, row: list[Any], raw: bytes) -> Held:
         return Held(blob, Skip(path, str(row[2]), str(row[3])))
     if kind == "known":
         note, found, digest, tokens = row[2:6]
+        if not (type(note) is type(digest) is str and type(tokens) is int):
+            raise TypeError("a damaged row")
         known = Unread(path, str(digest), int(tokens), str(note), _findings(path, found))
         return Held(blob, known)
     start, end, inside, length, size, sha, note, found, section, tokens = row[2:12]
+    if not (type(note) is type(section) is type(sha) is str and type(tokens) is int):
+        raise TypeError("a damaged row")
     if not (0 <= start <= end <= len(raw)):
         raise ValueError("span outside the snapshot")
     data = raw[start:end]

@@ -13,7 +13,7 @@ from briefpack.brief.choose import Counting, choose
 from briefpack.brief.config import Settings, load_settings
 from briefpack.brief.discover import Skip, discover
 from briefpack.brief.gather import config_folder_files, gather, snapshot_files
-from briefpack.brief.guard import guard_brief
+from briefpack.brief.guard import guard_brief, keeps_texts
 from briefpack.brief.memo import Memo, Read, StaleMemo
 from briefpack.brief.parts import Brief, Doc, ReadTexts, Segment, Unread
 from briefpack.brief.presets import resolve_format
@@ -154,7 +154,7 @@ def build(
         except StaleMemo:  # another build wrote one meanwhile
             done, built = attempt(worktree=False)
     if done.memo is not None and not staged:
-        save_worktree(done.memo, built, done.reads, built.digests, done.own)
+        save_worktree(done.memo, built, done.reads, done.own)
     return built
 
 
@@ -178,7 +178,7 @@ def assemble(
     config = settings.config
     model = resolve_model(config.model, config.models, unknown_ok=unknown_model_ok)
     whole = False
-    if worktree and memo is None and not staged and config.cache:
+    if worktree and memo is None and not staged and keeps_texts(config):
         room = budget_for(model, config.effort, reserve=config.reserve, budget=config.budget)
         memo = load_worktree(root, config)
         whole = fits_whole(memo, room if config.fit else None)

@@ -12,6 +12,7 @@ import pathspec
 
 from briefpack.brief.config import Config, find_git_root
 from briefpack.brief.fitcache import rank_key, recall_ranks, remember_ranks
+from briefpack.brief.guard import keeps_texts
 from briefpack.brief.parts import Brief, Doc, ReadTexts, Unread
 from briefpack.errors import BriefpackError
 from briefpack.git import run_git, split_z
@@ -51,7 +52,7 @@ def rank_brief(
         recent=recent,
         history=history,
     )
-    cache = ProfileCache.for_root(root) if config.cache else None
+    cache = ProfileCache.for_root(root) if keeps_texts(config) else None
     if text.strip() or cache is None:
         found = _profiles(brief.files, cache, read, progress)
         ranked = rank_files(paths, found, query)

@@ -90,6 +90,8 @@ class Reader:
             raise StaleMemo(f"{gone}: gone, not a text as remembered")
         if self.entries is not None:
             self.reads |= {f.path: (self.entries[f.path].ident, f) for f in files}
+        else:  # kept by the stat it was taken by (its digest is checked before it is used)
+            self.reads |= {f.path: (self.reads.get(f.path, ("", f))[0], f) for f in files}
         return files
 
 

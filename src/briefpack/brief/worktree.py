@@ -11,11 +11,12 @@ is dropped and the build starts again). When the files it knows fit the budget w
 taken unread: every one goes in in full, and is read once rather than twice. A file changed
 within RACY_NS of the build is always read: another change in the same clock tick would leave
 its stat as it was. One memo per work tree and settings (the last KEPT), in a folder only its
-user may read; none when secrets found are left in (`--secrets allow`).
+user may read; none when secrets are left in (`--secrets allow`, or files never scanned).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import marshal
 import os
@@ -125,15 +126,14 @@ def save_worktree(
     memo: Memo,
     built: Built,
     reads: Mapping[str, tuple[str, Read]],
-    digests: Mapping[str, str],
     findings: Mapping[str, Sequence[Finding]],
 ) -> None:
     """Remember this build: its text (the pack), and a row for each path read with a stat to
-    key it by (memorows.memo_rows; `digests`: the code files not in full; `findings`: each
-    file's own). Written only when something changed; rows of paths this build did not read
-    are kept while they are fewer than the ones it did (another build's files)."""
-    if memo.path is None or (built.findings and built.settings.config.secrets == "allow"):
-        return  # the pack would keep secrets left in (--secrets allow) on disk
+    key it by (memorows.memo_rows; `findings`: each file's own). Written only when something
+    changed; rows of paths this build did not read (not texts) are kept while they are fewer
+    than the ones it did (another build's files)."""
+    if memo.path is None or built.settings.config.secrets_allow_files:
+        return  # the pack would keep the text of files never scanned
     written = Written.of(built.segments, memo)
     if written.data == memo.raw and reads.keys() <= memo.taken.keys():
         return  # every file as the memo had it, in the very same text
@@ -149,9 +149,13 @@ def save_worktree(
         reads=reads,
         findings=[f for found in findings.values() for f in found],
         shas=dict.fromkeys(docs, ""),
-        known={p: (d, built.full[p]) for p, d in digests.items() if p in built.full},
+        known={p: (d, built.full[p]) for p, d in built.digests.items() if p in built.full},
     )
-    others = {p: r for p, r in memo.rows.items() if p not in rows and p not in reads}
+    others = {  # another build's files; not a text: it points into the pack replaced now
+        p: r
+        for p, r in memo.rows.items()
+        if p not in rows and p not in reads and isinstance(r, list) and r[1:2] != ["text"]
+    }
     kept = others | rows if len(others) <= len(rows) else rows
     data = {
         "briefpack_memo": MEMO_VERSION,
@@ -163,7 +167,9 @@ def save_worktree(
     try:
         memo.path.parent.mkdir(parents=True, exist_ok=True)
         memo.path.parent.chmod(0o700)  # the packs are the briefs' text: for this user only
-        write_atomic(memo.path.with_suffix(".pack"), written.data)
+        pack = memo.path.with_suffix(".pack")
+        write_atomic(pack, written.data)
+        pack.chmod(0o600)
         write_atomic(memo.path, marshal.dumps(data))
         _prune(memo.path)
     except OSError:
@@ -173,7 +179,8 @@ def save_worktree(
 def forget_worktree(root: Path) -> None:
     """Drop every memo of `root`: one of them knew a file wrong (memo.StaleMemo)."""
     for path in (cache_dir() / "worktree").glob(f"{cache_name(root)}-*.*"):
-        path.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # a read-only cache: the build then goes without
+            path.unlink(missing_ok=True)
 
 
 def _prune(path: Path) -> None:
