@@ -76,18 +76,27 @@ class Memo:
     def load(cls, context_path: Path, key: str) -> Memo:
         """The memo for the snapshot at `context_path`; empty when missing, stale or corrupt."""
         path = cache_dir() / "snapshots" / f"{cache_name(context_path)}.marshal"
+        return cls.read(path, context_path, key)
+
+    @classmethod
+    def read(cls, path: Path, text_path: Path, key: str) -> Memo:
+        """The memo at `path`, whose rows point into the file at `text_path` (checked by its
+        sha256: edited, or another build's, since); empty when missing, stale or corrupt.
+        Its rows may be kept marshalled (a work tree's: loaded only when used)."""
         memo = cls(path=path, key=key)
         try:
             data = marshal.loads(path.read_bytes())
             if data["briefpack_memo"] != MEMO_VERSION or data["key"] != key:
                 return memo
-            raw = context_path.read_bytes()
+            raw = text_path.read_bytes()
             if hashlib.sha256(raw).hexdigest() != data["context_sha256"]:
-                return memo  # the snapshot file changed since (edited, another branch)
-            memo.rows = dict(data["files"])
+                return memo
+            files = data["files"]
+            memo.rows = dict(marshal.loads(files) if isinstance(files, bytes) else files)
             memo.raw = raw
+            memo.tokens = int(data.get("tokens", 0))
         except (OSError, ValueError, TypeError, KeyError, IndexError, EOFError):
-            memo.rows = {}
+            memo.rows, memo.raw = {}, None
         return memo
 
     def take(self, path: str, blob: str, *, unread: bool = False) -> Held | None:

@@ -48,20 +48,7 @@ def load_worktree(root: Path, config: Config) -> Memo:
     empty when missing, stale or corrupt."""
     key = settings_key(config)
     path = cache_dir() / "worktree" / f"{cache_name(root)}-{key[:12]}.marshal"
-    memo = Memo(path=path, key=key)
-    try:
-        data = marshal.loads(path.read_bytes())
-        if data["briefpack_memo"] != MEMO_VERSION or data["key"] != key:
-            return memo
-        raw = path.with_suffix(".pack").read_bytes()
-        if hashlib.sha256(raw).hexdigest() != data["context_sha256"]:
-            return memo  # another build's pack, written since
-        memo.rows = dict(marshal.loads(data["files"]))
-        memo.raw = raw
-        memo.tokens = int(data["tokens"])
-    except (OSError, ValueError, TypeError, KeyError, IndexError, EOFError):
-        memo.rows, memo.raw = {}, None
-    return memo
+    return Memo.read(path, path.with_suffix(".pack"), key)
 
 
 def fits_whole(memo: Memo, room: int | None) -> bool:
