@@ -6,6 +6,8 @@ rows' format, are in memo.py."""
 
 from __future__ import annotations
 
+import functools
+import hashlib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -19,11 +21,10 @@ from briefpack.secrets.scan import Finding
 
 @dataclass(frozen=True)
 class Written:
-    """A brief's bytes: each segment's UTF-8, joined (cheaper than joining the text first,
-    which is four bytes a character as soon as one file holds an emoji)."""
+    """A brief's bytes: each segment's UTF-8 (cheaper than joining the text first, which is
+    four bytes a character as soon as one file holds an emoji), joined only when asked for."""
 
-    data: bytes
-    sizes: tuple[int, ...]  # each segment's length in bytes, for the memo
+    pieces: tuple[bytes, ...]
 
     @classmethod
     def of(cls, segments: Sequence[Segment], memo: Memo | None) -> Written:
@@ -32,7 +33,33 @@ class Written:
         for segment in segments:
             held = memo.reused(segment) if memo is not None else None
             pieces.append(held.data if held is not None else utf8(segment.text))
-        return cls(b"".join(pieces), tuple(len(p) for p in pieces))
+        return cls(tuple(pieces))
+
+    @functools.cached_property
+    def data(self) -> bytes:
+        return b"".join(self.pieces)
+
+    @functools.cached_property
+    def sizes(self) -> tuple[int, ...]:
+        """Each segment's length in bytes, for the memo."""
+        return tuple(len(p) for p in self.pieces)
+
+    def same_as(self, old: bytes | None) -> bool:
+        """Whether these are the bytes of `old`, without joining them."""
+        if old is None or sum(self.sizes) != len(old):
+            return False
+        view, at = memoryview(old), 0
+        for piece in self.pieces:
+            if view[at : at + len(piece)] != piece:
+                return False
+            at += len(piece)
+        return True
+
+    def sha256(self) -> str:
+        digest = hashlib.sha256()
+        for piece in self.pieces:
+            digest.update(piece)
+        return digest.hexdigest()
 
 
 def utf8(text: str) -> bytes:

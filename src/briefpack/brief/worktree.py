@@ -17,7 +17,6 @@ user may read; none when secrets are left in (`--secrets allow`, or files never 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import marshal
 import os
 import stat
@@ -122,7 +121,7 @@ def save_worktree(
     if memo.path is None or built.settings.config.secrets_allow_files:
         return  # the pack would keep the text of files never scanned
     written = Written.of(built.segments, memo)
-    if written.data == memo.raw and reads.keys() <= memo.taken.keys():
+    if written.same_as(memo.raw) and reads.keys() <= memo.taken.keys():
         return  # every file as the memo had it, in the very same text
     outlined = {d.path for d in built.brief.outlines}
     docs = {d.path: d for d in carried_docs(built.brief) if d.path not in outlined}
@@ -147,7 +146,7 @@ def save_worktree(
     data = {
         "briefpack_memo": MEMO_VERSION,
         "key": memo.key,
-        "context_sha256": hashlib.sha256(written.data).hexdigest(),
+        "context_sha256": written.sha256(),
         "tokens": sum(built.full.values()),
         "files": marshal.dumps(kept),  # loaded only when the files may not fit whole
     }
@@ -155,7 +154,7 @@ def save_worktree(
         memo.path.parent.mkdir(parents=True, exist_ok=True)
         memo.path.parent.chmod(0o700)  # the packs are the briefs' text: for this user only
         pack = memo.path.with_suffix(".pack")
-        write_atomic(pack, written.data)
+        write_atomic(pack, written.pieces)
         pack.chmod(0o600)
         write_atomic(memo.path, marshal.dumps(data))
         _prune(memo.path)
