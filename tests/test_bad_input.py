@@ -430,3 +430,46 @@ def test_a_file_that_grew_since_its_size_was_taken_is_read_whole() -> None:
         assert _read_up_to(read_end, 6, expect=3) == b"012345"  # never more than asked
     finally:
         os.close(read_end)
+
+
+def test_a_file_handed_out_in_pieces_is_read_to_its_end() -> None:
+    """A file whose stat says 0 (as /proc's) gives its text in pieces: a short read is its end
+    only once fstat's size is in; short of it, reading goes on to an empty read."""
+    import threading
+
+    from briefpack.brief.read import _read_up_to
+
+    read_end, write_end = os.pipe()
+
+    def write() -> None:
+        os.write(write_end, b"01234")
+        time.sleep(0.2)  # the reader has the first piece, short of what it asked for
+        os.write(write_end, b"56789")
+        os.close(write_end)
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    try:
+        assert _read_up_to(read_end, 100, expect=0) == b"0123456789"
+    finally:
+        writer.join()
+        os.close(read_end)
+
+
+def test_without_o_nofollow_a_link_is_still_checked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where the platform has no O_NOFOLLOW (Windows), a link is found by lstat instead: one
+    leaving the root is still refused, one inside still read."""
+    from briefpack.brief import read
+
+    monkeypatch.setattr(read, "_NO_FOLLOW", 0)
+    root = tmp_path / "repo"
+    root.mkdir()
+    (tmp_path / "secret.txt").write_text("outside\n")
+    (root / "away.txt").symlink_to(tmp_path / "secret.txt")
+    (root / "here.txt").write_text("inside\n")
+    (root / "link.txt").symlink_to("here.txt")
+    files, skipped = read.read_files(root, ["away.txt", "link.txt", "gone.txt"], max_size=None)
+    assert [(s.path, s.reason) for s in skipped] == [("away.txt", "symlink leaves the root")]
+    assert [(f.path, f.text) for f in files] == [("link.txt", "inside\n")]

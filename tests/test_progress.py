@@ -288,6 +288,8 @@ def test_every_building_command_shows_progress(repo: Path, command: list[str]) -
     screen = on_terminal(briefpack(*command), repo, terminal_env())
     assert screen.code == 0, screen.text
     assert screen.shows("reading") and screen.shows("counting tokens")
+    if command[0] in ("ls", "stats"):  # they show ranks: ranked while the display is up
+        assert screen.shows("ranking")
     assert screen.cleared()
     assert b"\x1b" not in screen.stdout
 
@@ -395,3 +397,17 @@ def test_a_warm_fitted_build_reports_every_stage_to_its_total(
     assert any(isinstance(r, Unread) for _, r in built.reads.values())
     assert recorder.of("reading").done == recorder.of("reading").total == FILES + 1
     assert all(t.done == t.total for t in recorder.told if t.total is not None)
+
+
+def test_a_snapshot_that_fits_whole_keeps_its_ranking(tmp_path: Path) -> None:
+    """A snapshot ranks first (its manifest shows ranks); unchanged, the next takes the
+    ranking from the fit cache instead of making it again."""
+    from briefpack.snapshot.take import take_snapshot
+
+    repo = generated(tmp_path / "repo")
+    first = Recorder()
+    take_snapshot(repo, {}, check=False, progress=first)
+    assert "ranking" in first.stages()
+    again = Recorder()
+    take_snapshot(repo, {}, check=False, progress=again)
+    assert "ranking" not in again.stages()

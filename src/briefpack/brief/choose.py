@@ -90,7 +90,7 @@ def choose(
         unread = []
     over = config.fit and (sum(full.values()) - SLACK > budget if unread else sum(counts) > budget)
     if not over:
-        lazy.brief, lazy.keep = brief, True
+        lazy.settle(brief)
         return Chosen(brief, segments, counts, lazy.ranks, full=full)
     ranked = lazy.ranks()
     seen = lazy.seen
@@ -216,6 +216,13 @@ class _Ranking:
     @functools.cached_property
     def seen(self) -> Remembered | None:
         return recall(self.root, self.key) if self.config.cache else None
+
+    def settle(self, brief: Brief) -> None:
+        """The brief fits whole: a ranking made already (a snapshot's) is kept in the fit
+        cache, as is one made later, when it is asked for."""
+        self.brief, self.keep = brief, True
+        if self.made is not None and self.seen is None and self.config.cache:
+            remember(self.root, self.key, Remembered(self.made, {}, 2))
 
     def ranks(self) -> list[Ranked]:
         if self.made is not None:

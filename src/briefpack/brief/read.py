@@ -67,9 +67,18 @@ def read_file(
     """One file, or why it is skipped; None when it no longer exists (a worktree deletion).
     `stats`: given, takes the file's stat as it was opened (not a link's)."""
     full = f"{root}/{path}"  # plain strings: this runs once per file
-    result = _read_regular(full, path, max_size=max_size, follow=False, stats=stats)
-    if result is not _LINK:
-        return result
+    if _NO_FOLLOW:
+        result = _read_regular(full, path, max_size=max_size, follow=False, stats=stats)
+        if result is not _LINK:
+            return result
+    else:  # no O_NOFOLLOW (Windows): ask whether it is a link first
+        try:
+            if not stat.S_ISLNK(os.lstat(full).st_mode):
+                return _read_regular(full, path, max_size=max_size, stats=stats)
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            return Skip(path, f"unreadable: {exc.strerror}")
     problem = _link_problem(Path(full), real_root)  # a link: read where it leads, if inside
     return Skip(path, problem) if problem else _read_regular(full, path, max_size=max_size)
 
@@ -136,16 +145,21 @@ def _read_regular(
 
 def _read_up_to(fd: int, size: int, expect: int) -> bytes:
     """At most `size` bytes of a file fstat said holds `expect`: asked for in one read of one
-    byte more (a regular file's read returns less only at its end, and a larger buffer than
-    the file costs an allocation as large), read on only if the file grew."""
+    byte more (a larger buffer than the file costs an allocation as large). A read that comes
+    back short once `expect` bytes are in is the end of a regular file; short of them (a file
+    that grew, or one whose stat says 0, as /proc's, handed out in pieces), reading goes on to
+    an empty read."""
     chunks: list[bytes] = []
-    left = size
+    left, got = size, 0
     ask = min(expect + 1, size)
     while left > 0:
         chunk = os.read(fd, ask)
+        if not chunk:
+            break
         chunks.append(chunk)
         left -= len(chunk)
-        if len(chunk) < ask:
+        got += len(chunk)
+        if len(chunk) < ask and got == expect:
             break
         ask = min(left, 1 << 24)
     return b"".join(chunks)

@@ -22,9 +22,14 @@ if TYPE_CHECKING:  # the pipeline is imported when a command runs, so `--help` s
 
 
 def make_brief(
-    flags: BriefFlags, *, unknown_model_ok: bool = False, goal_needed: bool = True
+    flags: BriefFlags,
+    *,
+    unknown_model_ok: bool = False,
+    goal_needed: bool = True,
+    ranked: bool = False,
 ) -> Built:
-    """Build the brief these flags describe and print its warnings on stderr."""
+    """Build the brief these flags describe and print its warnings on stderr. `ranked`: its
+    files' ranks are shown (`ls`, `stats`): made now, while progress is on the screen."""
     from briefpack.brief import build, check_brief
     from briefpack.cli import report
     from briefpack.cli.progress import showing
@@ -34,6 +39,8 @@ def make_brief(
         built = build(
             flags.path, flags.overrides(), unknown_model_ok=unknown_model_ok, progress=progress
         )
+        if ranked:  # made now: a brief that fits whole is ranked only when asked
+            _ = built.ranks
     if built.model.source == UNKNOWN_SOURCE:
         warn(
             f"unknown model '{built.model.id}': {UNKNOWN_SOURCE}, cost unknown "
@@ -179,7 +186,7 @@ def ls_command(
     from briefpack.brief import explain
     from briefpack.cli import report
 
-    built = make_brief(flags, goal_needed=False)
+    built = make_brief(flags, goal_needed=False, ranked=not excluded)
     if why is not None:
         answer = explain.why(built, why)
         print_json(answer) if as_json else sys.stdout.write(explain.why_line(answer) + "\n")
@@ -236,7 +243,7 @@ def stats_command(
 
     if top < 0:
         raise UsageError(f"--top must be 0 or more, not {top}")
-    built = make_brief(flags)
+    built = make_brief(flags, ranked=True)
     if as_json:
         print_json(report.stats_data(built))
         return
