@@ -69,8 +69,9 @@ def choose(
 ) -> Chosen:
     """Rank `brief`'s files and count its segments; over budget (with `fit`), step the files
     down the ladder. `read`: the texts of unread files (parts.Unread), when one must go in in
-    full. Ranking comes first: it needs no counts, and a hook's tokenizer child is meanwhile
-    still loading."""
+    full. The ranking is made when first needed: over budget, or when its ranks are shown (a
+    brief that fits whole needs none); a snapshot's comes first, while the hook's tokenizer
+    child is still loading."""
     unread = [d for d in brief.files if isinstance(d, Unread)]
     lazy = _Ranking(root, brief, segments, unread, config, budget, counting, encoding, staged)
     lazy.progress, lazy.read = progress, read

@@ -127,7 +127,8 @@ def build(
     """Build the brief for the folder `start` with flag `overrides` over its config.
 
     `staged`: from the files and content in git's index (a snapshot of the commit being made);
-    `memo`: the last snapshot's blobs, taken instead of read again when unchanged;
+    `memo`: the last snapshot's blobs, taken instead of read again when unchanged (a work
+    tree's build takes its own memo, brief/worktree.py, and saves it after);
     `progress`: told each stage and how far it got (for a display; the default says nothing).
     """
 
