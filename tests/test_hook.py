@@ -563,17 +563,22 @@ def test_a_snapshot_over_budget_is_fitted_and_records_levels(repo: Path, cli: CL
     assert stale.exit_code == 5 and "stale" in stale.stderr
 
 
+def first_and_one_file(repo: Path) -> None:
+    """Commit everything, then a one-file change: the second snapshot takes the first's memo."""
+    git(repo, "add", "-A")
+    assert commit(repo, "-m", "first").returncode == 0
+    (repo / "pkg/mod_07.py").write_text("def edited():\n    return 7\n")
+    git(repo, "add", "-A")
+    assert commit(repo, "-m", "one file").returncode == 0
+
+
 def test_a_fitted_snapshot_is_stored_at_zlib_6_and_its_index_entries_are_fresh(repo: Path) -> None:
     """git stores a fitted snapshot's files while the manifest and memo are made; the commit
     holds the files as written, their loose objects are at zlib 6, not git's 1 (0x78 0x9c, not
     0x78 0x01), and the index knows their stat (`git status` hashes nothing again)."""
     many_modules(repo)
     (repo / ".briefpack.toml").write_text("snapshot_budget = 6000\n")
-    git(repo, "add", "-A")
-    assert commit(repo, "-m", "first").returncode == 0
-    (repo / "pkg/mod_07.py").write_text("def edited():\n    return 7\n")
-    git(repo, "add", "-A")
-    assert commit(repo, "-m", "one file").returncode == 0
+    first_and_one_file(repo)
     for name in (SNAP, MANIFEST):
         assert at_head(repo, name) == (repo / name).read_text()
         blob = git(repo, "rev-parse", f"HEAD:{name}").strip()
@@ -601,11 +606,7 @@ def test_a_snapshot_stored_early_is_the_blob_git_add_makes_under_a_filter(repo: 
     git(repo, "config", "filter.upper.clean", "tr a-z A-Z")
     git(repo, "config", "filter.upper.smudge", "cat")
     (repo / ".gitattributes").write_text(".briefpack/*.md filter=upper\n")
-    git(repo, "add", "-A")
-    assert commit(repo, "-m", "first").returncode == 0
-    (repo / "pkg/mod_07.py").write_text("def edited():\n    return 7\n")
-    git(repo, "add", "-A")
-    assert commit(repo, "-m", "one file").returncode == 0
+    first_and_one_file(repo)
     assert at_head(repo, SNAP) == (repo / SNAP).read_text().upper()
     unreachable = git(repo, "fsck", "--unreachable", "--no-reflogs")
     assert "unreachable blob" not in unreachable, unreachable

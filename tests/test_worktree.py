@@ -93,14 +93,14 @@ def test_a_file_changed_under_its_old_stat_is_caught(repo: Path) -> None:
     fitted(repo)
     path = memo_file()
     data = marshal.loads(path.read_bytes())
-    rows = marshal.loads(data["files"])
+    rows = data["files"]
     rows["billing/invoice.py"][4] = "0" * 32  # the digest of some other text
-    data["files"] = marshal.dumps(rows)
+    data["files"] = rows
     path.write_bytes(marshal.dumps(data))
     again = fitted(repo)
     assert again.levels["billing/invoice.py"] == "full"
     same_as_without_memo(repo, again)
-    rows = marshal.loads(marshal.loads(memo_file().read_bytes())["files"])
+    rows = marshal.loads(memo_file().read_bytes())["files"]
     assert rows["billing/invoice.py"][4] != "0" * 32  # the memo was made anew
     assert unread(fitted(repo))  # and serves the next build
 
@@ -119,11 +119,11 @@ def test_damaged_rows_are_read_again(repo: Path) -> None:
     fitted(repo)
     path = memo_file()
     data = marshal.loads(path.read_bytes())
-    rows = marshal.loads(data["files"])
+    rows = data["files"]
     rows["lib/mod1.py"] = 7
     rows["lib/mod2.py"] = [rows["lib/mod2.py"][0], "known"]
     rows["lib/mod5.py"][3] = [("a", "k", 0, 1)]  # a finding of the wrong shape
-    data["files"] = marshal.dumps(rows)
+    data["files"] = rows
     path.write_bytes(marshal.dumps(data))
     again = fitted(repo)
     assert not {"lib/mod1.py", "lib/mod2.py", "lib/mod5.py"} & unread(again)
@@ -167,7 +167,7 @@ def test_rows_of_a_file_left_out_are_kept_for_another_build(repo: Path) -> None:
     write_tree(repo, {"tools/gen.py": "def generate():\n    return 1\n" * 40})
     fitted(repo)
     fitted(repo, exclude=["tools/**"])
-    rows = marshal.loads(marshal.loads(memo_file().read_bytes())["files"])
+    rows = marshal.loads(memo_file().read_bytes())["files"]
     assert "tools/gen.py" in rows
 
 
@@ -234,7 +234,7 @@ def test_a_build_that_is_not_fitted_reads_every_file(repo: Path) -> None:
 
 
 def memo_rows() -> dict[str, list[object]]:
-    rows: dict[str, list[object]] = marshal.loads(marshal.loads(memo_file().read_bytes())["files"])
+    rows: dict[str, list[object]] = marshal.loads(memo_file().read_bytes())["files"]
     return rows
 
 

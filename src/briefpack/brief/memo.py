@@ -81,8 +81,7 @@ class Memo:
     @classmethod
     def read(cls, path: Path, text_path: Path, key: str) -> Memo:
         """The memo at `path`, whose rows point into the file at `text_path` (checked by its
-        sha256: edited, or another build's, since); empty when missing, stale or corrupt.
-        Its rows may be kept marshalled (a work tree's: loaded only when used)."""
+        sha256: edited, or another build's, since); empty when missing, stale or corrupt."""
         memo = cls(path=path, key=key)
         try:
             data = marshal.loads(path.read_bytes())
@@ -91,8 +90,7 @@ class Memo:
             raw = text_path.read_bytes()
             if hashlib.sha256(raw).hexdigest() != data["context_sha256"]:
                 return memo
-            files = data["files"]
-            memo.rows = dict(marshal.loads(files) if isinstance(files, bytes) else files)
+            memo.rows = dict(data["files"])
             memo.raw = raw
             memo.tokens = int(data.get("tokens", 0))
         except (OSError, ValueError, TypeError, KeyError, IndexError, EOFError):

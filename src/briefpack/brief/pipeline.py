@@ -68,7 +68,8 @@ class Built(Assembled):
     ranking: Callable[[], Sequence[Ranked]] = field(default=tuple, repr=False, compare=False)
     levels: Mapping[str, Level] = field(default_factory=dict)  # code files: full/outline/path
     full: Mapping[str, int] = field(default_factory=dict)  # code files' tokens in full text
-    # a snapshot's code files not in full: their texts' digests (what the memo keeps of them)
+    # with a memo (a snapshot's, a work tree's), the code files not in full: their texts'
+    # digests (what the memo keeps of them)
     digests: Mapping[str, str] = field(default_factory=dict)
 
     @functools.cached_property

@@ -24,7 +24,8 @@ from briefpack.tokens.progress import SILENT, Progress
 @dataclass
 class Reader:
     """Reads from the work tree, or (with `entries`) from git's index, taking what the memo
-    holds; for a staged build it logs each path's blob and read (for the next memo)."""
+    holds; with a memo it logs each path's blob (staged) or stat (work tree) and what reading
+    it gave, for the next memo."""
 
     root: Path
     entries: dict[str, Entry] | None

@@ -148,7 +148,7 @@ def save_worktree(
         "key": memo.key,
         "context_sha256": written.sha256(),
         "tokens": sum(built.full.values()),
-        "files": marshal.dumps(kept),
+        "files": kept,
     }
     try:
         memo.path.parent.mkdir(parents=True, exist_ok=True)
