@@ -283,3 +283,17 @@ def test_nothing_the_scan_let_through_is_kept_in_the_cache(repo: Path) -> None:
     assert kept and not [p for p in kept if CANARY.encode() in p.read_bytes()]
     build(repo, {"goal": GOAL, "budget": 10**9, "secrets_allow_files": ["lib/keys.py"]})
     assert not (cache_dir() / "worktree").exists()
+
+
+def test_fitted_and_whole_builds_keep_a_memo_each(repo: Path) -> None:
+    """Alternating goal builds and whole ones: neither throws the other's memo away (a whole
+    memo would hand a fitted build every text, and a fitted one would leave the next whole build
+    to read again what it did not carry)."""
+    whole = {"goal": GOAL, "budget": 10**9}
+    build(repo, whole)
+    fitted(repo)
+    build(repo, whole)
+    assert unread(fitted(repo))
+    kinds = sorted(p.stem.rsplit("-", 1)[1] for p in (cache_dir() / "worktree").glob("*.marshal"))
+    assert kinds == ["fitted", "whole"]
+    assert build(repo, whole).text == build(repo, {**whole, "cache": False}).text

@@ -20,7 +20,7 @@ from briefpack.brief.presets import resolve_format
 from briefpack.brief.reader import Reader, unread_texts
 from briefpack.brief.render import render, text_of
 from briefpack.brief.staged import index_entries
-from briefpack.brief.worktree import fits_whole, forget_worktree, load_worktree, save_worktree
+from briefpack.brief.worktree import forget_worktree, load_worktree, save_worktree
 from briefpack.errors import BriefpackError
 from briefpack.secrets.guard import ScanCache
 from briefpack.secrets.scan import Finding
@@ -182,8 +182,7 @@ def assemble(
     whole = False
     if worktree and memo is None and not staged and keeps_texts(config):
         room = budget_for(model, config.effort, reserve=config.reserve, budget=config.budget)
-        memo = load_worktree(root, config)
-        whole = fits_whole(memo, room if config.fit else None)
+        memo, whole = load_worktree(root, config, room if config.fit else None)
     progress.start("discovering")
     reader = Reader(root, index_entries(root) if staged else None, memo, whole=whole)
     found = discover(

@@ -31,7 +31,7 @@ class Reader:
     entries: dict[str, Entry] | None
     memo: Memo | None = None
     reads: dict[str, tuple[str, Read]] = field(default_factory=dict)
-    whole: bool = False  # the files fit whole: none is taken unread (worktree.fits_whole)
+    whole: bool = False  # the files fit whole: none is taken unread (worktree.load_worktree)
 
     def candidates(self) -> list[str] | None:
         return None if self.entries is None else list(self.entries)

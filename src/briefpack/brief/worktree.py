@@ -10,8 +10,9 @@ in full, then checked against the digest the memo knew (memo.StaleMemo if it dif
 is dropped and the build starts again). When the files it knows fit the budget whole, none is
 taken unread: every one goes in in full, and is read once rather than twice. A file changed
 within RACY_NS of the build is always read: another change in the same clock tick would leave
-its stat as it was. One memo per work tree and settings (the last KEPT), in a folder only its
-user may read; none when secrets are left in (`--secrets allow`, or files never scanned).
+its stat as it was. Two memos per work tree and settings, fitted and whole (the last KEPT), in a
+folder only its user may read; none when secrets are left in (`--secrets allow`, or files never
+scanned).
 """
 
 from __future__ import annotations
@@ -39,21 +40,27 @@ if TYPE_CHECKING:  # the pipeline, which saves the memo, imports this module
     from briefpack.brief.pipeline import Built
 
 RACY_NS = 2_000_000_000  # coarser than any file system's time stamps
-KEPT = 2  # memos per work tree (its builds with other settings: style, model, secrets)
+KEPT = 4  # memos per work tree: fitted and whole, for two settings (style, model, secrets)
 
 
-def load_worktree(root: Path, config: Config) -> Memo:
-    """The memo of the last build of `root` with these settings, its pack read and checked;
-    empty when missing, stale or corrupt."""
+def load_worktree(root: Path, config: Config, room: int | None) -> tuple[Memo, bool]:
+    """The memo of the last build of `root` with these settings, its pack read and checked
+    (empty when missing, stale or corrupt), and whether its files fit `room` whole (the budget
+    the files are fitted to; None: not fitted), so that none should be taken unread. Fitted
+    builds and whole ones keep a memo each: a goal build after a whole one would otherwise
+    take every file from a whole pack, and the next whole build read again what it left."""
     key = settings_key(config)
-    path = cache_dir() / "worktree" / f"{cache_name(root)}-{key[:12]}.marshal"
+    base = f"{cache_name(root)}-{key[:12]}"
+    fitted = _read(base, "fitted", key)
+    if room is not None and fitted.tokens - SLACK > room:
+        return fitted, False
+    whole = _read(base, "whole", key)
+    return whole, room is None or whole.tokens - SLACK <= room
+
+
+def _read(base: str, kind: str, key: str) -> Memo:
+    path = cache_dir() / "worktree" / f"{base}-{kind}.marshal"
     return Memo.read(path, path.with_suffix(".pack"), key)
-
-
-def fits_whole(memo: Memo, room: int | None) -> bool:
-    """Whether the code files the memo knows fit `room` whole (None: not fitted), so that none
-    should be taken unread."""
-    return room is None or memo.tokens - SLACK <= room
 
 
 def read_worktree(
@@ -120,6 +127,10 @@ def save_worktree(
     than the ones it did (another build's files)."""
     if memo.path is None or built.settings.config.secrets_allow_files:
         return  # the pack would keep the text of files never scanned
+    kind = "fitted" if any(level != "full" for level in built.levels.values()) else "whole"
+    path = memo.path.with_name(f"{memo.path.stem.rsplit('-', 1)[0]}-{kind}.marshal")
+    if path != memo.path:  # the build was of the other kind: its memo is made anew
+        memo = Memo(path=path, key=memo.key)
     written = Written.of(built.segments, memo)
     if written.same_as(memo.raw) and reads.keys() <= memo.taken.keys():
         return  # every file as the memo had it, in the very same text
@@ -151,13 +162,13 @@ def save_worktree(
         "files": kept,
     }
     try:
-        memo.path.parent.mkdir(parents=True, exist_ok=True)
-        memo.path.parent.chmod(0o700)  # the packs are the briefs' text: for this user only
-        pack = memo.path.with_suffix(".pack")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.chmod(0o700)  # the packs are the briefs' text: for this user only
+        pack = path.with_suffix(".pack")
         write_atomic(pack, written.pieces)
         pack.chmod(0o600)
-        write_atomic(memo.path, marshal.dumps(data))
-        _prune(memo.path)
+        write_atomic(path, marshal.dumps(data))
+        _prune(path)
     except OSError:
         pass  # a cache: the next build reads the files again
 
