@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import json
+import marshal
 import os
 import random
 import shutil
@@ -293,7 +294,7 @@ def test_nothing_secret_reaches_the_caches_or_a_dry_run(
     assert dry.exit_code == 0, dry.stderr
     assert "[redacted: " in dry.stdout
     caches = Path(os.environ["BRIEFPACK_CACHE_DIR"])
-    stored = [p.read_text(errors="replace") for p in caches.rglob("*.json") if p.is_file()]
+    stored = [p.read_bytes().decode(errors="replace") for p in caches.rglob("*") if p.is_file()]
     assert stored
     assert leaks(c, dry.stdout, dry.stderr, *stored) == []
 
@@ -384,12 +385,12 @@ def test_a_truncated_private_key_is_still_redacted_to_its_end() -> None:
 def test_the_scan_cache_remembers_by_content(tmp_path: Path) -> None:
     c = canaries()
     doc = Doc("a.py", f'T = "{c["github-token"]}"\n')
-    path = tmp_path / "scan.json"
+    path = tmp_path / "scan.marshal"
     first = ScanCache(path=path)
     brief, found = guard_brief(Brief(files=(doc,)), mode="redact", cache=first)
     assert first.dirty is False and path.is_file()
-    assert c["github-token"] not in path.read_text()
-    second = ScanCache(path=path, entries=json.loads(path.read_text())["entries"])
+    assert c["github-token"].encode() not in path.read_bytes()
+    second = ScanCache(path=path)  # reads the file when first needed
     again, found_again = guard_brief(Brief(files=(doc,)), mode="redact", cache=second)
     assert second.dirty is False  # nothing new was scanned
     assert again == brief and found_again == found
@@ -418,23 +419,31 @@ def test_the_scan_cache_key_keeps_the_extensions_case(
     "junk",
     [
         b"",
-        b"{not json",
-        b'{"version": 1, "entries": {"x": [[1]]}}',
-        b'{"version": 99, "entries": {}}',
-        b"[1, 2]",
+        b"{not marshal",
+        marshal.dumps(("an old version", {})),
+        marshal.dumps([1, 2]),
+        b'{"version": 1, "entries": {}}',  # the JSON of before
+        "current:damaged-entries",
+        "current:not-a-dict",
     ],
 )
-def test_a_corrupt_scan_cache_is_discarded(tmp_path: Path, junk: bytes) -> None:
-    path = tmp_path / "scan.json"
-    path.write_bytes(junk)
-    cache = ScanCache(path=path, entries={})
+def test_a_corrupt_scan_cache_is_discarded(tmp_path: Path, junk: bytes | str) -> None:
     from briefpack.secrets import guard
 
-    cache.entries = guard._read(path)
-    assert all(isinstance(v, list) for v in cache.entries.values())
-    _, found = guard_brief(Brief(files=(Doc("a.py", "x = 1\n"),)), mode="redact", cache=cache)
+    text = 'KEY = "' + "x" * 8 + '"\n'
+    key = ScanCache(path=None).key(text, "a.py")
+    if junk == "current:damaged-entries":
+        junk = marshal.dumps((guard._version(), {key: [[1, "kind"]], "other": "x"}))
+    elif junk == "current:not-a-dict":
+        junk = marshal.dumps((guard._version(), [key]))
+    assert isinstance(junk, bytes)
+    path = tmp_path / "scan.marshal"
+    path.write_bytes(junk)
+    cache = ScanCache(path=path)
+    _, found = guard_brief(Brief(files=(Doc("a.py", text),)), mode="redact", cache=cache)
     assert found == ()
-    assert json.loads(path.read_text())["version"] == guard._version()
+    version, entries = marshal.loads(path.read_bytes())
+    assert version == guard._version() and entries[key] == []  # scanned again, kept right
 
 
 def test_scanner_id_covers_every_module_of_the_package(tmp_path: Path) -> None:
