@@ -386,10 +386,10 @@ def test_a_warm_fitted_build_reports_every_stage_to_its_total(
 ) -> None:
     """With the work tree's memo, most files are taken without reading (from the last brief,
     or unread): reading, scanning, ranking and counting still reach their totals."""
-    from briefpack.brief import worktree
+    from briefpack.brief import stamps
     from briefpack.brief.parts import Unread
 
-    monkeypatch.setattr(worktree, "RACY_NS", 0)  # the files were just written: trust them
+    monkeypatch.setattr(stamps, "RACY_NS", 0)  # the files were just written: trust them
     repo = generated(tmp_path / "repo")
     build(repo, {"goal": GOAL, "budget": 20_000})
     recorder = Recorder()

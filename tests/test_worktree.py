@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from typer.testing import Result
 
-from briefpack.brief import worktree
+from briefpack.brief import stamps
 from briefpack.brief.parts import Unread
 from briefpack.brief.pipeline import Built, build
 from briefpack.brief.read import SourceFile
@@ -31,7 +31,7 @@ OLD = 1_600_000_000_000_000_000  # a modification time long past (ns)
 def repo(git_repo: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A repository whose files changed long enough ago to be trusted by their stat: their
     change time is now, so the racy window is closed for the test."""
-    monkeypatch.setattr(worktree, "RACY_NS", 0)
+    monkeypatch.setattr(stamps, "RACY_NS", 0)
     files = {
         f"lib/mod{i}.py": f'def helper{i}(x):\n    """Step {i}."""\n    return x\n' * 30
         for i in range(12)
@@ -82,7 +82,7 @@ def test_a_changed_file_is_read_again(repo: Path) -> None:
 
 
 def test_a_file_changed_just_now_is_not_kept(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(worktree, "RACY_NS", 3600 * 10**9)  # everything counts as just changed
+    monkeypatch.setattr(stamps, "RACY_NS", 3600 * 10**9)  # everything counts as just changed
     fitted(repo)
     assert not unread(fitted(repo))
 

@@ -6,13 +6,15 @@ import fnmatch
 import os
 import re
 import stat
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pathspec
 
 from briefpack.brief.config import Config, find_git_root
+from briefpack.brief.stamps import stamp
 from briefpack.git import run_git_full, split_z
 
 IGNORE_FILE = ".briefpackignore"
@@ -75,12 +77,14 @@ class Skip:
 
 @dataclass(frozen=True)
 class Discovery:
-    """The candidate paths (POSIX, relative to root, sorted) and what was left out."""
+    """The candidate paths (POSIX, relative to root, sorted) and what was left out; with
+    `stamps`, each listed path's stamp (brief/stamps.py) from the lstat that listing took."""
 
     root: Path
     in_git: bool
     paths: tuple[str, ...]
     skipped: tuple[Skip, ...]
+    stamps: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -111,25 +115,31 @@ def discover(
     *,
     default_excludes: bool = True,
     candidates: Sequence[str] | None = None,
+    stamps: bool = False,
 ) -> Discovery:
     """List candidates under `root`: git's view inside a repo, gitignore rules outside, then ours.
 
     `candidates`, when given (the staged paths, for a snapshot), replace git's or the walk's list.
+    `stamps`: keep each path's stamp from git's listing (for a memo to key files by).
     """
     in_git = find_git_root(root) is not None
     skipped: list[Skip] = []
+    stamped: dict[str, str] | None = {} if stamps else None
     if candidates is not None:
         listed = list(candidates)
-    else:
-        listed, skipped = _git_candidates(root) if in_git else _walk_candidates(root)
+    elif in_git:
+        listed, skipped = _git_candidates(root, stamped)
         if config.submodules:
-            listed, skipped = _with_submodules(root, listed, skipped)
+            listed, skipped = _with_submodules(root, listed, skipped, stamped)
+    else:
+        listed, skipped = _walk_candidates(root)
     paths, more = _apply_own_rules(root, listed, config, default_excludes=default_excludes)
     return Discovery(
         root=root,
         in_git=in_git,
         paths=tuple(sorted(paths, key=sort_key)),
         skipped=tuple(skipped + more),
+        stamps=stamped or {},
     )
 
 
@@ -138,7 +148,12 @@ def sort_key(path: str) -> tuple[str, ...]:
     return tuple(path.split("/"))
 
 
-def _git_candidates(root: Path) -> tuple[list[str], list[Skip]]:
+def _git_candidates(
+    root: Path, stamped: dict[str, str] | None = None, prefix: str = ""
+) -> tuple[list[str], list[Skip]]:
+    """git's list of files under `root`, with (given `stamped`) each one's stamp by its
+    path with `prefix`."""
+    now = time.time_ns()  # before any lstat: a file changed after it is never trusted
     out, said = run_git_full(
         root, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--deduplicate"
     )
@@ -150,9 +165,13 @@ def _git_candidates(root: Path) -> tuple[list[str], list[Skip]]:
     base = str(root) + "/"
     for path in split_z(out):
         try:  # one lstat per path (plain strings: this runs once per file)
-            folder = stat.S_ISDIR(os.lstat(base + path).st_mode)
+            info = os.lstat(base + path)
         except OSError:
             folder = False  # a worktree deletion: the reader says so
+        else:
+            folder = stat.S_ISDIR(info.st_mode)
+            if stamped is not None:
+                stamped[prefix + path] = stamp(info, now)
         if folder:  # a submodule (a link to a folder is a file to git)
             skipped.append(Skip(path, "submodule", "git"))
         else:
@@ -161,7 +180,7 @@ def _git_candidates(root: Path) -> tuple[list[str], list[Skip]]:
 
 
 def _with_submodules(
-    root: Path, listed: list[str], skipped: list[Skip]
+    root: Path, listed: list[str], skipped: list[Skip], stamped: dict[str, str] | None
 ) -> tuple[list[str], list[Skip]]:
     """`submodules = true`: each skipped submodule's own files (by its own git rules) instead."""
     kept: list[Skip] = []
@@ -169,7 +188,7 @@ def _with_submodules(
         if skip.reason != "submodule":
             kept.append(skip)
             continue
-        inner, more = _git_candidates(root / skip.path)
+        inner, more = _git_candidates(root / skip.path, stamped, f"{skip.path}/")
         listed = listed + [f"{skip.path}/{p}" for p in inner]
         kept += [Skip(f"{skip.path}/{s.path}", s.reason, s.source) for s in more]
     return listed, kept

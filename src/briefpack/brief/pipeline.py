@@ -184,10 +184,15 @@ def assemble(
         room = budget_for(model, config.effort, reserve=config.reserve, budget=config.budget)
         memo, whole = load_worktree(root, config, room if config.fit else None)
     progress.start("discovering")
-    reader = Reader(root, index_entries(root) if staged else None, memo, whole=whole)
+    entries = index_entries(root) if staged else None
     found = discover(
-        root, config, default_excludes=config.default_excludes, candidates=reader.candidates()
+        root,
+        config,
+        default_excludes=config.default_excludes,
+        candidates=None if entries is None else list(entries),
+        stamps=memo is not None and bool(memo.rows) and not staged,  # to key the memo by
     )
+    reader = Reader(root, entries, memo, whole=whole, stamped=found.stamps)
     max_size = config.max_file_size if config.default_excludes else None
     never = snapshot_files(settings, root)
     paths = [p for p in found.paths if p not in never]

@@ -4,7 +4,7 @@ the files a memo left unread when they go in in full after all."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,9 +32,7 @@ class Reader:
     memo: Memo | None = None
     reads: dict[str, tuple[str, Read]] = field(default_factory=dict)
     whole: bool = False  # the files fit whole: none is taken unread (worktree.load_worktree)
-
-    def candidates(self) -> list[str] | None:
-        return None if self.entries is None else list(self.entries)
+    stamped: Mapping[str, str] = field(default_factory=dict)  # discovery's stamps
 
     def read(
         self,
@@ -58,6 +56,7 @@ class Reader:
                 self.memo,
                 max_size=max_size,
                 unread=() if self.whole else unread,
+                stamped=self.stamped,
                 progress=progress,
             )
             return _split([self.reads[p][1] for p in paths if p in self.reads])

@@ -9,7 +9,7 @@ and placed by its outline (both cached by digest) without being read, and read o
 in full, then checked against the digest the memo knew (memo.StaleMemo if it differs: the memo
 is dropped and the build starts again). When the files it knows fit the budget whole, none is
 taken unread: every one goes in in full, and is read once rather than twice. A file changed
-within RACY_NS of the build is always read: another change in the same clock tick would leave
+within stamps.RACY_NS of the build is always read: another change in the same clock tick would leave
 its stat as it was. Two memos per work tree and settings, fitted and whole (the last KEPT), in a
 folder only its user may read; none when secrets are left in (`--secrets allow`, or files never
 scanned).
@@ -20,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import marshal
 import os
-import stat
 import time
 from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
@@ -32,6 +31,7 @@ from briefpack.brief.memo import MEMO_VERSION, Memo, Read, cache_name, settings_
 from briefpack.brief.memorows import Written, carried_docs, memo_rows
 from briefpack.brief.parts import SLACK
 from briefpack.brief.read import SourceFile, read_file
+from briefpack.brief.stamps import stamp
 from briefpack.secrets.scan import Finding
 from briefpack.tokens.progress import SILENT, Progress, in_runs
 from briefpack.tokens.store import cache_dir, write_atomic
@@ -39,7 +39,6 @@ from briefpack.tokens.store import cache_dir, write_atomic
 if TYPE_CHECKING:  # the pipeline, which saves the memo, imports this module
     from briefpack.brief.pipeline import Built
 
-RACY_NS = 2_000_000_000  # coarser than any file system's time stamps
 KEPT = 4  # memos per work tree: fitted and whole, for two settings (style, model, secrets)
 
 
@@ -70,19 +69,24 @@ def read_worktree(
     *,
     max_size: int | None,
     unread: Collection[str],
+    stamped: Mapping[str, str] | None = None,
     progress: Progress = SILENT,
 ) -> dict[str, tuple[str, Read]]:
-    """Each path's stat (its memo key, or "" when it must not be kept: a link, not a file, or
-    changed just now) and what it read as: taken from the memo when the stat is the one it
-    knew (as parts.Unread for the paths in `unread`), else read. A path gone is left out."""
+    """Each path's stamp (its memo key, or "" when it must not be kept: a link, not a file, or
+    changed just now) and what it read as: taken from the memo when the stamp is the one it
+    knew (as parts.Unread for the paths in `unread`), else read. A path gone is left out.
+    `stamped`: stamps taken already (discovery's), for paths not to stat again."""
     now = time.time_ns()
     real_root = root.resolve()
     done: dict[str, tuple[str, Read]] = {}
     stats: dict[str, os.stat_result] = {}
+    stamped = stamped or {}
     for path in in_runs(paths, progress):
         if path in memo.rows:  # else the stat is taken as the file is read
-            info = _lstat(f"{root}/{path}")
-            ident = _ident(info, now) if info is not None else ""
+            ident = stamped.get(path)
+            if ident is None:
+                info = _lstat(f"{root}/{path}")
+                ident = stamp(info, now) if info is not None else ""
             held = memo.take(path, ident, unread=path in unread) if ident else None
             if held is not None:
                 done[path] = (ident, held.read)
@@ -91,7 +95,7 @@ def read_worktree(
         if result is not None:
             opened = stats.pop(path, None)
             kept = opened is not None and _kept(result)
-            done[path] = (_ident(opened, now) if kept and opened else "", result)
+            done[path] = (stamp(opened, now) if kept and opened else "", result)
     return done
 
 
@@ -105,14 +109,6 @@ def _lstat(full: str) -> os.stat_result | None:
         return os.lstat(full)
     except OSError:
         return None
-
-
-def _ident(info: os.stat_result, now: int) -> str:
-    """The memo key of a file with this stat: "" for what is not a regular file, or changed
-    too recently to be trusted by its stat."""
-    if not stat.S_ISREG(info.st_mode) or max(info.st_mtime_ns, info.st_ctime_ns) > now - RACY_NS:
-        return ""
-    return f"{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}:{info.st_ino}"
 
 
 def save_worktree(
