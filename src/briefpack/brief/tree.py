@@ -17,10 +17,11 @@ DETAIL = {2: (12, 1 << 30), 1: (3, 12), 0: (0, 0)}
 
 
 @dataclass
-class _Node:
-    children: dict[str, _Node] = field(default_factory=dict)
-    carried: bool = False  # this file, or some file below this folder, is carried (full/outline)
-    files: int = 0  # files at or below
+class _Folder:
+    folders: dict[str, _Folder] = field(default_factory=dict)
+    files: dict[str, tuple[bool, int]] = field(default_factory=dict)  # name: (carried, tokens)
+    carried: bool = False  # some file below this folder is carried (full text or outline)
+    count: int = 0  # files below
     tokens: int = 0  # their full-text tokens (what collapsing spares)
 
 
@@ -33,68 +34,92 @@ def tree(
     """A drawing of `paths` (carried files) and `path_only` (path -> full-text tokens), folders
     first at each level, then files, sorted; `shown` makes a path printable; `detail` (2, 1,
     0) says how much of what is path-only is listed rather than counted."""
-    root = _Node()
+    root = _Folder()
+    folders = {"": root}  # by path: files come folder by folder, each folder found once
     for path, carried, tokens in (
         *((p, True, 0) for p in paths),
         *((p, False, n) for p, n in (path_only or {}).items()),
     ):
-        node = root
-        node.files += 1
-        node.tokens += tokens
-        node.carried |= carried
-        for part in shown(path).split("/"):
-            child = node.children.get(part)
-            if child is None:  # (not setdefault: a node made for each part of each path)
-                child = node.children[part] = _Node()
-            node = child
-            node.files += 1
-            node.tokens += tokens
-            node.carried |= carried
+        where, _, name = shown(path).rpartition("/")
+        folder = folders.get(where)
+        if folder is None:
+            folder = folders[where] = _folder(root, where)
+        if name in folder.files:  # listed twice: counted once, carried if either is
+            carried |= folder.files[name][0]
+        folder.files[name] = (carried, tokens)
+    _sum(root)
     lines = ["."]
     _draw(root, "", lines, DETAIL[detail])
     return "\n".join(lines) + "\n"
 
 
-def _draw(node: _Node, prefix: str, lines: list[str], limits: tuple[int, int]) -> None:
-    names = sorted(node.children, key=lambda n: (not node.children[n].children, n))
-    rows: list[tuple[str, _Node | None]] = []
-    hidden, hidden_folders = _Node(), 0
-    files_listed = folders_listed = 0
-    for name in names:
-        child = node.children[name]
-        folder = bool(child.children)
-        if child.carried:
+def _folder(root: _Folder, where: str) -> _Folder:
+    node = root
+    for part in where.split("/"):
+        child = node.folders.get(part)
+        if child is None:
+            child = node.folders[part] = _Folder()
+        node = child
+    return node
+
+
+def _sum(folder: _Folder) -> None:
+    """Each folder's count, tokens and whether it carries a file, from below."""
+    for name in [n for n in folder.files if n in folder.folders]:  # a file named as a folder
+        del folder.files[name]
+    folder.count = len(folder.files)
+    folder.tokens = sum(tokens for _, tokens in folder.files.values())
+    folder.carried = any(carried for carried, _ in folder.files.values())
+    for child in folder.folders.values():
+        _sum(child)
+        folder.count += child.count
+        folder.tokens += child.tokens
+        folder.carried |= child.carried
+
+
+def _draw(node: _Folder, prefix: str, lines: list[str], limits: tuple[int, int]) -> None:
+    rows: list[str | tuple[str, _Folder]] = []  # a file's line, or a folder to draw
+    hidden_files = hidden_tokens = hidden_folders = 0
+    listed = 0
+    for name in sorted(node.folders):
+        child = node.folders[name]
+        if child.carried or listed < limits[1]:
             rows.append((name, child))
-        elif folder and folders_listed < limits[1]:
-            rows.append((name, child))
-            folders_listed += 1
-        elif not folder and files_listed < limits[0]:
-            rows.append((name, child))
-            files_listed += 1
+            listed += not child.carried
         else:
-            hidden.files += child.files or 1
-            hidden.tokens += child.tokens
-            hidden_folders += folder
-    if hidden.files:
+            hidden_files += child.count
+            hidden_tokens += child.tokens
+            hidden_folders += 1
+    listed = 0
+    for name in sorted(node.files):
+        carried, tokens = node.files[name]
+        if carried or listed < limits[0]:
+            rows.append(name)
+            listed += not carried
+        else:
+            hidden_files += 1
+            hidden_tokens += tokens
+    if hidden_files:
         folders = f"{hidden_folders:,} more folders, " if hidden_folders else ""
-        more = f"… {folders}{hidden.files:,} more files ({_tokens(hidden.tokens)})"
-        rows.append((more, None))
-    for i, (name, row) in enumerate(rows):
-        last = i == len(rows) - 1
-        branch = prefix + ("└── " if last else "├── ")
-        if row is None or not row.children:
-            lines.append(branch + name)
-        elif not row.carried and row.files == 1:  # a folder of one file: its path says more
-            while row.children:
-                only = next(iter(row.children))
-                name, row = f"{name}/{only}", row.children[only]
-            lines.append(branch + name)
-        elif not row.carried:
-            files = "file" if row.files == 1 else "files"
-            lines.append(f"{branch}{name}/ ({row.files:,} {files}, {_tokens(row.tokens)})")
+        rows.append(f"… {folders}{hidden_files:,} more files ({_tokens(hidden_tokens)})")
+    last_row = len(rows) - 1
+    for i, row in enumerate(rows):
+        branch = prefix + ("└── " if i == last_row else "├── ")
+        if isinstance(row, str):
+            lines.append(branch + row)
+            continue
+        name, folder = row
+        if not folder.carried and folder.count == 1:  # a folder of one file: its path says more
+            while folder.folders:
+                only = next(iter(folder.folders))
+                name, folder = f"{name}/{only}", folder.folders[only]
+            lines.append(f"{branch}{name}/{next(iter(folder.files))}")
+        elif not folder.carried:
+            files = "file" if folder.count == 1 else "files"
+            lines.append(f"{branch}{name}/ ({folder.count:,} {files}, {_tokens(folder.tokens)})")
         else:
             lines.append(branch + name + "/")
-            _draw(row, prefix + ("    " if last else "│   "), lines, limits)
+            _draw(folder, prefix + ("    " if i == last_row else "│   "), lines, limits)
 
 
 def _tokens(n: int) -> str:
