@@ -11,9 +11,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pathspec
-
 from briefpack.brief.config import Config, find_git_root
+from briefpack.brief.ignore_rules import Rules, ignored_by, inline_rules, load_rules
 from briefpack.brief.stamps import stamp
 from briefpack.git import run_git_full, split_z
 
@@ -85,28 +84,6 @@ class Discovery:
     paths: tuple[str, ...]
     skipped: tuple[Skip, ...]
     stamps: Mapping[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class _Rules:
-    """Compiled gitignore-syntax rules from one source, applied to paths below `base`."""
-
-    base: str  # folder of the rule file, relative to root ("" for the root)
-    spec: pathspec.GitIgnoreSpec
-    lines: tuple[str, ...]
-    origin: str  # e.g. ".briefpackignore", "config exclude", "--exclude"
-
-    def check(self, path: str) -> tuple[bool, str] | None:
-        """(ignored, source) for `path` if a rule here decides it, else None."""
-        if self.base:
-            if not path.startswith(self.base + "/"):
-                return None
-            path = path[len(self.base) + 1 :]
-        result = self.spec.check_file(path if path.isascii() else as_bytes(path))
-        if result.include is None or result.index is None:
-            return None
-        where = f"{self.base}/{self.origin}" if self.base else self.origin
-        return result.include, f"{where}:{result.index + 1}:{self.lines[result.index]}"
 
 
 def discover(
@@ -198,7 +175,7 @@ def _walk_candidates(root: Path) -> tuple[list[str], list[Skip]]:
     """Every file under `root` not ignored by a `.gitignore` at its level or above."""
     paths: list[str] = []
     skipped: list[Skip] = []
-    stack: list[_Rules] = []
+    stack: list[Rules] = []
 
     def on_error(err: OSError) -> None:
         rel = _rel(root, Path(err.filename)) if err.filename else "?"
@@ -208,19 +185,19 @@ def _walk_candidates(root: Path) -> tuple[list[str], list[Skip]]:
         rel_dir = _rel(root, Path(folder))
         stack = [r for r in stack if not rel_dir or _is_within(rel_dir, r.base)]
         if ".gitignore" in files:
-            rules = _load_rules(root, rel_dir, ".gitignore")
+            rules = load_rules(root, rel_dir, ".gitignore")
             if rules is not None:
                 stack.append(rules)
         if ".git" in dirs:
             dirs.remove(".git")
         for name in list(dirs):
             rel = _join(rel_dir, name)
-            if _ignored_by(stack, rel + "/") is not None:
+            if ignored_by(stack, rel + "/") is not None:
                 dirs.remove(name)
         dirs.sort()
         for name in sorted(files):
             rel = _join(rel_dir, name)
-            if _ignored_by(stack, rel) is None:
+            if ignored_by(stack, rel) is None:
                 paths.append(rel)
     return paths, skipped
 
@@ -233,17 +210,17 @@ def _apply_own_rules(
     ignore_rules = [
         r
         for p in sorted(ignore_files, key=sort_key)
-        if (r := _load_rules(root, p.rpartition("/")[0], IGNORE_FILE)) is not None
+        if (r := load_rules(root, p.rpartition("/")[0], IGNORE_FILE)) is not None
     ]
     # no `exclude` in the config: no rule set to ask for each of thousands of paths
-    exclude = [_inline_rules(config.exclude, "exclude")] if config.exclude else []
+    exclude = [inline_rules(config.exclude, "exclude")] if config.exclude else []
     defaults = _default_rules(config) if default_excludes else []
     kept: list[str] = []
     skipped: list[Skip] = []
     for path in listed:
         if path == STATE_DIR or path.startswith(STATE_DIR + "/"):
             continue  # briefpack's own runs, snapshot and fallback brief never go into a brief
-        source = _ignored_by(ignore_rules, path) or _ignored_by(exclude, path)
+        source = ignored_by(ignore_rules, path) or ignored_by(exclude, path)
         if source is not None:
             skipped.append(Skip(path, "excluded", source))
             continue
@@ -255,65 +232,15 @@ def _apply_own_rules(
     return kept, skipped
 
 
-def _default_rules(config: Config) -> list[_Rules]:
+def _default_rules(config: Config) -> list[Rules]:
     return [
-        _inline_rules(patterns, name)
+        inline_rules(patterns, name)
         for name, patterns in DEFAULT_RULES.items()
         if name not in config.disable_defaults
     ]
 
 
-def _inline_rules(patterns: Iterable[str], origin: str) -> _Rules:
-    lines = tuple(patterns)
-    return _Rules("", compile_rules(lines), lines, origin)
-
-
-def _load_rules(root: Path, rel_dir: str, name: str) -> _Rules | None:
-    try:
-        text = (root / rel_dir / name).read_text(encoding="utf-8", errors="surrogateescape")
-    except OSError:
-        return None
-    lines = tuple(text.splitlines())
-    return _Rules(rel_dir, compile_rules(lines), lines, name)
-
-
-def compile_rules(lines: Sequence[str]) -> pathspec.GitIgnoreSpec:
-    """Gitignore rules; a line git would not understand (a lone `\\`) is ignored, as git does.
-
-    Rules and paths are matched byte by byte, as git's wildmatch does (`?` is one byte, so
-    `?.py` does not match `ü.py`): both go through `as_bytes` first."""
-    lines = [ln if ln.isascii() else as_bytes(ln) for ln in lines]
-    try:
-        return pathspec.GitIgnoreSpec.from_lines(lines)
-    except (ValueError, re.error):  # pathspec's GitIgnorePatternError, or `[z-a]`
-        # blank, not dropped: rule i stays on line i
-        return pathspec.GitIgnoreSpec.from_lines([ln if _valid(ln) else "" for ln in lines])
-
-
-def as_bytes(text: str) -> str:
-    """`text`'s UTF-8 bytes, one character per byte (so pathspec's patterns see bytes)."""
-    return text.encode("utf-8", "surrogateescape").decode("latin-1")
-
-
-def _valid(line: str) -> bool:
-    try:
-        pathspec.GitIgnoreSpec.from_lines([line])
-    except (ValueError, re.error):
-        return False
-    return True
-
-
-def _ignored_by(stacked: Sequence[_Rules], path: str) -> str | None:
-    """The deciding rule's source if `path` is ignored; the deepest file decides, as in git."""
-    for rules in reversed(stacked):
-        decision = rules.check(path)
-        if decision is not None:
-            ignored, source = decision
-            return source if ignored else None
-    return None
-
-
-def _first_match(rule_sets: Sequence[_Rules], path: str) -> _Rules | None:
+def _first_match(rule_sets: Sequence[Rules], path: str) -> Rules | None:
     if not any(map(_DEFAULTS_NAME.fullmatch, path.split("/"))):
         return None  # no part of the path is named like a default rule: skip pathspec entirely
     for rules in rule_sets:
