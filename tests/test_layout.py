@@ -119,3 +119,32 @@ def test_the_checker_finds_an_upward_import(module: str, source: str, expected: 
 def test_no_module_is_long() -> None:
     long = {m: n for m, p in modules() if (n := len(p.read_text().splitlines())) > MAX_LINES}
     assert long == {}
+
+
+def test_values_made_per_file_are_read_only_to_the_type_checker(tmp_path: Path) -> None:
+    """Docs, segments and read files are slotted dataclasses at run time (parts.made_per_file,
+    for speed): mypy still refuses an assignment to any of their fields, as to a frozen one's,
+    and they hash by value."""
+    import subprocess
+    import sys
+
+    from briefpack.brief.parts import Doc
+
+    assert len({Doc("a", "b"), Doc("a", "b")}) == 1
+    snippet = tmp_path / "mutate.py"
+    snippet.write_text(
+        "from briefpack.brief.parts import Doc, Prior, Segment\n"
+        "from briefpack.brief.read import SourceFile\n"
+        "Doc('a', 'b').text = 'c'\n"
+        "Segment('s', 't').tokens = 3\n"
+        "Prior('s', 'd', 't', 1).text = 'u'\n"
+        "SourceFile('a', 'b', 1).size = 2\n"
+    )
+    cache = str(tmp_path / "cache")
+    done = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--cache-dir", cache, str(snippet)],
+        capture_output=True,
+        text=True,
+        cwd=SRC.parent.parent,
+    )
+    assert done.stdout.count("is read-only") == 4, done.stdout

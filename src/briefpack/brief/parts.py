@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar, dataclass_transform
 
 if TYPE_CHECKING:  # `--help` loads the parts, and need not load the scanner
     from briefpack.secrets.scan import Finding
@@ -13,8 +13,19 @@ if TYPE_CHECKING:  # `--help` loads the parts, and need not load the scanner
 
 SLACK = 16  # tokens: what counting one segment with or without its blank line may differ by
 
+T = TypeVar("T")
 
-@dataclass(frozen=True)
+
+@dataclass_transform(frozen_default=True)
+def made_per_file(cls: type[T]) -> type[T]:
+    """A value made for each file of every build (a doc, a segment, a read file): frozen to the
+    type checker, which refuses any assignment to a field, and at run time a slotted dataclass
+    hashed by its fields. A frozen dataclass sets each field through object.__setattr__, four
+    times as slow to make: a warm build of 100,000 files spent 0.4 s making 400,000 of them."""
+    return dataclass(slots=True, unsafe_hash=True)(cls)
+
+
+@made_per_file
 class Doc:
     """A named text carried into the context (a file, a note, a schema dump)."""
 
@@ -59,7 +70,7 @@ class Brief:
     restate: bool = False  # repeat goal and return format after the context
 
 
-@dataclass(frozen=True)
+@made_per_file
 class Segment:
     """One piece of the rendered brief: which section it belongs to, and the file it carries."""
 
@@ -69,7 +80,7 @@ class Segment:
     tokens: int | None = None  # its count when known already: taken from the last snapshot
 
 
-@dataclass(frozen=True)
+@made_per_file
 class Prior:
     """A doc's segment as the last snapshot rendered it (see memo.py): used as is when the doc
     has the same text in the same section. In Markdown it ends with the blank line that

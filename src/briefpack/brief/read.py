@@ -8,10 +8,10 @@ import os
 import re
 import stat
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from briefpack.brief.discover import Skip
+from briefpack.brief.parts import made_per_file
 from briefpack.tokens.progress import SILENT, Progress, in_runs
 
 BINARY_SNIFF = 8000  # git's own heuristic: a NUL byte in the first 8000 bytes means binary
@@ -30,7 +30,7 @@ _WIDE_BOMS = (
 _WIDE_STARTS = tuple({bom[:2] for bom, _ in _WIDE_BOMS})  # one test for the usual case
 
 
-@dataclass(frozen=True)
+@made_per_file
 class SourceFile:
     """One file's text as it will appear in the brief."""
 
