@@ -5,6 +5,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -322,3 +323,35 @@ def test_default_rules_apply_at_any_depth(git_repo: Path) -> None:
         "svc/prod.env": "default: env",
         "web/dist/app.min.js": "default: minified",
     }
+
+
+GLOB_PARTS = ["a", "b", "*", "**", "?", "[ab]", ".md", "x.py", "docs", "!", "/", "\\*", " "]
+PATH_PARTS = ["a", "b", "x.py", "docs", "ab", "a.md", "é", "*", " ", ".hidden", "b.md"]
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    globs=st.lists(
+        st.lists(st.sampled_from(GLOB_PARTS), min_size=1, max_size=5).map("".join), max_size=4
+    ),
+    paths=st.lists(
+        st.lists(st.sampled_from(PATH_PARTS), min_size=1, max_size=4).map("/".join),
+        min_size=1,
+        max_size=8,
+    ),
+)
+def test_gathering_globs_decide_as_pathspec_does(globs: list[str], paths: list[str]) -> None:
+    """notes, schema, include and priority globs are asked of every path through their
+    regexes (gather._spec): each path is decided as pathspec's GitIgnoreSpec decides it,
+    negated globs included."""
+    import pathspec
+
+    from briefpack.brief.gather import _spec
+
+    try:
+        spec = pathspec.GitIgnoreSpec.from_lines(globs)
+    except (ValueError, re.error):
+        return  # not a glob list config would take either
+    matches = _spec(globs)
+    for path in paths:
+        assert matches(path) == spec.match_file(path), (globs, path)

@@ -215,16 +215,18 @@ def _apply_own_rules(
     # no `exclude` in the config: no rule set to ask for each of thousands of paths
     exclude = [inline_rules(config.exclude, "exclude")] if config.exclude else []
     defaults = _default_rules(config) if default_excludes else []
+    ignoring = ignore_rules or exclude
+    named = _DefaultNames()
     kept: list[str] = []
     skipped: list[Skip] = []
     for path in listed:
         if path == STATE_DIR or path.startswith(STATE_DIR + "/"):
             continue  # briefpack's own runs, snapshot and fallback brief never go into a brief
-        source = ignored_by(ignore_rules, path) or ignored_by(exclude, path)
+        source = ignored_by(ignore_rules, path) or ignored_by(exclude, path) if ignoring else None
         if source is not None:
             skipped.append(Skip(path, "excluded", source))
             continue
-        rule = _first_match(defaults, path)
+        rule = _first_match(defaults, path) if defaults and named(path) else None
         if rule is not None:
             skipped.append(Skip(path, f"default: {rule.origin}", f"default:{rule.origin}"))
             continue
@@ -240,9 +242,22 @@ def _default_rules(config: Config) -> list[Rules]:
     ]
 
 
+class _DefaultNames:
+    """Whether any part of a path is named like a default rule (else pathspec is not asked):
+    each folder is looked at once, as paths come folder by folder."""
+
+    def __init__(self) -> None:
+        self.folders: dict[str, bool] = {"": False}
+
+    def __call__(self, path: str) -> bool:
+        folder, _, name = path.rpartition("/")
+        named = self.folders.get(folder)
+        if named is None:
+            named = self.folders[folder] = any(map(_DEFAULTS_NAME.fullmatch, folder.split("/")))
+        return named or _DEFAULTS_NAME.fullmatch(name) is not None
+
+
 def _first_match(rule_sets: Sequence[Rules], path: str) -> Rules | None:
-    if not any(map(_DEFAULTS_NAME.fullmatch, path.split("/"))):
-        return None  # no part of the path is named like a default rule: skip pathspec entirely
     for rules in rule_sets:
         decision = rules.check(path)
         if decision is not None and decision[0]:
