@@ -355,3 +355,19 @@ def test_gathering_globs_decide_as_pathspec_does(globs: list[str], paths: list[s
     matches = _spec(globs)
     for path in paths:
         assert matches(path) == spec.match_file(path), (globs, path)
+
+
+@given(
+    st.lists(
+        st.lists(st.text("ab-. é\x01", min_size=1, max_size=3), min_size=1, max_size=3).map(
+            "/".join
+        ),
+        max_size=12,
+    )
+)
+def test_paths_sort_folder_by_folder(paths: list[str]) -> None:
+    """sort_key orders paths as the tuples of their parts: a folder's files together (`a/x`
+    before `a-b/x`, though `-` sorts before `/`), shorter first."""
+    from briefpack.brief.discover import sort_key
+
+    assert sorted(paths, key=sort_key) == sorted(paths, key=lambda p: tuple(p.split("/")))

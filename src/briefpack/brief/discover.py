@@ -120,9 +120,11 @@ def discover(
     )
 
 
-def sort_key(path: str) -> tuple[str, ...]:
-    """Order paths folder by folder, so a folder's files stay together."""
-    return tuple(path.split("/"))
+def sort_key(path: str) -> str:
+    """Order paths folder by folder, so a folder's files stay together: as the tuples of their
+    parts would sort (`a/x` before `a-b/x`), with each slash made the one character below any
+    a name holds (a fifth of the time)."""
+    return path.replace("/", "\0")
 
 
 def _git_candidates(
