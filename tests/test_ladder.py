@@ -120,6 +120,15 @@ def test_a_tree_at_lower_detail_counts_what_it_does_not_list() -> None:
     assert "├── z11/x.po\n" in one and "… 8 more folders, 8 more files" in one
 
 
+def test_the_tree_counts_files_by_their_own_names_not_as_shown() -> None:
+    """A control character is shown escaped, as a name that spells the escape is shown: two
+    files, both counted (a tree keyed by what it shows counted one)."""
+    drawn = tree(["e.py"], {"d/x\x01": 10, "d/x\\x01": 15})
+    assert drawn == ".\n├── d/ (2 files, 25 tokens)\n└── e.py\n"
+    listed = tree(["d/x\x01", "d/x\\x01"])
+    assert listed == ".\n└── d/\n    ├── x\\x01\n    └── x\\x01\n"
+
+
 def test_notes_and_schema_step_down_when_they_alone_overflow(cli: CLI, git_repo: Path) -> None:
     notes = "".join(
         f"## Topic {i}\n\n" + "A long paragraph about freight. " * 40 + "\n" for i in range(30)

@@ -40,7 +40,7 @@ def tree(
         *((p, True, 0) for p in paths),
         *((p, False, n) for p, n in (path_only or {}).items()),
     ):
-        where, _, name = shown(path).rpartition("/")
+        where, _, name = path.rpartition("/")  # by its own name: two may be shown alike
         folder = folders.get(where)
         if folder is None:
             folder = folders[where] = _folder(root, where)
@@ -49,7 +49,7 @@ def tree(
         folder.files[name] = (carried, tokens)
     _sum(root)
     lines = ["."]
-    _draw(root, "", lines, DETAIL[detail])
+    _draw(root, "", lines, DETAIL[detail], shown)
     return "\n".join(lines) + "\n"
 
 
@@ -77,24 +77,30 @@ def _sum(folder: _Folder) -> None:
         folder.carried |= child.carried
 
 
-def _draw(node: _Folder, prefix: str, lines: list[str], limits: tuple[int, int]) -> None:
+def _draw(
+    node: _Folder,
+    prefix: str,
+    lines: list[str],
+    limits: tuple[int, int],
+    shown: Callable[[str], str],
+) -> None:
     rows: list[str | tuple[str, _Folder]] = []  # a file's line, or a folder to draw
     hidden_files = hidden_tokens = hidden_folders = 0
     listed = 0
-    for name in sorted(node.folders):
+    for label, name in sorted((shown(n), n) for n in node.folders):
         child = node.folders[name]
         if child.carried or listed < limits[1]:
-            rows.append((name, child))
+            rows.append((label, child))
             listed += not child.carried
         else:
             hidden_files += child.count
             hidden_tokens += child.tokens
             hidden_folders += 1
     listed = 0
-    for name in sorted(node.files):
+    for label, name in sorted((shown(n), n) for n in node.files):
         carried, tokens = node.files[name]
         if carried or listed < limits[0]:
-            rows.append(name)
+            rows.append(label)
             listed += not carried
         else:
             hidden_files += 1
@@ -108,18 +114,19 @@ def _draw(node: _Folder, prefix: str, lines: list[str], limits: tuple[int, int])
         if isinstance(row, str):
             lines.append(branch + row)
             continue
-        name, folder = row
+        label, folder = row
         if not folder.carried and folder.count == 1:  # a folder of one file: its path says more
             while folder.folders:
                 only = next(iter(folder.folders))
-                name, folder = f"{name}/{only}", folder.folders[only]
-            lines.append(f"{branch}{name}/{next(iter(folder.files))}")
+                label, folder = f"{label}/{shown(only)}", folder.folders[only]
+            lines.append(f"{branch}{label}/{shown(next(iter(folder.files)))}")
         elif not folder.carried:
             files = "file" if folder.count == 1 else "files"
-            lines.append(f"{branch}{name}/ ({folder.count:,} {files}, {_tokens(folder.tokens)})")
+            lines.append(f"{branch}{label}/ ({folder.count:,} {files}, {_tokens(folder.tokens)})")
         else:
-            lines.append(branch + name + "/")
-            _draw(folder, prefix + ("    " if i == last_row else "│   "), lines, limits)
+            lines.append(branch + label + "/")
+            inner = prefix + ("    " if i == last_row else "│   ")
+            _draw(folder, inner, lines, limits, shown)
 
 
 def _tokens(n: int) -> str:

@@ -8,11 +8,13 @@ code file it did not carry (an outline, a path) is taken as parts.Unread: ranked
 and placed by its outline (both cached by digest) without being read, and read only if it goes in
 in full, then checked against the digest the memo knew (memo.StaleMemo if it differs: the memo
 is dropped and the build starts again). When the files it knows fit the budget whole, none is
-taken unread: every one goes in in full, and is read once rather than twice. A file changed
-within stamps.RACY_NS of the build is always read: another change in the same clock tick would leave
-its stat as it was. Two memos per work tree and settings, fitted and whole (the last KEPT), in a
-folder only its user may read; none when secrets are left in (`--secrets allow`, or files never
-scanned).
+taken unread: every one goes in in full, and is read once rather than twice. A file's stat is
+the one discovery took as it listed the file (stamps.py): a file saved later in the build goes in
+as it was when listed, as git's status reports a file as it was when stat'ed (the next build
+reads it). A file changed within stamps.RACY_NS of the build is always read: another change in
+the same clock tick would leave its stat as it was. Two memos per work tree and settings, fitted
+and whole (the last KEPT), in a folder only its user may read; none when secrets are left in
+(`--secrets allow`, or files never scanned).
 """
 
 from __future__ import annotations
