@@ -297,3 +297,20 @@ def test_fitted_and_whole_builds_keep_a_memo_each(repo: Path) -> None:
     kinds = sorted(p.stem.rsplit("-", 1)[1] for p in (cache_dir() / "worktree").glob("*.marshal"))
     assert kinds == ["fitted", "whole"]
     assert build(repo, whole).text == build(repo, {**whole, "cache": False}).text
+
+
+def test_the_first_build_that_leaves_files_unread_takes_the_fit_the_cold_one_made(
+    repo: Path,
+) -> None:
+    """The fit's key takes each code file by its text's digest, read or left unread: the warm
+    build after a cold one finds the cold one's ranking and levels (it ranked again before)."""
+    fits = cache_dir() / "fits"
+    cold = fitted(repo)
+    kept = sorted(fits.glob("*/*.marshal"))
+    assert len(kept) == 1
+    warm = fitted(repo)
+    assert unread(warm) and not unread(cold)
+    assert sorted(fits.glob("*/*.marshal")) == kept  # no new fit: the cold one's was taken
+    assert warm.text == cold.text and warm.levels == cold.levels
+    fitted(repo, goal="Fix the helper steps")  # another goal: another fit
+    assert len(list(fits.glob("*/*.marshal"))) == 2

@@ -73,7 +73,7 @@ def choose(
     brief that fits whole needs none); a snapshot's comes first, while the hook's tokenizer
     child is still loading."""
     unread = [d for d in brief.files if isinstance(d, Unread)]
-    lazy = _Ranking(root, brief, segments, unread, config, budget, counting, encoding, staged)
+    lazy = _Ranking(root, brief, segments, config, budget, counting, encoding, staged)
     lazy.progress, lazy.read = progress, read
     if staged:
         lazy.ranks()  # now, while the hook's tokenizer child is still loading
@@ -165,6 +165,9 @@ def _full_tokens(
     return {d.path: d.tokens if isinstance(d, Unread) else counted[d.path] for d in brief.files}
 
 
+_BY_FILE = ("files", "tree")  # segments the fit's key takes by each code file's digest
+
+
 @dataclass
 class _Ranking:
     """The ranking of a brief's files, with its inputs from git and its entry in the fit cache,
@@ -173,8 +176,7 @@ class _Ranking:
 
     root: Path
     brief: Brief  # as ranked: its unread files may be read meanwhile (same digests)
-    segments: Sequence[Segment]  # as first rendered: with `unread`, the fit cache's key
-    unread: Sequence[Unread]
+    segments: Sequence[Segment]  # as first rendered: with the files' digests, the fit's key
     config: Config
     budget: int
     counting: Counting
@@ -210,8 +212,13 @@ class _Ranking:
                 self.encoding,
                 sorted(self.brief.changed),
             ],
-            [self.counting.digest(s.text) for s in self.segments]
-            + [f"{d.path}\0{d.digest}\0{d.tokens}" for d in self.unread],
+            # each code file by its text's digest, read or not (a warm build leaves unread
+            # what a cold one read: the same fit); the tree, drawn from the files read, aside
+            [self.counting.digest(s.text) for s in self.segments if s.section not in _BY_FILE]
+            + [
+                f"{d.path}\0{d.digest if isinstance(d, Unread) else self.counting.digest(d.text)}"
+                for d in self.brief.files
+            ],
         )
 
     @functools.cached_property
