@@ -176,8 +176,10 @@ LOOKALIKES: tuple[Lookalike, ...] = (
         "doc-azurite-key",
         "local.settings.json",
         '{"AzureWebJobsStorage": "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;'
-        "AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/"
-        'K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;"}\n',
+        # the well-known key whole on one line: cut, this file would hold what looks like a key
+        "AccountKey="
+        "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;"
+        'BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;"}\n',
     ),
     # Not secrets at all: public keys, identifiers, key names in code
     Lookalike(
