@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import marshal
 import os
 import subprocess
 import sys
@@ -128,14 +129,15 @@ def test_no_cache_writes_no_cache(cli: CLI, project: Path) -> None:
     "junk",
     [
         b"\x00\x01garbage",
-        b'{"version": 999, "encodings": {}}',
-        b'{"version": 1, "encodings": {"o200k_base": {"k": "not a number"}}}',
-        b'["a", "list"]',
+        marshal.dumps((999, {})),
+        marshal.dumps((2, {"o200k_base": "not a table"})),
+        marshal.dumps(["a", "list"]),
+        b'{"version": 1, "encodings": {}}',  # the JSON of version 1
     ],
 )
 def test_corrupt_or_foreign_cache_is_rebuilt(cli: CLI, project: Path, junk: bytes) -> None:
     cold = json.loads(cli(["stats", "--json"], cwd=project).stdout)
-    for path in (cache_dir() / "tokens").glob("*.json"):
+    for path in (cache_dir() / "tokens").glob("*.marshal"):
         path.write_bytes(junk)
     again = json.loads(cli(["stats", "--json"], cwd=project).stdout)
     assert again["total"] == cold["total"]
@@ -155,8 +157,10 @@ def test_two_concurrent_builds_share_the_cache_safely(project: Path) -> None:
     assert [p.returncode for p in procs] == [0, 0, 0], [r[1] for r in results]
     totals = {json.loads(out)["total"] for out, _ in results}
     assert len(totals) == 1
-    for path in (cache_dir() / "tokens").glob("*.json"):
-        json.loads(path.read_bytes())  # whole, valid JSON
+    kept = list((cache_dir() / "tokens").glob("*.marshal"))
+    assert kept
+    for path in kept:
+        marshal.loads(path.read_bytes())  # whole, valid
     after = subprocess.run(args, cwd=project, env=env, capture_output=True, check=True)
     assert json.loads(after.stdout)["encoded_files"] == 0
 

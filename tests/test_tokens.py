@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-import json
+import marshal
 import os
 import signal
 import time
@@ -117,11 +117,25 @@ def test_corrupt_cache_is_discarded_not_fatal(git_repo: Path) -> None:
     build(git_repo, {})
     cache = TokenCache.for_root(git_repo)
     assert cache.path is not None and cache.path.exists()
-    for junk in (b"{not json", json.dumps({"version": 99}).encode(), b"[]", b"\xff\x00"):
+    junks = (
+        b"{not marshal",
+        marshal.dumps((99, {})),
+        marshal.dumps([]),
+        b"\xff\x00",
+        b'{"version": 1, "encodings": {}}',  # the JSON of version 1
+        marshal.dumps((2, {"o200k_base": "not a table", 3: {}})),
+    )
+    for junk in junks:
         cache.path.write_bytes(junk)
         again = build(git_repo, {})
         assert again.encoded_files == 1
-    assert json.loads(cache.path.read_bytes())["version"] == 1
+    version, tables = marshal.loads(cache.path.read_bytes())
+    assert version == 2 and all(type(n) is int for t in tables.values() for n in t.values())
+    for table in tables.values():  # a damaged count is counted again, never used
+        for key in table:
+            table[key] = "12"
+    cache.path.write_bytes(marshal.dumps((version, tables)))
+    assert build(git_repo, {}).encoded_files == 1
 
 
 def test_parsed_ranks_kept_with_marshal_give_the_same_encoding() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-import json
+import marshal
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     import tiktoken
 
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: marshal (JSON before: a warm build of 100,000 files spent 0.04 s on it)
 _MAX_CACHE_ENTRIES = 200_000
 
 
@@ -28,7 +28,8 @@ def digest(text: str) -> str:
 
 @dataclass
 class TokenCache:
-    """Counts by (encoding, text digest), in one JSON file per repository."""
+    """Counts by (encoding, text digest), in one marshal file per repository; each count is
+    checked when used."""
 
     path: Path | None
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
@@ -39,14 +40,15 @@ class TokenCache:
     def for_root(cls, root: Path) -> TokenCache:
         """The cache of the repository at `root`, outside the work tree."""
         key = hashlib.sha1(str(root.resolve()).encode("utf-8", "surrogatepass")).hexdigest()[:16]
-        path = cache_dir() / "tokens" / f"{key}.json"
+        path = cache_dir() / "tokens" / f"{key}.marshal"
         return cls(path=path, counts=_read_cache(path))
 
     def get(self, encoding: str, key: str) -> int | None:
         """A cached count, or None."""
         value = self.counts.get(encoding, {}).get(key)
-        if value is not None:
-            self.used.add((encoding, key))
+        if type(value) is not int:
+            return None  # none, or damaged
+        self.used.add((encoding, key))
         return value
 
     def put(self, encoding: str, key: str, count: int) -> None:
@@ -63,33 +65,28 @@ class TokenCache:
         for encoding, table in self.counts.items():
             merged.setdefault(encoding, {}).update(table)
         _trim(merged, self.used)
-        payload = {"version": CACHE_VERSION, "encodings": merged}
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            write_atomic(self.path, json.dumps(payload, separators=(",", ":")).encode())
+            write_atomic(self.path, marshal.dumps((CACHE_VERSION, merged)))
+            self.path.with_suffix(".json").unlink(missing_ok=True)  # version 1's
         except OSError:
             pass  # a cache that cannot be written only costs time on the next run
         self.dirty = False
 
 
 def _read_cache(path: Path) -> dict[str, dict[str, int]]:
-    """The cache file's tables; anything unreadable, corrupt or foreign counts as empty."""
+    """The cache file's tables (each count checked when used); anything unreadable, corrupt or
+    foreign counts as empty."""
     try:
-        data: Any = json.loads(path.read_bytes())
-    except (OSError, ValueError):
+        data: Any = marshal.loads(path.read_bytes())
+    except (OSError, ValueError, EOFError, TypeError):
         return {}
-    if not isinstance(data, dict) or data.get("version") != CACHE_VERSION:
+    if not (isinstance(data, tuple) and len(data) == 2 and data[0] == CACHE_VERSION):
         return {}
-    tables = data.get("encodings")
+    tables = data[1]
     if not isinstance(tables, dict):
         return {}
-    clean: dict[str, dict[str, int]] = {}
-    for encoding, table in tables.items():
-        if isinstance(table, dict):
-            clean[encoding] = {
-                k: v for k, v in table.items() if isinstance(v, int) and not isinstance(v, bool)
-            }
-    return clean
+    return {e: t for e, t in tables.items() if isinstance(e, str) and isinstance(t, dict)}
 
 
 def _trim(tables: dict[str, dict[str, int]], used: set[tuple[str, str]]) -> None:
