@@ -371,3 +371,13 @@ def test_paths_sort_folder_by_folder(paths: list[str]) -> None:
     from briefpack.brief.discover import sort_key
 
     assert sorted(paths, key=sort_key) == sorted(paths, key=lambda p: tuple(p.split("/")))
+
+
+@given(st.lists(st.binary(min_size=0, max_size=8), max_size=8))
+def test_git_output_is_split_as_each_path_would_be_decoded(items: list[bytes]) -> None:
+    """split_z decodes git's NUL-separated output at once: each path as os.fsdecode decodes it
+    alone, undecodable bytes kept (a broken character just before a NUL included)."""
+    from briefpack.git import split_z
+
+    items = [i.replace(b"\0", b"") for i in items]
+    assert split_z(b"\0".join(items)) == [os.fsdecode(i) for i in items if i]

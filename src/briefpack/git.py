@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import subprocess
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
@@ -108,7 +109,9 @@ def run_git_meanwhile(cwd: Path, *args: str, meanwhile: Callable[[], object]) ->
 
 def split_z(output: bytes) -> list[str]:
     """NUL-separated git output as paths (undecodable bytes kept via surrogateescape)."""
-    return [os.fsdecode(item) for item in output.split(b"\0") if item]
+    # decoded at once, as os.fsdecode decodes each (a NUL is never part of a UTF-8 character)
+    text = output.decode(sys.getfilesystemencoding(), sys.getfilesystemencodeerrors())
+    return [item for item in text.split("\0") if item]
 
 
 def _verb(args: Sequence[str]) -> str:
