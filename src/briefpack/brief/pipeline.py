@@ -98,13 +98,17 @@ class Built(Assembled):
             totals[segment.section] += count
         return dict(totals)
 
-    def file_tokens(self) -> list[tuple[str, str, int]]:
+    def file_tokens(self) -> tuple[tuple[str, str, int], ...]:
         """(section, path, tokens) of every file-carrying segment, in brief order."""
-        return [
+        return self._file_tokens
+
+    @functools.cached_property
+    def _file_tokens(self) -> tuple[tuple[str, str, int], ...]:  # asked for three times a build
+        return tuple(
             (s.section, s.path, n)
             for s, n in zip(self.segments, self.counts, strict=True)
             if s.path is not None
-        ]
+        )
 
 
 def resolve_root(path: Path) -> Path:
