@@ -205,9 +205,9 @@ def _held(path: str, row: list[Any], raw: bytes) -> Held:
     if not (0 <= inside <= inside + length <= len(segment)):
         raise ValueError("span outside the segment")
     text = segment[inside : inside + length]
-    read = SourceFile(path=path, text=text, size=size, note=note)
+    read = SourceFile(path, text, size, note)
     prior = Prior(section, text, segment, tokens) if tokens >= 0 else None
-    return Held(blob, read, sha, _findings(path, found), prior, data, inside)
+    return Held(blob, read, sha, _findings(path, found) if found else (), prior, data, inside)
 
 
 def _findings(path: str, rows: list[Any]) -> tuple[Finding, ...]:
