@@ -316,3 +316,13 @@ def test_a_brief_that_fits_whole_is_ranked_only_when_its_ranks_are_asked_for(
     tight = build(shop, {"budget": 3000, "goal": "Fix checkout totals"}, progress=stages)
     assert "outline" in tight.levels.values() or "path" in tight.levels.values()
     assert tight.ranks["shop/checkout.py"].rank == 1
+
+
+def test_a_fit_is_keyed_by_the_code_that_renders_and_counts_each_file() -> None:
+    """The fit's key takes each code file by its text's digest, not its rendered segment: the
+    code that turns a text into a segment (and so into a count) keys it instead, so a new
+    version that renders files otherwise never takes an old fit (found in review)."""
+    from briefpack.brief import fitcache
+
+    shaping = {"briefpack.brief.render", "briefpack.brief.langs", "briefpack.brief.parts"}
+    assert shaping <= set(fitcache._CODE)

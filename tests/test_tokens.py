@@ -131,11 +131,13 @@ def test_corrupt_cache_is_discarded_not_fatal(git_repo: Path) -> None:
         assert again.encoded_files == 1
     version, tables = marshal.loads(cache.path.read_bytes())
     assert version == 2 and all(type(n) is int for t in tables.values() for n in t.values())
-    for table in tables.values():  # a damaged count is counted again, never used
-        for key in table:
-            table[key] = "12"
-    cache.path.write_bytes(marshal.dumps((version, tables)))
-    assert build(git_repo, {}).encoded_files == 1
+    for damaged in ("12", -7):  # a damaged count is counted again, never used
+        for table in tables.values():
+            for key in table:
+                table[key] = damaged
+        cache.path.write_bytes(marshal.dumps((version, tables)))
+        again = build(git_repo, {})
+        assert again.encoded_files == 1 and again.total == build(git_repo, {"cache": False}).total
 
 
 def test_parsed_ranks_kept_with_marshal_give_the_same_encoding() -> None:

@@ -124,6 +124,10 @@ _CODE = [
     "briefpack.brief.fit",
     "briefpack.brief.ranking",
     "briefpack.brief.tree",
+    # what makes each file's segment, and so its count: the key takes files by their texts
+    "briefpack.brief.render",
+    "briefpack.brief.langs",
+    "briefpack.brief.parts",
     *(
         f"briefpack.select.{m}"
         for m in (

@@ -46,7 +46,7 @@ class TokenCache:
     def get(self, encoding: str, key: str) -> int | None:
         """A cached count, or None."""
         value = self.counts.get(encoding, {}).get(key)
-        if type(value) is not int:
+        if type(value) is not int or value < 0:
             return None  # none, or damaged
         self.used.add((encoding, key))
         return value
