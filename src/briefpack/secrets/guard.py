@@ -24,7 +24,7 @@ from briefpack.secrets.scan import (
 from briefpack.tokens.count import digest
 from briefpack.tokens.parallel import cores, split_runs
 from briefpack.tokens.progress import SILENT, Progress, in_runs
-from briefpack.tokens.store import cache_dir, write_atomic
+from briefpack.tokens.store import cache_dir, read_marshal, write_atomic
 
 _MAX_ENTRIES = 100_000
 
@@ -44,7 +44,7 @@ class ScanCache:
         self, path: Path | None, entries: dict[str, list[list[Any]]] | None = None
     ) -> None:
         self.path = path
-        self._entries = entries if entries is not None or path is not None else {}
+        self._entries = entries  # None: read from `path` when first needed
         self.used: set[str] = set()
         self.dirty = False
         self.keys: dict[tuple[str, str], str] = {}
@@ -60,10 +60,6 @@ class ScanCache:
         if self._entries is None:
             self._entries = _read(self.path) if self.path is not None else {}
         return self._entries
-
-    @entries.setter
-    def entries(self, value: dict[str, list[list[Any]]]) -> None:
-        self._entries = value
 
     def key(self, text: str, path: str) -> str:
         """The extension as written (no rule reads it today, but one that reads the file type
@@ -173,13 +169,7 @@ def _version() -> str:
 def _read(path: Path) -> dict[str, list[list[Any]]]:
     """The cache's entries (each checked when used); anything unreadable, corrupt or from
     another version counts as empty."""
-    try:
-        data: Any = marshal.loads(path.read_bytes())
-    except (OSError, ValueError, EOFError, TypeError):
-        return {}
-    if not (isinstance(data, tuple) and len(data) == 2 and data[0] == _version()):
-        return {}
-    return data[1] if isinstance(data[1], dict) else {}
+    return read_marshal(path, _version())
 
 
 def _well_formed(value: Any) -> bool:

@@ -21,7 +21,7 @@ from briefpack.select.treesit import has_grammar
 from briefpack.tokens.count import digest
 from briefpack.tokens.parallel import forking_pays, map_forked, split_runs
 from briefpack.tokens.progress import SILENT, Progress, in_runs
-from briefpack.tokens.store import cache_dir, write_atomic
+from briefpack.tokens.store import cache_dir, read_marshal, write_atomic
 
 CACHE_VERSION = 2
 _MAX_ENTRIES = 200_000
@@ -285,13 +285,7 @@ def _version() -> str:
 
 def _read(path: Path) -> dict[str, Any]:
     """The cache's entries; a missing, corrupt or older file counts as empty."""
-    try:
-        data = marshal.loads(path.read_bytes())
-    except (OSError, ValueError, EOFError, TypeError):
-        return {}
-    if not (isinstance(data, tuple) and len(data) == 2 and data[0] == _version()):
-        return {}
-    return data[1] if isinstance(data[1], dict) else {}
+    return read_marshal(path, _version())
 
 
 def _is_profile(value: object) -> bool:

@@ -7,10 +7,10 @@ import marshal
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from briefpack.tokens.progress import SILENT, Progress
-from briefpack.tokens.store import cache_dir, write_atomic
+from briefpack.tokens.store import cache_dir, read_marshal, write_atomic
 from briefpack.tokens.threads import Counting
 
 if TYPE_CHECKING:
@@ -77,15 +77,7 @@ class TokenCache:
 def _read_cache(path: Path) -> dict[str, dict[str, int]]:
     """The cache file's tables (each count checked when used); anything unreadable, corrupt or
     foreign counts as empty."""
-    try:
-        data: Any = marshal.loads(path.read_bytes())
-    except (OSError, ValueError, EOFError, TypeError):
-        return {}
-    if not (isinstance(data, tuple) and len(data) == 2 and data[0] == CACHE_VERSION):
-        return {}
-    tables = data[1]
-    if not isinstance(tables, dict):
-        return {}
+    tables = read_marshal(path, CACHE_VERSION)
     return {e: t for e, t in tables.items() if isinstance(e, str) and isinstance(t, dict)}
 
 

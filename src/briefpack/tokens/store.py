@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import marshal
 import os
 import stat
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 
 def cache_dir() -> Path:
@@ -39,6 +41,18 @@ def keep_local(path: Path) -> None:
                 with (folder / ".gitignore").open("x", encoding="utf-8") as handle:
                     handle.write(STATE_IGNORE)
             return
+
+
+def read_marshal(path: Path, version: object) -> dict[Any, Any]:
+    """The dict a cache file keeps as `(version, dict)` in marshal; empty when it is missing,
+    corrupt or of another version (its entries are the caller's to check)."""
+    try:
+        data = marshal.loads(path.read_bytes())
+    except (OSError, ValueError, EOFError, TypeError):
+        return {}
+    if not (isinstance(data, tuple) and len(data) == 2 and data[0] == version):
+        return {}
+    return data[1] if isinstance(data[1], dict) else {}
 
 
 def write_atomic(path: Path, data: bytes | Iterable[bytes]) -> None:
