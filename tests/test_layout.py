@@ -122,7 +122,7 @@ def test_no_module_is_long() -> None:
 
 
 def test_values_made_per_file_are_read_only_to_the_type_checker(tmp_path: Path) -> None:
-    """Docs, segments and read files are slotted dataclasses at run time (parts.made_per_file,
+    """Docs, segments, unread files and read files are slotted dataclasses at run time (parts.made_per_file,
     for speed): mypy still refuses an assignment to any of their fields, as to a frozen one's,
     and they hash by value."""
     import subprocess
@@ -133,9 +133,10 @@ def test_values_made_per_file_are_read_only_to_the_type_checker(tmp_path: Path) 
     assert len({Doc("a", "b"), Doc("a", "b")}) == 1
     snippet = tmp_path / "mutate.py"
     snippet.write_text(
-        "from briefpack.brief.parts import Doc, Prior, Segment\n"
+        "from briefpack.brief.parts import Doc, Prior, Segment, Unread\n"
         "from briefpack.brief.read import SourceFile\n"
         "Doc('a', 'b').text = 'c'\n"
+        "Unread('a', 'd', 1).tokens = 2\n"
         "Segment('s', 't').tokens = 3\n"
         "Prior('s', 'd', 't', 1).text = 'u'\n"
         "SourceFile('a', 'b', 1).size = 2\n"
@@ -147,4 +148,4 @@ def test_values_made_per_file_are_read_only_to_the_type_checker(tmp_path: Path) 
         text=True,
         cwd=SRC.parent.parent,
     )
-    assert done.stdout.count("is read-only") == 4, done.stdout
+    assert done.stdout.count("is read-only") == 5, done.stdout
