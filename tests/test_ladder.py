@@ -104,19 +104,19 @@ def test_the_tree_collapses_what_is_path_only() -> None:
     assert drawn == (
         ".\n├── a/\n│   ├── c/d.py\n│   ├── b.py\n"
         + "".join(f"│   ├── f{i:02}.py\n" for i in range(12))
-        + "│   └── … 2 more files (20 tokens)\n"
-        "├── locale/ (2 files, 2.1 M tokens)\n└── z.md\n"
+        + "│   └── … 2 more files (~20 tokens)\n"
+        "├── locale/ (2 files, ~2.1 M tokens)\n└── z.md\n"
     )
 
 
 def test_a_tree_at_lower_detail_counts_what_it_does_not_list() -> None:
     path_only = {f"a/f{i}.py": 10 for i in range(5)} | {f"z{i}/x.po": 100 for i in range(20)}
     assert tree(["a/b.py"], path_only, detail=0) == (
-        ".\n├── a/\n│   ├── b.py\n│   └── … 5 more files (50 tokens)\n"
-        "└── … 20 more folders, 20 more files (2 k tokens)\n"
+        ".\n├── a/\n│   ├── b.py\n│   └── … 5 more files (~50 tokens)\n"
+        "└── … 20 more folders, 20 more files (~2 k tokens)\n"
     )
     one = tree(["a/b.py"], path_only, detail=1)
-    assert "│   ├── f2.py\n│   └── … 2 more files (20 tokens)\n" in one
+    assert "│   ├── f2.py\n│   └── … 2 more files (~20 tokens)\n" in one
     assert "├── z11/x.po\n" in one and "… 8 more folders, 8 more files" in one
 
 
@@ -124,7 +124,7 @@ def test_the_tree_counts_files_by_their_own_names_not_as_shown() -> None:
     """A control character is shown escaped, as a name that spells the escape is shown: two
     files, both counted (a tree keyed by what it shows counted one)."""
     drawn = tree(["e.py"], {"d/x\x01": 10, "d/x\\x01": 15})
-    assert drawn == ".\n├── d/ (2 files, 25 tokens)\n└── e.py\n"
+    assert drawn == ".\n├── d/ (2 files, ~25 tokens)\n└── e.py\n"
     listed = tree(["d/x\x01", "d/x\\x01"])
     assert listed == ".\n└── d/\n    ├── x\\x01\n    └── x\\x01\n"
 

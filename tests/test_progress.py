@@ -29,9 +29,9 @@ STAGES: tuple[Stage, ...] = (
     "reading",
     "scanning for secrets",
     "rendering",
-    "counting tokens",
-    "ranking",  # once counted, and only if the brief does not fit whole (a snapshot: before)
+    "ranking",  # only if the brief does not fit whole (a snapshot's: before)
     "outlining",
+    "counting tokens",  # surely over budget: only what the fit chose is counted
     "fitting",
 )
 
@@ -112,7 +112,8 @@ def test_a_build_reports_each_stage_and_every_file(
     for run in ("cold", "warm"):
         recorder = Recorder()
         built = build(repo, {"goal": GOAL}, progress=recorder)
-        assert recorder.stages() == list(STAGES[:5])  # it fits: no ranking, no fitting
+        fits = [*STAGES[:4], "counting tokens"]
+        assert recorder.stages()[:5] == fits  # it fits: no ranking, no fitting, all counted
         assert all(t.done == t.total for t in recorder.told if t.total is not None)
         assert recorder.of("reading").total == FILES + 1  # the modules and the README
         assert recorder.of("counting tokens").tokens == built.total
@@ -130,7 +131,11 @@ def test_a_fitted_build_reports_outlining_and_fitting(tmp_path: Path) -> None:
     built = build(repo, {"goal": GOAL, "budget": 20_000}, progress=recorder)
     assert built.total <= 20_000
     assert recorder.stages()[:8] == list(STAGES)
-    assert set(recorder.stages()[8:]) <= {"outlining", "fitting"}  # a smaller tree, again
+    assert set(recorder.stages()[8:]) <= {
+        "outlining",
+        "counting tokens",
+        "fitting",
+    }  # a smaller tree
     assert recorder.of("outlining").done > 0  # outlines made, told in runs
 
 

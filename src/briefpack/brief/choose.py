@@ -1,8 +1,11 @@
 """Choosing what goes into a brief: rank its code files, and over budget fit them by the ladder;
 a ranking and fit seen before (same texts, query, budget and settings) are taken as they were.
+
+Files are counted exactly only when the brief may fit whole: one surely over its budget (by the
+files' estimates, tokens/estimate.py) is planned on estimates and counts only what it emits.
 Unread files (parts.Unread: a memo's, for a snapshot or a fitted build) are ranked and placed by
-what the memo knew of them, and read only to go in in full (or, if the brief might fit whole
-after all, every one). A brief that fits whole is ranked only when its ranks are asked for."""
+what the memo knew of them, and read only to go in in full (or, if the brief may fit whole,
+every one). A brief that fits whole is ranked only when its ranks are asked for."""
 
 from __future__ import annotations
 
@@ -15,7 +18,7 @@ from briefpack.brief.config import Config
 from briefpack.brief.fit import fit, refit
 from briefpack.brief.fitcache import Remembered, fit_key, recall, remember
 from briefpack.brief.guard import keeps_texts
-from briefpack.brief.parts import SLACK, Brief, ReadTexts, Segment, Unread
+from briefpack.brief.parts import Brief, ReadTexts, Segment, Unread
 from briefpack.brief.ranking import (
     commit_history,
     pinned_paths,
@@ -28,6 +31,7 @@ from briefpack.select.ladder import Level
 from briefpack.select.past import Commit
 from briefpack.select.profile import OutlineCache
 from briefpack.select.rank import Ranked
+from briefpack.tokens.estimate import estimate, surely_over
 from briefpack.tokens.progress import SILENT, Progress
 
 
@@ -41,7 +45,8 @@ class Chosen:
     ranks: Callable[[], list[Ranked]]  # made when first asked for
     levels: dict[str, Level] = field(default_factory=dict)
     notices: tuple[str, ...] = ()
-    full: dict[str, int] = field(default_factory=dict)  # each code file's tokens in full text
+    # each code file's tokens in full text: counted when the brief fits whole, else estimated
+    full: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -77,31 +82,30 @@ def choose(
     lazy.progress, lazy.read = progress, read
     if staged:
         lazy.ranks()  # now, while the hook's tokenizer child is still loading
-    counts = counting.told(segments, progress)
-    full = _full_tokens(brief, segments, counts, counting, config.style)
-    if unread and not (config.fit and sum(full.values()) - SLACK > budget):
-        # it may fit whole after all (the files' counts bound its total from below): every
-        # text is needed
-        assert read is not None, "unread files come with a way to read them"
-        texts = read([d.path for d in unread])
-        brief = replace(brief, files=tuple(texts.get(d.path, d) for d in brief.files))
-        segments = render(brief, config.style)
-        counts = counting.count(segments)
-        full = _full_tokens(brief, segments, counts, counting, config.style)
-        unread = []
-    over = config.fit and (sum(full.values()) - SLACK > budget if unread else sum(counts) > budget)
-    if not over:
-        lazy.settle(brief)
-        return Chosen(brief, segments, counts, lazy.ranks, full=full)
+    estimated = {
+        d.path: d.tokens if isinstance(d, Unread) else estimate(d.path, d.text) for d in brief.files
+    }
+    if not (config.fit and _surely_over(estimated, segments, budget, counting)):
+        # it may fit whole: every text is counted (and read, if unread) to know
+        if unread:
+            assert read is not None, "unread files come with a way to read them"
+            texts = read([d.path for d in unread])
+            brief = replace(brief, files=tuple(texts.get(d.path, d) for d in brief.files))
+            segments = render(brief, config.style)
+        counts = counting.told(segments, progress)
+        if not (config.fit and sum(counts) > budget):
+            lazy.settle(brief)
+            full = _full_tokens(brief, segments, counts, counting, config.style)
+            return Chosen(brief, segments, counts, lazy.ranks, full=full)
     ranked = lazy.ranks()
     seen = lazy.seen
     outlines = OutlineCache.for_root(root) if keeps_texts(config) else None
-    order = [r.path for r in ranked if r.path in full]
+    order = [r.path for r in ranked if r.path in estimated]
     fitted = None
     if seen is not None and seen.levels:
         fitted = refit(
             brief,
-            full,
+            estimated,
             order,
             seen.levels,
             detail=seen.detail,
@@ -111,21 +115,23 @@ def choose(
             outlines=outlines,
             progress=progress,
             read=read,
+            told=counting.told,
         )
         fitted = fitted and replace(fitted, notices=seen.notices)
     if fitted is None:
         fitted = fit(
             brief,
-            full,
+            estimated,
             order,
             budget=budget,
             style=config.style,
             count=counting.count,
-            pinned=pinned_paths(list(full), config),
+            pinned=pinned_paths(list(estimated), config),
             scores={r.path: r.score for r in ranked},
             outlines=outlines,
             progress=progress,
             read=read,
+            told=counting.told,
         )
         if config.cache and not fitted.context_down:
             remember(
@@ -140,7 +146,7 @@ def choose(
         lazy.ranks,
         fitted.levels,
         fitted.notices,
-        full,
+        estimated,
     )
 
 
@@ -152,8 +158,7 @@ def _full_tokens(
     style: str,
 ) -> dict[str, int]:
     """Each code file's tokens in full text, in brief order: its segment's count as rendered
-    anywhere but last (in Markdown, the last segment has no blank line after it), or what the
-    memo knew of an unread file."""
+    anywhere but last (in Markdown, the last segment has no blank line after it)."""
     counted = {
         s.path: n
         for s, n in zip(segments, counts, strict=True)
@@ -162,7 +167,17 @@ def _full_tokens(
     last = segments[-1] if segments else None
     if style == "markdown" and last is not None and last.path in counted:
         counted[last.path] = counting.count([Segment("files", last.text + "\n", last.path)])[0]
-    return {d.path: d.tokens if isinstance(d, Unread) else counted[d.path] for d in brief.files}
+    return {d.path: counted[d.path] for d in brief.files}
+
+
+def _surely_over(
+    estimated: dict[str, int], segments: Sequence[Segment], budget: int, counting: Counting
+) -> bool:
+    """Whether the brief is over `budget` whatever its files count exactly: their estimates
+    and the exact count of the rest (headings, notes, the tree) tell, so that a brief fitted
+    by the ladder counts only what it emits."""
+    rest = [s for s in segments if s.section != "files" or s.path is None]
+    return surely_over(sum(estimated.values()), budget - sum(counting.count(rest)))
 
 
 _BY_FILE = ("files", "tree")  # segments the fit's key takes by each code file's digest

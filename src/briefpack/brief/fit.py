@@ -1,28 +1,36 @@
 """Fitting a brief to its budget by the ladder: files step down from full text to their outline,
 then to their path in the tree, from the lowest rank up, until the exact count fits.
 
-The plan is made on counts (select/ladder.py); every round is rendered and counted exactly, so
-the total reported is always the count of the text emitted.
+The plan is made on estimates (select/ladder.py, tokens/estimate.py), on the high side; every
+round is rendered and only what it emits is counted, exactly, so the total reported is always
+the count of the text emitted. A plan the estimates left short grows, keeping what it carried in
+full (an unchanged file a snapshot's memo left unread is read only if it goes in in full: a plan
+that only grows reads no file it then steps down).
 """
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
+from briefpack.brief.outlines import Outlines
 from briefpack.brief.parts import Brief, Doc, ReadTexts, Segment, Unread
 from briefpack.brief.render import Style, doc_segment, is_command_output, render
 from briefpack.errors import OverBudgetError
-from briefpack.select.ladder import Level, PinTooLarge, Plan, arrange, demote, plan
+from briefpack.select.ladder import Level, PinTooLarge, Plan, arrange, demote, plan, spent
 from briefpack.select.outline import outline
 from briefpack.select.profile import OutlineCache
-from briefpack.tokens.progress import RUN, SILENT, Progress
+from briefpack.tokens.estimate import HIGH
+from briefpack.tokens.progress import SILENT, Progress
 
 ROUNDS = 12  # exact re-counts before giving up (each demotes at least one more file)
-CHARS_PER_TOKEN = 3  # code runs ~3.5-4 characters a token: this over-estimates, on purpose
+GROWS = 4  # rounds that may grow a plan left short by its estimates (they run high)
+UNDER = 0.02  # of the budget: left unused, worth growing the plan for
 TREE_SHARE = 0.08  # the tree lists less (tree.DETAIL) while it takes more of the budget
 Count = Callable[[Sequence[Segment]], list[int]]
+Told = Callable[[Sequence[Segment], Progress], list[int]]  # a count told to a progress display
 
 
 @dataclass(frozen=True)
@@ -51,15 +59,18 @@ def fit(
     outlines: OutlineCache | None = None,
     progress: Progress = SILENT,
     read: ReadTexts | None = None,
+    told: Told | None = None,
 ) -> Fitted:
     """`brief` (over budget) with its code files on the ladder. `full`: each file's tokens in
-    full text; `order`: the files, best-ranked first; `count`: exact counts of segments;
-    `scores`: relevance (see ladder.plan); `outlines`: where outlines are cached; `progress`:
-    told of the outlines made, then of the fitting; `read`: the texts of unread files
-    (parts.Unread) that go in in full, or whose outline is not cached."""
+    full text, estimated (what goes in is counted); `order`: the files, best-ranked first;
+    `count`: exact counts of segments; `scores`: relevance (see ladder.plan); `outlines`: where
+    outlines are cached; `progress`: told of the outlines made, then of the fitting; `read`:
+    the texts of unread files (parts.Unread) that go in in full, or whose outline is not
+    cached; `told`: `count`, telling `progress` (the first count of what was chosen)."""
     job = _Job(
         brief, full, order, budget, style, count, pinned, scores or {}, outlines, progress, read
     )
+    job.told = told or job.told
     fitted: Fitted | None = None
     for detail in (2, 1, 0):  # a tree listing less, while it would crowd the budget
         try:
@@ -103,15 +114,18 @@ def refit(
     outlines: OutlineCache | None = None,
     progress: Progress = SILENT,
     read: ReadTexts | None = None,
+    told: Told | None = None,
 ) -> Fitted | None:
     """`brief` at levels found before (a remembered fit), or None if it no longer fits."""
     job = _Job(brief, full, order, budget, style, count, frozenset(), {}, outlines, progress, read)
+    job.told = told or job.told
     progress.start("outlining")
     if any(lv == "outline" and job.outlines.text(p) is None for p, lv in levels.items()):
         return None
     job.outlines.flush()
-    progress.start("fitting")
-    fitted = job.rendered(replace(brief, tree_detail=detail), Plan(dict(levels), tuple(order)))
+    fitted = job.rendered(
+        replace(brief, tree_detail=detail), Plan(dict(levels), tuple(order)), told=True
+    )
     return fitted if sum(fitted.counts) <= budget else None
 
 
@@ -134,10 +148,18 @@ class _Job:
     def __post_init__(self) -> None:
         self.docs = {d.path: d for d in self.brief.files}
         self.loaded: dict[str, Doc] = {}  # unread files read so far
-        self.outlines = _Outlines(
+        self.outlines = Outlines(
             self.docs, self.style, self.cache, self.progress, lambda p: self.texts([p])[0]
         )
         self.stepped_down: dict[str, str] = {}  # notes and schema not in full, and their level
+        # what the plan goes by: estimates on the high side (a plan short of its room grows,
+        # reading only what it adds; one over would read files it then steps down), then each
+        # file's count once it is rendered in full, and a pinned file's from the start
+        self.sizes = {p: math.ceil(n * HIGH) for p, n in self.full.items()}
+        pins = self.texts(sorted(p for p in self.pinned if p in self.docs))
+        counted = self.count([doc_segment("files", d, self.style) for d in pins])
+        self.sizes |= {d.path: n for d, n in zip(pins, counted, strict=True)}
+        self.told: Told = lambda segments, _: self.count(segments)
 
     def texts(self, paths: Sequence[str]) -> list[Doc]:
         """The files of `paths` with their texts: unread ones are read (once, together)."""
@@ -166,38 +188,66 @@ class _Job:
                 f" budget of {self.budget:,}",
                 hint="shorten the goal, warnings, about file or schema commands, or raise --budget",
             )
-        cost = self.outlines.cost
         try:
             current = plan(
-                self.order, self.full, cost, self.budget - base, self.pinned, self.scores
+                self.order,
+                self.sizes,
+                self.outlines.cost,
+                self.budget - base,
+                self.pinned,
+                self.scores,
             )
         except PinTooLarge as pin:
             raise OverBudgetError(
-                f"pinned file {pin.path} ({pin.tokens:,} tokens) cannot fit in full text"
+                f"pinned file {pin.path} (about {pin.tokens:,} tokens) cannot fit in full text"
                 f" ({pin.room:,} tokens of room)",
                 hint="unpin it (priority, --full), or raise --budget",
             ) from None
         self.outlines.flush()
-        self.progress.start("fitting")
         self.outlines.progress = SILENT  # the few outlines a round adds are no stage's files
-        room = self.budget - base
         for attempt in range(ROUNDS):
-            fitted = self.rendered(brief, current)
+            fitted = self.rendered(brief, current, told=attempt == 0)  # counting, told once
+            self.progress.start("fitting")
             over = sum(fitted.counts) - self.budget
+            if over <= 0 and attempt < GROWS and -over > UNDER * self.budget:
+                # room left (the estimates run high): grow the plan, keeping what it carries
+                # in full, with what that counted exactly and the room corrected by what the
+                # rest missed (outlines, the tree)
+                kept = frozenset(p for p, level in current.levels.items() if level == "full")
+                room = self.budget - base - self.missed(fitted, current, base)
+                grown = self.replan(room, kept)
+                if grown is not None and grown.levels != current.levels:
+                    current = grown
+                    continue
             if over <= 0:
                 return fitted
-            if attempt == 0:  # the tree grew more than planned for: plan again with less room,
-                # so the levels move smoothly with the sizes (no burst of outlines demoted)
-                room -= over
-                current = plan(self.order, self.full, cost, room, self.pinned, self.scores)
-                continue
-            lower = demote(current, over, self.full, cost, self.pinned)
+            self.missed(fitted, current, base)
+            lower = demote(current, over, self.sizes, self.outlines.cost, self.pinned)
             if lower is None:
                 break
             current = lower
         raise OverBudgetError(  # not reached in practice: every round frees what it was short
             f"the brief did not fit the budget of {self.budget:,} tokens", hint="raise --budget"
         )
+
+    def missed(self, fitted: Fitted, current: Plan, base: int) -> int:
+        """Learn the exact count of each file `fitted` carries in full (planned on estimates
+        until now); return what the plan's figures, so corrected, still missed its count by
+        (outlines, the tree), over the `base` of every file by path only."""
+        for segment, n in zip(fitted.segments, fitted.counts, strict=True):
+            if segment.section == "files" and segment.path in self.sizes:
+                self.sizes[segment.path] = n
+        return sum(fitted.counts) - base - spent(current, self.sizes, self.outlines.cost)
+
+    def replan(self, room: int, kept: frozenset[str]) -> Plan | None:
+        """A plan for `room` keeping `kept` in full, or None when the pinned files alone do not
+        fit it."""
+        try:
+            return plan(
+                self.order, self.sizes, self.outlines.cost, room, self.pinned, self.scores, kept
+            )
+        except PinTooLarge:
+            return None
 
     def base(self, brief: Brief) -> int:
         """The tokens of `brief` with every code file by path only."""
@@ -223,8 +273,9 @@ class _Job:
             path_only={p: tokens[p] for p, t in made.items() if not t},
         )
 
-    def rendered(self, brief: Brief, current: Plan) -> Fitted:
-        """The brief at the plan's levels, rendered and counted."""
+    def rendered(self, brief: Brief, current: Plan, *, told: bool = False) -> Fitted:
+        """The brief at the plan's levels, rendered and counted (`told`: as a stage of its
+        own, told to the progress display: the first count of what the fit chose)."""
         levels, docs = current.levels, self.docs
         ranks = {p: i for i, p in enumerate(current.order, start=1)}
         in_full = [p for p in docs if levels.get(p, "full") == "full"]
@@ -241,69 +292,5 @@ class _Job:
             },
         )
         segments = render(shown, self.style)
-        counts = self.count(segments)
+        counts = self.told(segments, self.progress) if told else self.count(segments)
         return Fitted(shown, segments, counts, dict(levels), detail=brief.tree_detail)
-
-
-class _Outlines:
-    """Outlines made when first asked for (or taken from the cache), with about what their
-    rendered segment costs."""
-
-    def __init__(
-        self,
-        docs: Mapping[str, Doc | Unread],
-        style: Style,
-        cache: OutlineCache | None,
-        progress: Progress,
-        text_of: Callable[[str], Doc],
-    ) -> None:
-        self.docs, self.style = docs, style
-        self.cache, self.text_of = cache, text_of
-        self.progress = progress
-        self.told = 0  # outlines made that `progress` has not heard of yet
-        self.texts: dict[str, str | None] = {}
-        self.costs: dict[str, int | None] = {}
-        self.problems: dict[str, str] = {}
-
-    def cost(self, path: str) -> int | None:
-        """About what the outline's segment costs, for planning (an estimate: counting each
-        one alone took ~1.5 s on Django's first build; what is emitted is counted exactly)."""
-        if path not in self.costs:
-            text = self.text(path)
-            self.costs[path] = (
-                None
-                if text is None
-                else len(doc_segment("outlines", Doc(path, text), self.style).text)
-                // CHARS_PER_TOKEN
-                + 1
-            )
-        return self.costs[path]
-
-    def text(self, path: str) -> str | None:
-        if path not in self.texts:
-            doc = self.docs[path]
-            made = (
-                self.cache.held(path, doc.digest)
-                if isinstance(doc, Unread) and self.cache
-                else None
-            )
-            if made is None:
-                text = self.text_of(path).text
-                made = self.cache.outline(path, text) if self.cache else outline(path, text)
-            self.texts[path] = made.text
-            if made.problem:
-                self.problems[path] = made.problem
-            self.told += 1
-            if self.told == RUN:
-                self.flush()
-        return self.texts[path]
-
-    def flush(self) -> None:
-        """Tell `progress` of the outlines made since it last heard."""
-        self.progress.advance(self.told)
-        self.told = 0
-
-    def doc(self, path: str) -> Doc:
-        text = self.text(path)
-        assert text is not None
-        return Doc(path, text)

@@ -34,7 +34,8 @@ from briefpack.errors import BriefpackError
 from briefpack.secrets.scan import Finding, scanner_id
 from briefpack.tokens.store import cache_dir
 
-MEMO_VERSION = 3  # 3: rows for the blobs not carried verbatim ("known": digest and count)
+MEMO_VERSION = 4  # 3: rows for the blobs not carried verbatim ("known": digest and count);
+# 4: their count is estimated (tokens/estimate.py), as a fitted build plans on
 
 Read = SourceFile | Skip | Unread  # what reading one staged blob gave, or what the memo knew
 
@@ -149,6 +150,7 @@ def code_id() -> str:
     modules = (
         __file__,
         str(Path(scan_cache.__file__).parents[1] / "tokens" / "models.toml"),  # encodings
+        str(Path(scan_cache.__file__).parents[1] / "tokens" / "estimate.py"),  # known rows
         read.__file__,
         staged.__file__,
         guard.__file__,

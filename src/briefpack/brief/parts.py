@@ -42,7 +42,7 @@ class Unread:
 
     path: str
     digest: str  # of its text as scanned and redacted (tokens.count.digest)
-    tokens: int  # its segment's count in full text, with the blank line after it in Markdown
+    tokens: int  # its segment's tokens in full text, estimated (tokens/estimate.py)
     note: str = ""  # what reading it said (`not UTF-8: decoded as cp1252`)
     findings: tuple[Finding, ...] = ()  # the secrets found in it (redacted in its text)
 
@@ -63,7 +63,7 @@ class Brief:
     schema: tuple[Doc, ...] = ()
     files: tuple[Doc | Unread, ...] = ()  # code files (Unread: a memo's, until chosen)
     outlines: tuple[Doc, ...] = ()  # files stepped down to their outline, for space
-    path_only: Mapping[str, int] | None = None  # files in the tree only: path -> full tokens
+    path_only: Mapping[str, int] | None = None  # files in the tree only: path -> about its tokens
     tree_detail: int = 2  # how much of what is path-only the tree lists (tree.DETAIL)
     changes: tuple[Doc, ...] = ()  # `--diff` and `--log N`: what changed recently
     changed: frozenset[str] = frozenset()  # the paths `--diff` touches (a ranking signal)

@@ -1,8 +1,9 @@
 """The directory tree of a brief, drawn `tree`-style.
 
 Files the brief carries only by path may be many: a folder holding nothing else collapses to one
-line with its count of files and their tokens (`locale/ (1,130 files, 2.1 M tokens)`), and in a
-folder that also holds carried files, path-only files past the first few are counted, not listed.
+line with its count of files and about their tokens (`locale/ (1,130 files, ~2.1 M tokens)`:
+estimated, tokens/estimate.py), and in a folder that also holds carried files, path-only files
+past the first few are counted, not listed.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ class _Folder:
     files: dict[str, tuple[bool, int]] = field(default_factory=dict)  # name: (carried, tokens)
     carried: bool = False  # some file below this folder is carried (full text or outline)
     count: int = 0  # files below
-    tokens: int = 0  # their full-text tokens (what collapsing spares)
+    tokens: int = 0  # about their full-text tokens (what collapsing spares)
 
 
 def tree(
@@ -130,12 +131,12 @@ def _draw(
 
 
 def _tokens(n: int) -> str:
-    """`2.1 M tokens`, `640 k tokens`, `6.9 k tokens`, `350 tokens`: two significant figures,
-    so an edit seldom changes a folder's line (and with it a snapshot's tree)."""
+    """`~2.1 M tokens`, `~640 k tokens`, `~6.9 k tokens`, `~350 tokens`: about (estimated), to
+    two significant figures, so an edit seldom changes a folder's line (or a snapshot's tree)."""
     if n >= 100:
         n = round(n, 2 - len(str(n)))
     if n >= 1_000_000:
-        return f"{n / 1_000_000:g} M tokens"
+        return f"~{n / 1_000_000:g} M tokens"
     if n >= 1_000:
-        return f"{n / 1_000:g} k tokens"
-    return f"{n} tokens"
+        return f"~{n / 1_000:g} k tokens"
+    return f"~{n} tokens"

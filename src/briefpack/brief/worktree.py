@@ -35,6 +35,7 @@ from briefpack.brief.parts import SLACK
 from briefpack.brief.read import SourceFile, read_file
 from briefpack.brief.stamps import stamp
 from briefpack.secrets.scan import Finding
+from briefpack.tokens.estimate import surely_over
 from briefpack.tokens.progress import SILENT, Progress, in_runs
 from briefpack.tokens.store import cache_dir, write_atomic
 
@@ -53,7 +54,7 @@ def load_worktree(root: Path, config: Config, room: int | None) -> tuple[Memo, b
     key = settings_key(config)
     base = f"{cache_name(root)}-{key[:12]}"
     fitted = _read(base, "fitted", key)
-    if room is not None and fitted.tokens - SLACK > room:
+    if room is not None and surely_over(fitted.tokens, room):  # a fitted one's are estimates
         return fitted, False
     whole = _read(base, "whole", key)
     return whole, room is None or whole.tokens - SLACK <= room

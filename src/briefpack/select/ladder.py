@@ -20,6 +20,9 @@ FULL_SHARE = 0.9  # of the room, what full text may take before outlines get the
 SIZE_PENALTY = 0.2  # full text goes by score / (tokens + 500) ** this: at equal relevance,
 # two files of 5 k tokens carry more of what the goal needs than one of 40 k (tuned on the
 # relevance benchmark's tuning repositories: +0.04 recall at 128 k tokens)
+OUTLINE_MISSES = 100  # outlines in a row too large for what is left, and the rest are not made:
+# on Django the last outline to fit came within 110 of the one before, and making the 1,500
+# after it took 2.4 s of a 7 s first build
 TREE_LINE = 6  # about what a carried file adds to the tree (its line, and its folder opened)
 
 
@@ -46,11 +49,13 @@ def plan(
     room: int,
     pinned: frozenset[str] = frozenset(),
     scores: Mapping[str, float] | None = None,
+    kept: frozenset[str] = frozenset(),
 ) -> Plan:
     """Levels for the files in `order` (best first) within `room` tokens. `full`: each file's
     tokens in full; `outline_cost`: its outline's tokens, or None when it has none; `scores`:
     relevance, which (with size) orders who gets full text. Pinned files go in full first, or
-    raise PinTooLarge."""
+    raise PinTooLarge; then `kept` ones, where they fit (a plan grown from a smaller one keeps
+    what that one carried in full: the files it read)."""
     levels: dict[str, Level] = dict.fromkeys(order, "path")
     left = room
     for path in order:
@@ -61,6 +66,12 @@ def plan(
             levels[path] = "full"
             left -= cost
     full_room = left * FULL_SHARE
+    for path in order:
+        cost = full[path] + TREE_LINE
+        if path in kept and levels[path] == "path" and cost <= left:
+            levels[path] = "full"
+            full_room -= cost
+            left -= cost
     for path in _by_value(order, full, scores):
         cost = full[path] + TREE_LINE
         if levels[path] == "path" and cost <= full_room:
@@ -69,17 +80,20 @@ def plan(
             left -= cost
         elif levels[path] == "path" and not (scores or {}).get(path, 0.0) > 0:
             break  # files without a score fill no gaps after one that does not fit (see below)
+    missed = 0  # outlines in a row that did not fit
     for path in order:
-        if levels[path] == "path":
+        if levels[path] == "path" and missed < OUTLINE_MISSES:
             small = outline_cost(path)
             if small is None or small >= full[path]:
                 continue
             if small + TREE_LINE > left:
+                missed += 1
                 if (scores or {}).get(path, 0.0) > 0:
                     continue  # a relevant file's large outline leaves room for the next ones
                 break
             levels[path] = "outline"
             left -= small + TREE_LINE
+            missed = 0
     return Plan(levels, tuple(order))
 
 
@@ -125,6 +139,17 @@ def demote(
     if freed == 0:
         return None
     return Plan(levels, plan_.order)
+
+
+def spent(plan_: Plan, full: Mapping[str, int], outline_cost: Callable[[str], int | None]) -> int:
+    """What the plan's files cost by the figures it was made on (as `plan` reckons room)."""
+    total = 0
+    for path, level in plan_.levels.items():
+        if level == "full":
+            total += full[path] + TREE_LINE
+        elif level == "outline":
+            total += (outline_cost(path) or 0) + TREE_LINE
+    return total
 
 
 def arrange(paths: Sequence[str], ranks: Mapping[str, int], last: int = 10) -> list[str]:
