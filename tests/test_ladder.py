@@ -326,3 +326,37 @@ def test_a_fit_is_keyed_by_the_code_that_renders_and_counts_each_file() -> None:
 
     shaping = {"briefpack.brief.render", "briefpack.brief.langs", "briefpack.brief.parts"}
     assert shaping <= set(fitcache._CODE)
+
+
+def test_a_fit_is_keyed_by_every_module_that_ranks_plans_or_renders() -> None:
+    """Every module `choose` draws on, near or far, in the brief and select stages (and the
+    estimates the plan goes by) keys the fit cache: a new version of any takes no old fit.
+    Aside: the config (its values are in the key), the cache itself, and `guard` (whether
+    texts are kept). Found in review: a new module the fit used was missing."""
+    import ast
+
+    from briefpack.brief import fitcache
+
+    src = Path(__file__).parents[1] / "src"
+    seen: set[str] = set()
+    todo = ["briefpack.brief.choose"]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        tree = ast.parse((src / (name.replace(".", "/") + ".py")).read_text())
+        todo += [
+            node.module
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom)
+            and node.module is not None
+            and (
+                node.module.startswith(("briefpack.brief.", "briefpack.select."))
+                or node.module == "briefpack.tokens.estimate"
+            )
+            and (src / (node.module.replace(".", "/") + ".py")).is_file()
+        ]
+    aside = {"briefpack.brief.config", "briefpack.brief.fitcache", "briefpack.brief.guard"}
+    assert "briefpack.tokens.estimate" in seen
+    assert seen - aside <= set(fitcache._CODE)

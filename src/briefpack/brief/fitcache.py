@@ -122,12 +122,14 @@ def _code() -> str:
 _CODE = [
     "briefpack.brief.choose",
     "briefpack.brief.fit",
+    "briefpack.brief.outlines",
     "briefpack.brief.ranking",
     "briefpack.brief.tree",
     # what makes each file's segment, and so its count: the key takes files by their texts
     "briefpack.brief.render",
     "briefpack.brief.langs",
     "briefpack.brief.parts",
+    "briefpack.tokens.estimate",  # what the fit plans on
     *(
         f"briefpack.select.{m}"
         for m in (
