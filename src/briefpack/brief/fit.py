@@ -68,9 +68,19 @@ def fit(
     the texts of unread files (parts.Unread) that go in in full, or whose outline is not
     cached; `told`: `count`, telling `progress` (the first count of what was chosen)."""
     job = _Job(
-        brief, full, order, budget, style, count, pinned, scores or {}, outlines, progress, read
+        brief,
+        full,
+        order,
+        budget,
+        style,
+        count,
+        pinned,
+        scores or {},
+        outlines,
+        progress,
+        read,
+        told,
     )
-    job.told = told or job.told
     fitted: Fitted | None = None
     for detail in (2, 1, 0):  # a tree listing less, while it would crowd the budget
         try:
@@ -117,8 +127,9 @@ def refit(
     told: Told | None = None,
 ) -> Fitted | None:
     """`brief` at levels found before (a remembered fit), or None if it no longer fits."""
-    job = _Job(brief, full, order, budget, style, count, frozenset(), {}, outlines, progress, read)
-    job.told = told or job.told
+    job = _Job(
+        brief, full, order, budget, style, count, frozenset(), {}, outlines, progress, read, told
+    )
     progress.start("outlining")
     if any(lv == "outline" and job.outlines.text(p) is None for p, lv in levels.items()):
         return None
@@ -144,6 +155,7 @@ class _Job:
     cache: OutlineCache | None
     progress: Progress
     read: ReadTexts | None = None
+    told: Told | None = None  # `count`, telling `progress`: the first count of what was chosen
 
     def __post_init__(self) -> None:
         self.docs = {d.path: d for d in self.brief.files}
@@ -159,7 +171,6 @@ class _Job:
         pins = self.texts(sorted(p for p in self.pinned if p in self.docs))
         counted = self.count([doc_segment("files", d, self.style) for d in pins])
         self.sizes |= {d.path: n for d, n in zip(pins, counted, strict=True)}
-        self.told: Told = lambda segments, _: self.count(segments)
 
     def texts(self, paths: Sequence[str]) -> list[Doc]:
         """The files of `paths` with their texts: unread ones are read (once, together)."""
@@ -221,7 +232,7 @@ class _Job:
                     continue
             if over <= 0:
                 return fitted
-            self.missed(fitted, current, base)
+            self.learn(fitted)
             lower = demote(current, over, self.sizes, self.outlines.cost, self.pinned)
             if lower is None:
                 break
@@ -230,13 +241,16 @@ class _Job:
             f"the brief did not fit the budget of {self.budget:,} tokens", hint="raise --budget"
         )
 
-    def missed(self, fitted: Fitted, current: Plan, base: int) -> int:
-        """Learn the exact count of each file `fitted` carries in full (planned on estimates
-        until now); return what the plan's figures, so corrected, still missed its count by
-        (outlines, the tree), over the `base` of every file by path only."""
+    def learn(self, fitted: Fitted) -> None:
+        """Plan on the exact count of each file `fitted` carries in full from now on."""
         for segment, n in zip(fitted.segments, fitted.counts, strict=True):
             if segment.section == "files" and segment.path in self.sizes:
                 self.sizes[segment.path] = n
+
+    def missed(self, fitted: Fitted, current: Plan, base: int) -> int:
+        """What the plan's figures, corrected by `learn`, still missed the count of `fitted` by
+        (outlines, the tree), over the `base` of every file by path only."""
+        self.learn(fitted)
         return sum(fitted.counts) - base - spent(current, self.sizes, self.outlines.cost)
 
     def replan(self, room: int, kept: frozenset[str]) -> Plan | None:
@@ -292,5 +306,5 @@ class _Job:
             },
         )
         segments = render(shown, self.style)
-        counts = self.told(segments, self.progress) if told else self.count(segments)
+        counts = self.told(segments, self.progress) if told and self.told else self.count(segments)
         return Fitted(shown, segments, counts, dict(levels), detail=brief.tree_detail)
